@@ -1,0 +1,22 @@
+//! Database schema for Trellis, as portable sea-orm migrations that run unchanged on SQLite
+//! and PostgreSQL. Enumerations are CHECK constraints so the database itself refuses a value
+//! the code would never write; every table that belongs to a charity carries
+//! `organisation_id` with an index, and mutable records carry `version`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}
+
+/// A CHECK constraint that keeps a text column within a fixed set of values.
+pub fn one_of<T: IntoIden + Copy + 'static>(col: T, values: &[&str]) -> SimpleExpr {
+    Expr::col(col).is_in(values.iter().map(|v| String::from(*v)))
+}

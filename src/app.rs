@@ -1,0 +1,247 @@
+//! Application state, router assembly and the middleware stack, and the server itself.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::audit::{self, Event, Outcome};
+use crate::auth::CurrentUser;
+use crate::auth::password::Passwords;
+use crate::authz::{Action, Authz, Resource, Value};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::error::ApiError;
+use crate::http::middleware;
+use crate::metrics::Metrics;
+
+pub struct Inner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub clock: SharedClock,
+    pub authz: Authz,
+    pub keys: Keys,
+    pub passwords: Passwords,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the audit sequencer after events are written.
+    pub audit_wake: Arc<tokio::sync::Notify>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// How a refusal is shown: 403, or 404 where 403 would confirm that a record exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deny {
+    Forbidden,
+    NotFound,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config, clock: SharedClock, authz: Authz, keys: Keys) -> Result<Self, String> {
+        let passwords = Passwords::new(config.password_hash_concurrency)?;
+        Ok(Self(Arc::new(Inner {
+            db,
+            config,
+            clock,
+            authz,
+            keys,
+            passwords,
+            metrics: Arc::new(Metrics::default()),
+            audit_wake: Arc::new(tokio::sync::Notify::new()),
+        })))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn audit_written(&self) {
+        self.audit_wake.notify_one();
+    }
+
+    /// The one authorization question, answered 403 on refusal. See [`authorize_as`](Self::authorize_as).
+    pub async fn authorize(&self, me: &CurrentUser, action: Action, resource: &Resource, context: &[(&str, Value)]) -> Result<(), ApiError> {
+        self.authorize_as(me, action, resource, context, Deny::Forbidden).await
+    }
+
+    /// Asks the policies whether `me` may take `action` on `resource`. A refusal is audited
+    /// (in its own transaction: the request's will roll back) and answered as `deny` says.
+    pub async fn authorize_as(&self, me: &CurrentUser, action: Action, resource: &Resource, context: &[(&str, Value)], deny: Deny) -> Result<(), ApiError> {
+        if self.authz.is_allowed(&me.principal(), action, resource, context) {
+            return Ok(());
+        }
+        let (kind, id, org) = match resource {
+            Resource::Programme => ("programme", None, None),
+            Resource::AuditTrail => ("audit_trail", None, None),
+            Resource::Organisation(id) => ("organisation", Some(*id), Some(*id)),
+            Resource::User { id, organisation_id, .. } => ("user", Some(*id), Some(*organisation_id)),
+        };
+        let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
+        if let Some(id) = id {
+            event = event.resource(id, org);
+        }
+        audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
+        self.audit_written();
+        Err(match deny {
+            Deny::Forbidden => ApiError::Forbidden,
+            Deny::NotFound => ApiError::NotFound,
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Trellis API", version = "1", description = "Case management for a multi-charity mentoring programme. Errors are RFC 9457 problem+json; updates need If-Match; creates accept Idempotency-Key."),
+    servers((url = "/api/v1")),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "auth", description = "Sign-in, sessions and two-factor authentication"),
+        (name = "organisations", description = "The lead charity and the partner charities"),
+        (name = "users", description = "Staff and volunteer accounts"),
+        (name = "audit", description = "The audit trail"),
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API routes under `/api/v1` and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::auth::routes::router())
+        .merge(crate::organisations::router())
+        .merge(crate::users::router())
+        .merge(crate::audit::routes::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The whole router with its middleware stack.
+pub fn router(state: AppState) -> Router {
+    let (api, spec) = api();
+    let spec = Arc::new(spec);
+    let spec_json = Arc::new(serde_json::to_string(&*spec).unwrap_or_default());
+
+    // Layers run outside-in for requests: the request context (id, timeout, headers,
+    // metrics, log line) wraps everything; authentication resolves the token; idempotency
+    // replays a retried create before the handler runs.
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
+        .method_not_allowed_fallback(middleware::method_not_allowed);
+
+    let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi-docs.json", (*spec).clone()).into();
+
+    let mut app = Router::new()
+        .nest("/api/v1", api)
+        .route("/api/v1/openapi.json", get(move || serve_spec(spec_json.clone())))
+        .route("/health/live", get(middleware::live))
+        .route("/health/ready", get(middleware::ready))
+        .merge(docs)
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response));
+    if !state.config.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        app = app.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST, Method::PATCH])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::HeaderName::from_static("idempotency-key")])
+                .expose_headers([header::ETAG, header::HeaderName::from_static("x-request-id")]),
+        );
+    }
+    app.with_state(state)
+}
+
+async fn serve_spec(json: Arc<String>) -> axum::response::Response {
+    let mut resp = axum::response::IntoResponse::into_response((*json).clone());
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> String {
+    metrics.render()
+}
+
+/// Serves until SIGTERM or Ctrl-C: in-flight requests finish, then the audit chain is sealed.
+pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(state.config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+
+    let sequencer = tokio::spawn(audit::chain::run_sequencer(state.db.clone(), state.audit_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(state.clone(), stop_rx.clone()));
+
+    if let Some(metrics_addr) = state.config.metrics_bind {
+        let ml = tokio::net::TcpListener::bind(metrics_addr).await.map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
+        let mrouter = Router::new().route("/metrics", get(metrics_handler)).with_state(state.metrics.clone());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(ml, mrouter).with_graceful_shutdown(async move { let _ = stop.changed().await; }).await;
+        });
+        tracing::info!(%metrics_addr, "metrics listening");
+    }
+
+    let app = router(state.clone());
+    on_ready(addr);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("shutting down: sealing the audit chain");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), sequencer).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), housekeeping).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

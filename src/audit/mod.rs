@@ -1,0 +1,108 @@
+//! The audit trail: one append-only table. Handlers write events in the same transaction
+//! as the change they record; a single background sequencer seals them, in order, into a
+//! SHA-256 hash chain (`hash = SHA-256(prev_hash || canonical event)`) so that any later
+//! edit or deletion is detectable by `trellis audit verify`.
+
+pub mod chain;
+pub mod routes;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use uuid::Uuid;
+
+use crate::entities::audit_event;
+use crate::http::context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Allowed,
+    Denied,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Who did it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Uuid,
+    pub role: String,
+    pub organisation_id: Uuid,
+}
+
+/// What was done, to what. `detail` must never hold personal data: ids, counts and codes only.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: Option<Uuid>,
+    pub resource_organisation_id: Option<Uuid>,
+    pub outcome: Outcome,
+    pub detail: serde_json::Value,
+}
+
+impl Event {
+    pub fn new(action: &'static str, resource_type: &'static str) -> Self {
+        Self {
+            action,
+            resource_type,
+            resource_id: None,
+            resource_organisation_id: None,
+            outcome: Outcome::Allowed,
+            detail: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn resource(mut self, id: Uuid, organisation_id: Option<Uuid>) -> Self {
+        self.resource_id = Some(id);
+        self.resource_organisation_id = organisation_id;
+        self
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// Appends an event on `conn` (pass the request's transaction so the event commits or rolls
+/// back with the change it records).
+pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, event: Event) -> Result<(), DbErr> {
+    let ctx = context::current();
+    let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        seq: Set(None),
+        // Microseconds: what PostgreSQL keeps, so the sealed hash is the same on both databases.
+        occurred_at: Set(now.trunc_subsecs(6)),
+        actor_id: Set(actor.map(|a| a.id)),
+        actor_role: Set(actor.map(|a| a.role.clone())),
+        actor_organisation_id: Set(actor.map(|a| a.organisation_id)),
+        action: Set(event.action.to_string()),
+        resource_type: Set(event.resource_type.to_string()),
+        resource_id: Set(event.resource_id),
+        resource_organisation_id: Set(event.resource_organisation_id),
+        outcome: Set(event.outcome.as_str().to_string()),
+        request_id: Set(non_empty(ctx.request_id)),
+        client_address: Set(non_empty(ctx.client_addr)),
+        detail: Set(event.detail.to_string()),
+        prev_hash: Set(None),
+        hash: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! Authorization: the Cedar policies in `policies/`, loaded and validated against the schema
+//! at start-up, and the one function every handler asks: may this principal take this
+//! action on this resource?
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use uuid::Uuid;
+
+/// The built-in policies, embedded so the binary is self-contained.
+const SCHEMA: &str = include_str!("../../policies/schema.cedarschema");
+const POLICIES: &[(&str, &str)] = &[
+    ("auth.cedar", include_str!("../../policies/auth.cedar")),
+    ("audit.cedar", include_str!("../../policies/audit.cedar")),
+    ("evaluators.cedar", include_str!("../../policies/evaluators.cedar")),
+    ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
+    ("users.cedar", include_str!("../../policies/users.cedar")),
+];
+
+/// Every action the service asks about. The names are the Cedar action ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SessionSelf,
+    OrganisationsList,
+    OrganisationsCreate,
+    OrganisationsRead,
+    OrganisationsUpdate,
+    UsersList,
+    UsersCreate,
+    UsersRead,
+    UsersUpdate,
+    UsersRevokeSessions,
+    AuditRead,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::SessionSelf => "session.self",
+            Action::OrganisationsList => "organisations.list",
+            Action::OrganisationsCreate => "organisations.create",
+            Action::OrganisationsRead => "organisations.read",
+            Action::OrganisationsUpdate => "organisations.update",
+            Action::UsersList => "users.list",
+            Action::UsersCreate => "users.create",
+            Action::UsersRead => "users.read",
+            Action::UsersUpdate => "users.update",
+            Action::UsersRevokeSessions => "users.revoke_sessions",
+            Action::AuditRead => "audit.read",
+        }
+    }
+}
+
+/// The signed-in user asking.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub id: Uuid,
+    pub role: String,
+    pub organisation_id: Uuid,
+}
+
+/// What she asks about.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Programme,
+    AuditTrail,
+    Organisation(Uuid),
+    User { id: Uuid, role: String, organisation_id: Uuid },
+}
+
+/// A value in an action's context.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Str(String),
+    Bool(bool),
+    Organisation(Uuid),
+}
+
+pub struct Authz {
+    policies: PolicySet,
+    schema: Schema,
+    authorizer: Authorizer,
+}
+
+fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {
+    let t = EntityTypeName::from_str(kind).map_err(|e| e.to_string())?;
+    Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
+}
+
+impl Authz {
+    /// Loads the built-in policies, or those in `dir`, and validates them against the schema.
+    pub fn load(dir: Option<&Path>) -> Result<Self, String> {
+        let (schema_text, files) = match dir {
+            None => (SCHEMA.to_string(), POLICIES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()),
+            Some(dir) => read_dir(dir)?,
+        };
+        Self::from_sources(&schema_text, &files)
+    }
+
+    pub fn from_sources(schema_text: &str, files: &[(String, String)]) -> Result<Self, String> {
+        let (schema, warnings) = Schema::from_cedarschema_str(schema_text).map_err(|e| format!("schema.cedarschema: {e}"))?;
+        for w in warnings {
+            tracing::warn!(warning = %w, "policy schema warning");
+        }
+        let mut all = String::new();
+        for (name, text) in files {
+            PolicySet::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            let validated = Validator::new(schema.clone()).validate(&PolicySet::from_str(text).map_err(|e| format!("{name}: {e}"))?, ValidationMode::Strict);
+            if !validated.validation_passed() {
+                let errors: Vec<String> = validated.validation_errors().map(|e| e.to_string()).collect();
+                return Err(format!("{name}: {}", errors.join("; ")));
+            }
+            all.push_str(text);
+            all.push('\n');
+        }
+        let policies = PolicySet::from_str(&all).map_err(|e| format!("policies: {e}"))?;
+        if policies.policies().next().is_none() {
+            return Err("no policies found: every request would be denied".into());
+        }
+        Ok(Self { policies, schema, authorizer: Authorizer::new() })
+    }
+
+    pub fn policy_count(&self) -> usize {
+        self.policies.policies().count()
+    }
+
+    /// May `p` take `action` on `resource`, given `context`? Any error building the request
+    /// is logged and answered "no".
+    pub fn is_allowed(&self, p: &Principal, action: Action, resource: &Resource, context: &[(&str, Value)]) -> bool {
+        match self.decide(p, action, resource, context) {
+            Ok(allowed) => allowed,
+            Err(e) => {
+                tracing::error!(action = action.name(), error = %e, "authorization request could not be evaluated");
+                false
+            }
+        }
+    }
+
+    fn decide(&self, p: &Principal, action: Action, resource: &Resource, context: &[(&str, Value)]) -> Result<bool, String> {
+        let org_uid = |id: &Uuid| uid("Trellis::Organisation", &id.to_string());
+        let mut entities = Vec::new();
+        let mut orgs = HashSet::new();
+        let user_entity = |id: &Uuid, role: &str, org: &Uuid| -> Result<Entity, String> {
+            let org = org_uid(org)?;
+            let attrs = HashMap::from([
+                ("role".to_string(), RestrictedExpression::new_string(role.to_string())),
+                ("organisation".to_string(), RestrictedExpression::new_entity_uid(org.clone())),
+            ]);
+            Entity::new(uid("Trellis::User", &id.to_string())?, attrs, HashSet::from([org])).map_err(|e| e.to_string())
+        };
+        let principal = uid("Trellis::User", &p.id.to_string())?;
+        entities.push(user_entity(&p.id, &p.role, &p.organisation_id)?);
+        orgs.insert(p.organisation_id);
+        let resource_uid = match resource {
+            Resource::Programme => {
+                let u = uid("Trellis::Programme", "programme")?;
+                entities.push(Entity::new_no_attrs(u.clone(), HashSet::new()));
+                u
+            }
+            Resource::AuditTrail => {
+                let u = uid("Trellis::AuditTrail", "audit")?;
+                entities.push(Entity::new_no_attrs(u.clone(), HashSet::new()));
+                u
+            }
+            Resource::Organisation(id) => {
+                orgs.insert(*id);
+                org_uid(id)?
+            }
+            Resource::User { id, role, organisation_id } => {
+                orgs.insert(*organisation_id);
+                if *id != p.id {
+                    entities.push(user_entity(id, role, organisation_id)?);
+                }
+                uid("Trellis::User", &id.to_string())?
+            }
+        };
+        let mut pairs = Vec::new();
+        for (k, v) in context {
+            let expr = match v {
+                Value::Str(s) => RestrictedExpression::new_string(s.clone()),
+                Value::Bool(b) => RestrictedExpression::new_bool(*b),
+                Value::Organisation(id) => {
+                    orgs.insert(*id);
+                    RestrictedExpression::new_entity_uid(org_uid(id)?)
+                }
+            };
+            pairs.push((k.to_string(), expr));
+        }
+        for id in orgs {
+            entities.push(Entity::new_no_attrs(org_uid(&id)?, HashSet::new()));
+        }
+        let action_uid = uid("Trellis::Action", action.name())?;
+        let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
+        let request = Request::new(principal, action_uid, resource_uid, context, Some(&self.schema)).map_err(|e| e.to_string())?;
+        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|e| e.to_string())?;
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        for e in response.diagnostics().errors() {
+            tracing::error!(action = action.name(), error = %e, "policy evaluation error");
+        }
+        Ok(response.decision() == Decision::Allow)
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<(String, Vec<(String, String)>), String> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let schema = read(&dir.join("schema.cedarschema"))?;
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("cedar") {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+            files.push((name, read(&path)?));
+        }
+    }
+    files.sort();
+    Ok((schema, files))
+}
+
+/// Which accounts a principal may list: mirrors `policies/users.cedar` in SQL terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserScope {
+    All,
+    /// Her charity's mentors, and herself.
+    MentorsOf { organisation_id: Uuid, self_id: Uuid },
+}
+
+pub fn user_list_scope(p: &Principal) -> Option<UserScope> {
+    match p.role.as_str() {
+        "programme_admin" => Some(UserScope::All),
+        "coordinator" => Some(UserScope::MentorsOf { organisation_id: p.organisation_id, self_id: p.id }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(role: &str, org: Uuid) -> Principal {
+        Principal { id: Uuid::now_v7(), role: role.into(), organisation_id: org }
+    }
+
+    #[test]
+    fn built_in_policies_validate() {
+        let a = Authz::load(None).unwrap();
+        assert!(a.policy_count() >= 8);
+    }
+
+    #[test]
+    fn forbid_beats_permit_for_evaluators() {
+        let a = Authz::load(None).unwrap();
+        let org = Uuid::now_v7();
+        let ev = who("evaluator", org);
+        let me = Resource::User { id: ev.id, role: "evaluator".into(), organisation_id: org };
+        // users.self permits reading her own account; the evaluator forbid wins.
+        assert!(!a.is_allowed(&ev, Action::UsersRead, &me, &[]));
+        assert!(a.is_allowed(&ev, Action::SessionSelf, &me, &[]));
+    }
+
+    #[test]
+    fn coordinator_manages_only_her_own_charitys_mentors() {
+        let a = Authz::load(None).unwrap();
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let c = who("coordinator", mine);
+        let mentor = |org| Resource::User { id: Uuid::now_v7(), role: "mentor".into(), organisation_id: org };
+        assert!(a.is_allowed(&c, Action::UsersRead, &mentor(mine), &[]));
+        assert!(!a.is_allowed(&c, Action::UsersRead, &mentor(other), &[]));
+        let lead = Resource::User { id: Uuid::now_v7(), role: "safeguarding_lead".into(), organisation_id: mine };
+        assert!(!a.is_allowed(&c, Action::UsersRead, &lead, &[]));
+        let ctx = |role: &str, org| {
+            vec![
+                ("new_role", Value::Str(role.into())),
+                ("new_organisation", Value::Organisation(org)),
+                ("changes_role", Value::Bool(role != "mentor")),
+                ("changes_organisation", Value::Bool(org != mine)),
+                ("deactivates", Value::Bool(false)),
+            ]
+        };
+        assert!(a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("mentor", mine)));
+        assert!(!a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("coordinator", mine)));
+        assert!(!a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("mentor", other)));
+    }
+
+    #[test]
+    fn an_invalid_policy_is_refused() {
+        let bad = vec![("x.cedar".to_string(), "permit(principal, action == Trellis::Action::\"nope\", resource);".to_string())];
+        assert!(Authz::from_sources(SCHEMA, &bad).is_err());
+    }
+}

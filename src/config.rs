@@ -1,0 +1,321 @@
+//! Settings, read once at start-up from (lowest to highest precedence) built-in defaults, an
+//! optional `trellis.toml`, the environment (`TRELLIS_*`, `DATABASE_URL`) and command-line
+//! flags, then validated together so that every bad value is reported at once with the name
+//! of the setting and what a good value looks like. Secret values are never echoed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use secrecy::SecretString;
+
+use crate::users::Role;
+
+/// Every setting: its file key, its environment variable and a one-line description.
+pub const SETTINGS: &[(&str, &str, &str)] = &[
+    ("bind", "TRELLIS_BIND", "address the API listens on (default 127.0.0.1:8080)"),
+    ("metrics_bind", "TRELLIS_METRICS_BIND", "address of the Prometheus metrics listener (off when unset)"),
+    ("database_url", "DATABASE_URL", "sqlite://FILE or postgres://USER@HOST:PORT/DB (default sqlite://trellis.db)"),
+    ("data_key", "TRELLIS_DATA_KEY", "base64 of 32 random bytes: the field-encryption key"),
+    ("data_key_previous", "TRELLIS_DATA_KEY_PREVIOUS", "comma-separated retired data keys, for decryption only"),
+    ("pseudonym_key", "TRELLIS_PSEUDONYM_KEY", "base64 of 32 random bytes: the key behind export pseudonyms"),
+    ("key_dir", "TRELLIS_KEY_DIR", "where a development run on SQLite keeps generated keys (default .)"),
+    ("policies", "TRELLIS_POLICIES", "directory of Cedar policies overriding the built-in ones"),
+    ("session_idle_minutes", "TRELLIS_SESSION_IDLE_MINUTES", "idle timeout of a session (default 30)"),
+    ("session_absolute_hours", "TRELLIS_SESSION_ABSOLUTE_HOURS", "absolute lifetime of a session (default 12)"),
+    ("mfa_required_roles", "TRELLIS_MFA_REQUIRED_ROLES", "roles that must use TOTP (default programme_admin,coordinator,safeguarding_lead)"),
+    ("cors_origins", "TRELLIS_CORS_ORIGINS", "comma-separated origins allowed by CORS (off when unset)"),
+    ("body_limit_bytes", "TRELLIS_BODY_LIMIT_BYTES", "largest request body accepted (default 262144)"),
+    ("request_timeout_secs", "TRELLIS_REQUEST_TIMEOUT_SECS", "longest time a request may take (default 30)"),
+    ("login_address_limit", "TRELLIS_LOGIN_ADDRESS_LIMIT", "sign-in attempts allowed per client address per window (default 30)"),
+    ("login_address_window_minutes", "TRELLIS_LOGIN_ADDRESS_WINDOW_MINUTES", "length of that window (default 15)"),
+    ("lockout_threshold", "TRELLIS_LOCKOUT_THRESHOLD", "failed sign-ins before an account locks (default 5)"),
+    ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
+    ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
+    ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub metrics_bind: Option<SocketAddr>,
+    pub database_url: String,
+    pub data_key: Option<SecretString>,
+    pub data_key_previous: Vec<SecretString>,
+    pub pseudonym_key: Option<SecretString>,
+    pub key_dir: PathBuf,
+    pub policies_dir: Option<PathBuf>,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub mfa_required_roles: Vec<Role>,
+    pub cors_origins: Vec<String>,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub login_address_limit: u32,
+    pub login_address_window: Duration,
+    pub lockout_threshold: u32,
+    pub password_hash_concurrency: usize,
+    pub trust_proxy: bool,
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_bind: None,
+            database_url: "sqlite://trellis.db".into(),
+            data_key: None,
+            data_key_previous: Vec::new(),
+            pseudonym_key: None,
+            key_dir: PathBuf::from("."),
+            policies_dir: None,
+            session_idle: Duration::minutes(30),
+            session_absolute: Duration::hours(12),
+            mfa_required_roles: vec![Role::ProgrammeAdmin, Role::Coordinator, Role::SafeguardingLead],
+            cors_origins: Vec::new(),
+            body_limit_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            login_address_limit: 30,
+            login_address_window: Duration::minutes(15),
+            lockout_threshold: 5,
+            password_hash_concurrency: 2,
+            trust_proxy: false,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// Raw values by file key, with where each came from (for the error message).
+#[derive(Default)]
+pub struct Sources {
+    values: BTreeMap<&'static str, (String, String)>,
+}
+
+impl Sources {
+    /// Reads `path` (when given, it must exist; otherwise `trellis.toml` if present),
+    /// then the environment.
+    pub fn gather(path: Option<&Path>) -> Result<Self, Vec<String>> {
+        let mut sources = Sources::default();
+        let default_path = Path::new("trellis.toml");
+        let file = match path {
+            Some(p) => Some(p),
+            None if default_path.exists() => Some(default_path),
+            None => None,
+        };
+        if let Some(file) = file {
+            sources.read_file(file)?;
+        }
+        for (key, env, _) in SETTINGS {
+            if let Ok(value) = std::env::var(env) {
+                sources.values.insert(key, (value, (*env).to_string()));
+            }
+        }
+        Ok(sources)
+    }
+
+    fn read_file(&mut self, file: &Path) -> Result<(), Vec<String>> {
+        let shown = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| vec![format!("{shown}: cannot read: {e}")])?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| vec![format!("{shown}: not valid TOML: {}", e.message())])?;
+        let mut errors = Vec::new();
+        for (key, value) in table {
+            let Some((known, _, _)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
+                errors.push(format!("{shown}: unknown setting `{key}`"));
+                continue;
+            };
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(items) => {
+                    let parts: Option<Vec<String>> = items.into_iter().map(|v| v.as_str().map(str::to_string)).collect();
+                    match parts {
+                        Some(parts) => parts.join(","),
+                        None => {
+                            errors.push(format!("{shown}: `{key}` must be a list of strings"));
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    errors.push(format!("{shown}: `{key}` has an unsupported type"));
+                    continue;
+                }
+            };
+            self.values.insert(known, (text, format!("{shown}: {key}")));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// A command-line flag: the highest precedence.
+    pub fn flag(&mut self, key: &'static str, value: Option<String>) {
+        if let Some(value) = value {
+            self.values.insert(key, (value, format!("--{}", key.replace('_', "-"))));
+        }
+    }
+
+    pub fn into_config(self) -> Result<Config, Vec<String>> {
+        let mut c = Config::default();
+        let mut errors = Vec::new();
+        for (key, (raw, from)) in &self.values {
+            let raw = raw.trim();
+            let mut bad = |what: &str| errors.push(format!("{from}: {what}"));
+            match *key {
+                "bind" => match raw.parse() {
+                    Ok(a) => c.bind = a,
+                    Err(_) => bad(&format!("`{raw}` is not a socket address like 127.0.0.1:8080")),
+                },
+                "metrics_bind" => match raw.parse() {
+                    Ok(a) => c.metrics_bind = Some(a),
+                    Err(_) => bad(&format!("`{raw}` is not a socket address like 127.0.0.1:9090")),
+                },
+                "database_url" => {
+                    if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+                        c.database_url = raw.to_string();
+                    } else {
+                        bad("must start with sqlite: or postgres://");
+                    }
+                }
+                "data_key" => match crate::crypto::parse_key(raw) {
+                    Ok(_) => c.data_key = Some(SecretString::from(raw.to_string())),
+                    Err(e) => bad(e),
+                },
+                "data_key_previous" => {
+                    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        match crate::crypto::parse_key(part) {
+                            Ok(_) => c.data_key_previous.push(SecretString::from(part.to_string())),
+                            Err(e) => bad(e),
+                        }
+                    }
+                }
+                "pseudonym_key" => match crate::crypto::parse_key(raw) {
+                    Ok(_) => c.pseudonym_key = Some(SecretString::from(raw.to_string())),
+                    Err(e) => bad(e),
+                },
+                "key_dir" => c.key_dir = PathBuf::from(raw),
+                "policies" => {
+                    let dir = PathBuf::from(raw);
+                    if dir.is_dir() {
+                        c.policies_dir = Some(dir);
+                    } else {
+                        bad(&format!("`{raw}` is not a directory"));
+                    }
+                }
+                "session_idle_minutes" => match parse_range(raw, 1, 24 * 60) {
+                    Some(n) => c.session_idle = Duration::minutes(n),
+                    None => bad("must be a whole number of minutes from 1 to 1440"),
+                },
+                "session_absolute_hours" => match parse_range(raw, 1, 24 * 7) {
+                    Some(n) => c.session_absolute = Duration::hours(n),
+                    None => bad("must be a whole number of hours from 1 to 168"),
+                },
+                "mfa_required_roles" => {
+                    let mut roles = Vec::new();
+                    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        match Role::parse(part) {
+                            Some(r) => roles.push(r),
+                            None => bad(&format!("`{part}` is not a role ({})", Role::ALL_NAMES.join(", "))),
+                        }
+                    }
+                    c.mfa_required_roles = roles;
+                }
+                "cors_origins" => {
+                    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        if (part.starts_with("https://") || part.starts_with("http://")) && axum::http::HeaderValue::from_str(part).is_ok() {
+                            c.cors_origins.push(part.to_string());
+                        } else {
+                            bad(&format!("`{part}` is not an origin like https://app.example.org"));
+                        }
+                    }
+                }
+                "body_limit_bytes" => match parse_range(raw, 1024, 64 * 1024 * 1024) {
+                    Some(n) => c.body_limit_bytes = n as usize,
+                    None => bad("must be a number of bytes from 1024 to 67108864"),
+                },
+                "request_timeout_secs" => match parse_range(raw, 1, 3600) {
+                    Some(n) => c.request_timeout_secs = n as u64,
+                    None => bad("must be a number of seconds from 1 to 3600"),
+                },
+                "login_address_limit" => match parse_range(raw, 1, 100_000) {
+                    Some(n) => c.login_address_limit = n as u32,
+                    None => bad("must be a number from 1 to 100000"),
+                },
+                "login_address_window_minutes" => match parse_range(raw, 1, 24 * 60) {
+                    Some(n) => c.login_address_window = Duration::minutes(n),
+                    None => bad("must be a number of minutes from 1 to 1440"),
+                },
+                "lockout_threshold" => match parse_range(raw, 1, 100) {
+                    Some(n) => c.lockout_threshold = n as u32,
+                    None => bad("must be a number from 1 to 100"),
+                },
+                "password_hash_concurrency" => match parse_range(raw, 1, 64) {
+                    Some(n) => c.password_hash_concurrency = n as usize,
+                    None => bad("must be a number from 1 to 64"),
+                },
+                "trust_proxy" => match raw {
+                    "true" | "1" | "yes" => c.trust_proxy = true,
+                    "false" | "0" | "no" => c.trust_proxy = false,
+                    _ => bad("must be true or false"),
+                },
+                "log_format" => match raw {
+                    "json" => c.log_format = LogFormat::Json,
+                    "pretty" => c.log_format = LogFormat::Pretty,
+                    _ => bad("must be json or pretty"),
+                },
+                _ => bad("unknown setting"),
+            }
+        }
+        if errors.is_empty() { Ok(c) } else { Err(errors) }
+    }
+}
+
+fn parse_range(raw: &str, min: i64, max: i64) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|n| (min..=max).contains(n))
+}
+
+impl Config {
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    pub fn mfa_required(&self, role: Role) -> bool {
+        self.mfa_required_roles.contains(&role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_value_is_reported_by_name() {
+        let mut s = Sources::default();
+        s.flag("bind", Some("not-an-address".into()));
+        s.flag("session_idle_minutes", Some("0".into()));
+        s.flag("mfa_required_roles", Some("coordinator,wizard".into()));
+        s.flag("data_key", Some("short".into()));
+        let errors = s.into_config().err().unwrap_or_default();
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("--bind")));
+        assert!(errors.iter().any(|e| e.contains("wizard")));
+        assert!(errors.iter().all(|e| !e.contains("short")), "secret values must not be echoed");
+    }
+
+    #[test]
+    fn good_values_are_applied() {
+        let mut s = Sources::default();
+        s.flag("bind", Some("0.0.0.0:9000".into()));
+        s.flag("mfa_required_roles", Some("programme_admin".into()));
+        let c = s.into_config().unwrap_or_default();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.mfa_required_roles, vec![Role::ProgrammeAdmin]);
+    }
+}

@@ -1,0 +1,9 @@
+//! sea-orm entities, one file per table. Enumerated columns are plain strings here and typed
+//! at the edges (the database's CHECK constraints hold the same lists).
+
+pub mod audit_event;
+pub mod idempotency_key;
+pub mod login_attempt;
+pub mod organisation;
+pub mod session;
+pub mod user;

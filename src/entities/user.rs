@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Stored lower-cased, so uniqueness is case-insensitive.
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub organisation_id: Uuid,
+    pub active: bool,
+    pub password_hash: String,
+    /// The TOTP secret, sealed with the field key.
+    pub mfa_secret: Option<String>,
+    pub mfa_enabled: bool,
+    /// The last TOTP time step accepted, so a code is never accepted twice.
+    pub mfa_last_step: Option<i64>,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+//! Trellis: the case-management backend of a multi-charity mentoring programme.
+//! See README.md for how to run it and DESIGN notes for how it is put together.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod organisations;
+pub mod users;

@@ -1,0 +1,11 @@
+//! The lead charity and the partner charities, with the districts each covers.
+
+pub mod dto;
+pub mod routes;
+
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(routes::list_organisations, routes::create_organisation))
+        .routes(routes!(routes::get_organisation, routes::update_organisation))
+}

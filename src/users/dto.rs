@@ -1,0 +1,95 @@
+//! Request and response bodies for accounts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::Role;
+use crate::entities::user;
+
+/// An account as others see it. Never the password hash or the MFA secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Uuid,
+    pub active: bool,
+    pub mfa_enabled: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&user::Model> for UserView {
+    fn from(u: &user::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: Role::parse(&u.role).unwrap_or(Role::Mentor),
+            organisation_id: u.organisation_id,
+            active: u.active,
+            mfa_enabled: u.mfa_enabled,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[validate(email, length(max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Uuid,
+    /// The first password, which she should change; 12–128 characters, not a common one.
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub organisation_id: Option<Uuid>,
+    /// False deactivates the account and ends its sessions.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsers {
+    pub organisation_id: Option<Uuid>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// Page size, 1–200 (default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<u64>,
+    /// From the previous page's `next_cursor`.
+    #[validate(length(max = 64))]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedSessions {
+    pub revoked: u64,
+}
