@@ -55,7 +55,17 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
 
 /// Turns serde's message into a field error without echoing the client's value.
 fn describe_serde_error(path: &str, message: &str) -> FieldError {
-    let join = |name: &str| if path.is_empty() || path == "." { name.to_string() } else { format!("{path}.{name}") };
+    // serde_path_to_error's path stops at the parent for a missing field but already names
+    // an unknown one; either way the result names the field once.
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_string()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
     let backticked = || message.split('`').nth(1).unwrap_or("").to_string();
     let expected = message.rsplit_once(", expected ").map(|(_, e)| e.to_string()).unwrap_or_default();
     let field = if path == "." { String::new() } else { path.to_string() };

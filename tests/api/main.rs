@@ -1,1 +1,14 @@
-#![allow(clippy::unwrap_used)]
+//! Integration tests: the real router, in process, against a fresh database per test
+//! (a temporary SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod authz_matrix;
+mod bad_input;
+mod http_conventions;
+mod openapi;
+mod organisations;
+mod users;

@@ -1,0 +1,133 @@
+//! Runs every row of `authz_matrix.csv` through the real router, and fails if a route of
+//! the OpenAPI document has no rows for some role.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::Method;
+use serde_json::{Value, json};
+use trellis::organisations::dto::OrganisationKind;
+use trellis::users::Role;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+const MATRIX: &str = include_str!("authz_matrix.csv");
+const ROLES: [&str; 6] = ["anonymous", "programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
+
+struct Row {
+    method: String,
+    path: String,
+    role: String,
+    relation: String,
+    status: u16,
+}
+
+fn rows() -> Vec<Row> {
+    MATRIX
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("method,") && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 5, "bad matrix line: {l}");
+            Row { method: f[0].into(), path: f[1].into(), role: f[2].into(), relation: f[3].into(), status: f[4].parse().unwrap() }
+        })
+        .collect()
+}
+
+fn spec_routes() -> BTreeSet<(String, String)> {
+    let spec = serde_json::to_value(trellis::app::openapi()).unwrap();
+    let mut out = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "patch", "put", "delete"].contains(&method.as_str()) {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_route_has_a_row_for_every_role() {
+    let rows = rows();
+    let mut covered: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for r in &rows {
+        covered.entry((r.method.clone(), r.path.clone())).or_default().insert(r.role.clone());
+    }
+    let spec = spec_routes();
+    for route in &spec {
+        let roles = covered.get(route).cloned().unwrap_or_default();
+        for role in ROLES {
+            assert!(roles.contains(role), "authz_matrix.csv has no row for {} {} as {role}", route.0, route.1);
+        }
+    }
+    for route in covered.keys() {
+        assert!(spec.contains(route), "authz_matrix.csv names {} {}, which is not in the API", route.0, route.1);
+    }
+}
+
+#[tokio::test]
+async fn every_row_of_the_matrix_holds() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let mut failures = Vec::new();
+    let rows = rows();
+    for (n, row) in rows.iter().enumerate() {
+        let actor = match row.role.as_str() {
+            "anonymous" => None,
+            r => {
+                let role = Role::parse(r).unwrap();
+                let org = if matches!(role, Role::ProgrammeAdmin | Role::Evaluator) { lead } else { a };
+                Some(app.user(org, role).await)
+            }
+        };
+        let own_org = actor.as_ref().map(|u| u.organisation_id).unwrap_or(a);
+        let target_user = match row.relation.as_str() {
+            "self" => actor.clone().unwrap(),
+            "other_org" => app.user(b, Role::Mentor).await,
+            _ => app.user(own_org, Role::Mentor).await,
+        };
+        let target_org = if row.relation == "other_org" { b } else { own_org };
+        let path = row.path.replace("{id}", &if row.path.starts_with("/users/") { target_user.id } else { target_org }.to_string());
+        let unique = format!("m{n}-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let body: Option<Value> = match (row.method.as_str(), row.path.as_str()) {
+            ("POST", "/auth/login") => Some(match &actor {
+                Some(u) => {
+                    app.clock.advance(chrono::Duration::seconds(30));
+                    let mut b = json!({"email": u.email, "password": PASSWORD});
+                    if u.totp_secret.is_some() {
+                        b["totp"] = json!(app.code(u));
+                    }
+                    b
+                }
+                None => json!({"email": "nobody@example.org", "password": PASSWORD}),
+            }),
+            ("POST", "/auth/password") => Some(json!({"current_password": PASSWORD, "new_password": "a-new-phrase-for-vigil-9"})),
+            ("POST", "/auth/mfa/confirm") => Some(json!({"code": "123456"})),
+            ("POST", "/organisations") => Some(json!({"name": unique, "kind": "partner", "districts": ["Ashworth"]})),
+            ("PATCH", "/organisations/{id}") => Some(json!({"districts": ["Ashworth", "Fenwick"]})),
+            ("POST", "/users") => Some(json!({"email": format!("{unique}@example.org"), "name": "Matrix Mentor", "role": "mentor", "organisation_id": target_org, "password": "lantern-river-oak-2026"})),
+            ("PATCH", "/users/{id}") => Some(json!({"name": "Renamed Person"})),
+            _ => None,
+        };
+        let mut req = app.req(Method::from_bytes(row.method.as_bytes()).unwrap(), &format!("/api/v1{path}"));
+        if let Some(u) = &actor
+            && row.path != "/auth/login"
+        {
+            req = req.token(&app.token(u).await);
+        }
+        if row.method == "PATCH" {
+            let current = app.get(&format!("/api/v1{path}")).token(&app.token(&app.user(lead, Role::ProgrammeAdmin).await).await).send().await;
+            req = req.header("if-match", current.header("etag").unwrap_or("\"1\""));
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let r = req.send().await;
+        if r.status.as_u16() != row.status {
+            failures.push(format!("{} {} as {} ({}): expected {}, got {} {}", row.method, row.path, row.role, row.relation, row.status, r.status.as_u16(), r.text));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} matrix rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    let _ = OrganisationKind::Partner;
+}

@@ -1,0 +1,272 @@
+//! `TestApp`: a fresh database, the real router, a fixed clock, and helpers to seed
+//! organisations and users and to sign in.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use chrono::{TimeZone, Utc};
+use http_body_util::BodyExt;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use trellis::app::{self, AppState};
+use trellis::authz::Authz;
+use trellis::clock::{Clock, FixedClock};
+use trellis::config::Config;
+use trellis::crypto::{FieldCipher, Keys, Pseudonymiser};
+use trellis::entities::user;
+use trellis::organisations::dto::OrganisationKind;
+use trellis::users::Role;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<FixedClock>,
+    pub db: DatabaseConnection,
+    pub client: SocketAddr,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+    pub organisation_id: Uuid,
+    pub totp_secret: Option<Vec<u8>>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json response with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+
+    /// The fields named in a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+    }
+}
+
+pub const PASSWORD: &str = "correct-horse-battery-47";
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config { database_url, login_address_limit: 1000, ..Config::default() }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (url, dir) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
+                (format!("{base}/trellis_t_{}", Uuid::new_v4().simple()), None)
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                (url, Some(dir))
+            }
+        };
+        let mut config = test_config(url);
+        adjust(&mut config);
+        let db = trellis::db::connect(&config.database_url).await.unwrap();
+        trellis::db::migrate_up(&db).await.unwrap();
+        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
+        let clock = Arc::new(FixedClock::new(start_time()));
+        let authz = Authz::load(None).unwrap();
+        let state = AppState::new(db.clone(), config, clock.clone(), authz, keys).unwrap();
+        let router = app::router(state.clone());
+        TestApp { router, state, clock, db, client: "127.0.0.1:40000".parse().unwrap(), _dir: dir }
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req { app: self, method, path: path.to_string(), headers: Vec::new(), body: None, client: self.client }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.req(Method::PATCH, path)
+    }
+
+    pub async fn org(&self, name: &str, kind: OrganisationKind) -> Uuid {
+        let m = trellis::organisations::routes::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
+        m.insert(&self.db).await.unwrap().id
+    }
+
+    /// A lead charity and two partners.
+    pub async fn charities(&self) -> (Uuid, Uuid, Uuid) {
+        (
+            self.org("Lead Charity", OrganisationKind::Lead).await,
+            self.org("Partner A", OrganisationKind::Partner).await,
+            self.org("Partner B", OrganisationKind::Partner).await,
+        )
+    }
+
+    /// A user with the standard test password; MFA enrolled when her role requires it.
+    pub async fn user(&self, org: Uuid, role: Role) -> TestUser {
+        let mfa = self.state.config.mfa_required(role);
+        self.user_with(org, role, mfa).await
+    }
+
+    pub async fn user_with(&self, org: Uuid, role: Role, mfa: bool) -> TestUser {
+        let id = Uuid::now_v7();
+        let email = format!("{}.{}@example.org", role.as_str(), &id.simple().to_string()[24..]);
+        let name = format!("Test {}", role.as_str());
+        let secret = if mfa { Some(vec![7u8; 20]) } else { None };
+        let sealed = secret.as_ref().map(|s| trellis::auth::routes::seal_mfa_secret(&self.state, &id, s).unwrap());
+        let hash = trellis::auth::password::hash_blocking(PASSWORD).unwrap();
+        let now = self.clock.now();
+        user::ActiveModel {
+            id: Set(id),
+            email: Set(email.clone()),
+            name: Set(name.clone()),
+            role: Set(role.as_str().into()),
+            organisation_id: Set(org),
+            active: Set(true),
+            password_hash: Set(hash),
+            mfa_secret: Set(sealed),
+            mfa_enabled: Set(mfa),
+            mfa_last_step: Set(None),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        TestUser { id, email, name, password: PASSWORD.into(), role, organisation_id: org, totp_secret: secret }
+    }
+
+    /// The current TOTP code for a user.
+    pub fn code(&self, u: &TestUser) -> String {
+        let secret = u.totp_secret.as_ref().expect("user has no TOTP secret");
+        trellis::auth::mfa::code_at(secret, self.clock.now().timestamp() as u64).unwrap()
+    }
+
+    /// Signs in through the API (moving the clock to a fresh TOTP step first, since a code
+    /// is accepted once).
+    pub async fn login(&self, u: &TestUser) -> String {
+        self.clock.advance(chrono::Duration::seconds(30));
+        let mut body = json!({"email": u.email, "password": u.password});
+        if u.totp_secret.is_some() {
+            body["totp"] = json!(self.code(u));
+        }
+        let r = self.post("/api/v1/auth/login").json(body).send().await;
+        assert_eq!(r.status, StatusCode::OK, "login failed: {}", r.text);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A session created directly (no sign-in round trip, no clock movement).
+    pub async fn token(&self, u: &TestUser) -> String {
+        trellis::auth::session::create(&self.db, &self.state, u.id, false).await.unwrap().0
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    pub async fn seal_audit(&self) {
+        trellis::audit::chain::seal_pending(&self.db).await.unwrap();
+    }
+}
+
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    client: SocketAddr,
+}
+
+impl Req<'_> {
+    pub fn token(mut self, token: &str) -> Self {
+        self.headers.push(("authorization".into(), format!("Bearer {token}")));
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.headers.push(("content-type".into(), "application/json".into()));
+        self.body = Some(serde_json::to_vec(&body).unwrap());
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.headers.push(("content-type".into(), content_type.into()));
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn from(mut self, addr: &str) -> Self {
+        self.client = addr.parse().unwrap();
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let mut builder = Request::builder().method(self.method).uri(&self.path);
+        for (k, v) in &self.headers {
+            builder = builder.header(k, v);
+        }
+        let mut req = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        req.extensions_mut().insert(ConnectInfo(self.client));
+        let resp = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse { status, headers, body, text }
+    }
+}
