@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use trellis::app::{self, AppState};
 use trellis::authz::Authz;
 use trellis::clock::{Clock, SystemClock};
@@ -106,8 +106,10 @@ enum MigrateCommand {
 enum AdminCommand {
     /// Create an account. The password is read from standard input (or a prompt), never from the command line.
     CreateUser {
+        /// Her e-mail address (the sign-in name).
         #[arg(long)]
         email: String,
+        /// Her full name.
         #[arg(long)]
         name: String,
         /// programme_admin, coordinator, safeguarding_lead, mentor or evaluator
@@ -119,6 +121,7 @@ enum AdminCommand {
     },
     /// Create an organisation.
     CreateOrganisation {
+        /// The charity's name.
         #[arg(long)]
         name: String,
         /// lead or partner
@@ -172,7 +175,7 @@ fn load_config(file: Option<&PathBuf>, flags: &[(&'static str, Option<String>)])
 }
 
 fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match cfg.log_format {
         LogFormat::Json => builder.json().try_init(),
@@ -262,8 +265,6 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Admin { action, database_url } => {
             let cfg = load_config(file, &[("database_url", database_url)])?;
             init_logging(&cfg);
-            let keys = Keys::load(&cfg)?;
-            let _ = keys;
             let conn = open_db(&cfg).await?;
             let now = SystemClock.now();
             match action {
@@ -303,9 +304,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| e.to_string())?
                     .ok_or("no such organisation (give its id or exact name)")?;
                     let password = read_password()?;
-                    trellis::users::rules::check_password(&password, &email, &name).map_err(|e| format!("password: {}", e.message))?;
-                    let hash = trellis::auth::password::hash_blocking(&password).map_err(|e| e.to_string())?;
-                    drop(SecretString::from(password));
+                    trellis::users::rules::check_password(password.expose_secret(), &email, &name).map_err(|e| format!("password: {}", e.message))?;
+                    let hash = trellis::auth::password::hash_blocking(password.expose_secret()).map_err(|e| e.to_string())?;
                     let id = uuid::Uuid::now_v7();
                     let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
                     user::ActiveModel {
@@ -373,17 +373,17 @@ async fn seal(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
 }
 
 /// The password from a prompt (twice) on a terminal, else the first line of standard input.
-fn read_password() -> Result<String, String> {
+fn read_password() -> Result<SecretString, String> {
     if std::io::stdin().is_terminal() {
         let a = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
         let b = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
         if a != b {
             return Err("the passwords differ".into());
         }
-        Ok(a)
+        Ok(SecretString::from(a))
     } else {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()))
     }
 }

@@ -53,3 +53,23 @@ impl Metrics {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.record_response(200, 1500);
+        m.record_response(404, 500);
+        m.record_response(503, 10);
+        Metrics::inc(&m.lockouts);
+        let text = m.render();
+        assert!(text.contains("trellis_http_requests_total{class=\"2xx\"} 1\n"));
+        assert!(text.contains("trellis_http_requests_total{class=\"4xx\"} 1\n"));
+        assert!(text.contains("trellis_http_requests_total{class=\"5xx\"} 1\n"));
+        assert!(text.contains("trellis_lockouts_total 1\n"));
+        assert!(text.contains("trellis_http_request_seconds_total 0.00201\n"));
+    }
+}
