@@ -56,7 +56,13 @@ pub enum Deny {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config, clock: SharedClock, authz: Authz, keys: Keys) -> Result<Self, String> {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        clock: SharedClock,
+        authz: Authz,
+        keys: Keys,
+    ) -> Result<Self, String> {
         let passwords = Passwords::new(config.password_hash_concurrency)?;
         Ok(Self(Arc::new(Inner {
             db,
@@ -79,23 +85,46 @@ impl AppState {
     }
 
     /// The one authorization question, answered 403 on refusal. See [`authorize_as`](Self::authorize_as).
-    pub async fn authorize(&self, me: &CurrentUser, action: Action, resource: &Resource, context: &[(&str, Value)]) -> Result<(), ApiError> {
-        self.authorize_as(me, action, resource, context, Deny::Forbidden).await
+    pub async fn authorize(
+        &self,
+        me: &CurrentUser,
+        action: Action,
+        resource: &Resource,
+        context: &[(&str, Value)],
+    ) -> Result<(), ApiError> {
+        self.authorize_as(me, action, resource, context, Deny::Forbidden)
+            .await
     }
 
     /// Asks the policies whether `me` may take `action` on `resource`. A refusal is audited
     /// (in its own transaction: the request's will roll back) and answered as `deny` says.
-    pub async fn authorize_as(&self, me: &CurrentUser, action: Action, resource: &Resource, context: &[(&str, Value)], deny: Deny) -> Result<(), ApiError> {
-        if self.authz.is_allowed(&me.principal(), action, resource, context) {
+    pub async fn authorize_as(
+        &self,
+        me: &CurrentUser,
+        action: Action,
+        resource: &Resource,
+        context: &[(&str, Value)],
+        deny: Deny,
+    ) -> Result<(), ApiError> {
+        if self
+            .authz
+            .is_allowed(&me.principal(), action, resource, context)
+        {
             return Ok(());
         }
         let (kind, id, org) = match resource {
             Resource::Programme => ("programme", None, None),
             Resource::AuditTrail => ("audit_trail", None, None),
             Resource::Organisation(id) => ("organisation", Some(*id), Some(*id)),
-            Resource::User { id, organisation_id, .. } => ("user", Some(*id), Some(*organisation_id)),
+            Resource::User {
+                id,
+                organisation_id,
+                ..
+            } => ("user", Some(*id), Some(*organisation_id)),
         };
-        let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
+        let mut event = Event::new("access.denied", kind)
+            .outcome(Outcome::Denied)
+            .detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
             event = event.resource(id, org);
         }
@@ -127,7 +156,10 @@ struct SecurityAddon;
 impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -156,31 +188,62 @@ pub fn router(state: AppState) -> Router {
     // metrics, log line) wraps everything; authentication resolves the token; idempotency
     // replays a retried create before the handler runs.
     let api = api
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
+        .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .method_not_allowed_fallback(middleware::method_not_allowed);
 
-    let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi-docs.json", (*spec).clone()).into();
+    let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .url("/api/v1/openapi-docs.json", (*spec).clone())
+        .into();
 
     let mut app = Router::new()
         .nest("/api/v1", api)
-        .route("/api/v1/openapi.json", get(move || serve_spec(spec_json.clone())))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || serve_spec(spec_json.clone())),
+        )
         .route("/health/live", get(middleware::live))
         .route("/health/ready", get(middleware::ready))
         .merge(docs)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response));
+        // Inside the request context, so a panic's 500 still carries the request id and headers.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ));
     if !state.config.cors_origins.is_empty() {
-        let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        let origins: Vec<HeaderValue> = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
         app = app.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(origins)
                 .allow_methods([Method::GET, Method::POST, Method::PATCH])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::HeaderName::from_static("idempotency-key")])
-                .expose_headers([header::ETAG, header::HeaderName::from_static("x-request-id")]),
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::IF_MATCH,
+                    header::HeaderName::from_static("idempotency-key"),
+                ])
+                .expose_headers([
+                    header::ETAG,
+                    header::HeaderName::from_static("x-request-id"),
+                ]),
         );
     }
     app.with_state(state)
@@ -188,7 +251,10 @@ pub fn router(state: AppState) -> Router {
 
 async fn serve_spec(json: Arc<String>) -> axum::response::Response {
     let mut resp = axum::response::IntoResponse::into_response((*json).clone());
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -198,29 +264,50 @@ async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> String {
 
 /// Serves until SIGTERM or Ctrl-C: in-flight requests finish, then the audit chain is sealed.
 pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(state.config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
+    let listener = tokio::net::TcpListener::bind(state.config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 
-    let sequencer = tokio::spawn(audit::chain::run_sequencer(state.db.clone(), state.audit_wake.clone(), state.metrics.clone(), stop_rx.clone()));
-    let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(state.clone(), stop_rx.clone()));
+    let sequencer = tokio::spawn(audit::chain::run_sequencer(
+        state.db.clone(),
+        state.audit_wake.clone(),
+        state.metrics.clone(),
+        stop_rx.clone(),
+    ));
+    let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(
+        state.clone(),
+        stop_rx.clone(),
+    ));
 
     if let Some(metrics_addr) = state.config.metrics_bind {
-        let ml = tokio::net::TcpListener::bind(metrics_addr).await.map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
-        let mrouter = Router::new().route("/metrics", get(metrics_handler)).with_state(state.metrics.clone());
+        let ml = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
+        let mrouter = Router::new()
+            .route("/metrics", get(metrics_handler))
+            .with_state(state.metrics.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(ml, mrouter).with_graceful_shutdown(async move { let _ = stop.changed().await; }).await;
+            let _ = axum::serve(ml, mrouter)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.changed().await;
+                })
+                .await;
         });
         tracing::info!(%metrics_addr, "metrics listening");
     }
 
     let app = router(state.clone());
     on_ready(addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
     tracing::info!("shutting down: sealing the audit chain");
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), sequencer).await;

@@ -44,28 +44,107 @@ impl Rng {
     }
 }
 
-pub const DISTRICTS: &[&str] = &["Ashworth", "Brackenfield", "Calder Vale", "Dunmere", "Eastholme", "Fenwick", "Greystone"];
+pub const DISTRICTS: &[&str] = &[
+    "Ashworth",
+    "Brackenfield",
+    "Calder Vale",
+    "Dunmere",
+    "Eastholme",
+    "Fenwick",
+    "Greystone",
+];
 
 /// (name, e-mail domain, kind, districts covered)
 const CHARITIES: &[(&str, &str, OrganisationKind, &[&str])] = &[
-    ("Brightpath Foundation", "brightpath", OrganisationKind::Lead, &["Ashworth", "Brackenfield", "Calder Vale", "Dunmere", "Eastholme", "Fenwick", "Greystone"]),
-    ("Harbour Youth Trust", "harbour", OrganisationKind::Partner, &["Ashworth", "Brackenfield"]),
-    ("Kindling Girls' Network", "kindling", OrganisationKind::Partner, &["Calder Vale"]),
-    ("Oakleaf Mentoring", "oakleaf", OrganisationKind::Partner, &["Dunmere", "Eastholme"]),
-    ("Northgate Young Women's Project", "northgate", OrganisationKind::Partner, &["Fenwick"]),
-    ("Riverside Befrienders", "riverside", OrganisationKind::Partner, &["Greystone", "Ashworth"]),
-    ("Lantern Community Trust", "lantern", OrganisationKind::Partner, &["Brackenfield", "Eastholme"]),
+    (
+        "Brightpath Foundation",
+        "brightpath",
+        OrganisationKind::Lead,
+        &[
+            "Ashworth",
+            "Brackenfield",
+            "Calder Vale",
+            "Dunmere",
+            "Eastholme",
+            "Fenwick",
+            "Greystone",
+        ],
+    ),
+    (
+        "Harbour Youth Trust",
+        "harbour",
+        OrganisationKind::Partner,
+        &["Ashworth", "Brackenfield"],
+    ),
+    (
+        "Kindling Girls' Network",
+        "kindling",
+        OrganisationKind::Partner,
+        &["Calder Vale"],
+    ),
+    (
+        "Oakleaf Mentoring",
+        "oakleaf",
+        OrganisationKind::Partner,
+        &["Dunmere", "Eastholme"],
+    ),
+    (
+        "Northgate Young Women's Project",
+        "northgate",
+        OrganisationKind::Partner,
+        &["Fenwick"],
+    ),
+    (
+        "Riverside Befrienders",
+        "riverside",
+        OrganisationKind::Partner,
+        &["Greystone", "Ashworth"],
+    ),
+    (
+        "Lantern Community Trust",
+        "lantern",
+        OrganisationKind::Partner,
+        &["Brackenfield", "Eastholme"],
+    ),
 ];
 
 const FIRST: &[&str] = &[
-    "Amara", "Bethan", "Chloe", "Dara", "Eilidh", "Farah", "Grace", "Hana", "Imani", "Jade", "Keira", "Leah", "Maya",
-    "Nadia", "Orla", "Priya", "Rosa", "Siobhan", "Tamsin", "Uma", "Vera", "Wren", "Yasmin", "Zara", "Ama", "Carys",
-    "Efua", "Gemma", "Ioana", "Lowri", "Mei", "Niamh", "Roisin", "Sana", "Tegan", "Zainab",
+    "Amara", "Bethan", "Chloe", "Dara", "Eilidh", "Farah", "Grace", "Hana", "Imani", "Jade",
+    "Keira", "Leah", "Maya", "Nadia", "Orla", "Priya", "Rosa", "Siobhan", "Tamsin", "Uma", "Vera",
+    "Wren", "Yasmin", "Zara", "Ama", "Carys", "Efua", "Gemma", "Ioana", "Lowri", "Mei", "Niamh",
+    "Roisin", "Sana", "Tegan", "Zainab",
 ];
 const LAST: &[&str] = &[
-    "Adeyemi", "Brennan", "Chowdhury", "Davies", "Evans", "Fletcher", "Gallagher", "Hussain", "Iqbal", "Jones",
-    "Kowalska", "Lewis", "Mensah", "Nowak", "Okafor", "Patel", "Quinn", "Rahman", "Singh", "Thompson", "Usman",
-    "Varga", "Walsh", "Yilmaz", "Zhang", "Achterberg", "Boateng", "Campbell", "Doherty", "Osei",
+    "Adeyemi",
+    "Brennan",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Gallagher",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Kowalska",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rahman",
+    "Singh",
+    "Thompson",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Yilmaz",
+    "Zhang",
+    "Achterberg",
+    "Boateng",
+    "Campbell",
+    "Doherty",
+    "Osei",
 ];
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -90,8 +169,19 @@ const DISTINCT_PASSWORDS: usize = 200;
 
 /// Seeds the demo programme if the database has no organisations yet. Returns the accounts,
 /// or None when the database already holds data.
-pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateTime<Utc>, opts: &Options) -> Result<Option<Vec<DemoAccount>>, String> {
-    if organisation::Entity::find().count(db).await.map_err(|e| e.to_string())? > 0 {
+pub async fn seed(
+    db: &DatabaseConnection,
+    cfg: &Config,
+    keys: &Keys,
+    now: DateTime<Utc>,
+    opts: &Options,
+) -> Result<Option<Vec<DemoAccount>>, String> {
+    if organisation::Entity::find()
+        .count(db)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(None);
     }
     let mut rng = Rng::new(opts.seed);
@@ -115,7 +205,11 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
         plan.push((i, Role::SafeguardingLead, name(&mut rng)));
         let mentors = (3 + rng.below(3)) * scale;
         for m in 0..mentors {
-            let n = if m < FIRST.len() * LAST.len() / 2 { name(&mut rng) } else { format!("Mentor {i}-{m}") };
+            let n = if m < FIRST.len() * LAST.len() / 2 {
+                name(&mut rng)
+            } else {
+                format!("Mentor {i}-{m}")
+            };
             plan.push((i, Role::Mentor, n));
         }
     }
@@ -126,7 +220,10 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
     let mut first_mentor: std::collections::HashMap<usize, usize> = Default::default();
     let mut jobs = Vec::new();
     for (k, (charity, role, _)) in plan.iter().enumerate() {
-        if k >= DISTINCT_PASSWORDS && *role == Role::Mentor && let Some(&j) = first_mentor.get(charity) {
+        if k >= DISTINCT_PASSWORDS
+            && *role == Role::Mentor
+            && let Some(&j) = first_mentor.get(charity)
+        {
             passwords.push(passwords[j].clone());
             jobs.push(None);
             continue;
@@ -134,13 +231,19 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
         if *role == Role::Mentor {
             first_mentor.entry(*charity).or_insert(k);
         }
-        let pw = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?);
+        let pw =
+            URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?);
         passwords.push(pw.clone());
-        jobs.push(Some(tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&pw))));
+        jobs.push(Some(tokio::task::spawn_blocking(move || {
+            crate::auth::password::hash_blocking(&pw)
+        })));
     }
     for (k, job) in jobs.into_iter().enumerate() {
         let h = match job {
-            Some(j) => j.await.map_err(|e| e.to_string())?.map_err(|e| format!("{e}"))?,
+            Some(j) => j
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("{e}"))?,
             None => {
                 let charity = plan[k].0;
                 let j = first_mentor.get(&charity).copied().unwrap_or(0);
@@ -150,18 +253,28 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
         hashes.push(h);
     }
 
-    let txn = crate::db::begin_write(db).await.map_err(|e| e.to_string())?;
+    let txn = crate::db::begin_write(db)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut org_ids = Vec::new();
     for (name, _, kind, districts) in CHARITIES {
         let d: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
-        let o = crate::organisations::routes::new_organisation(name, *kind, &d, now).insert(&txn).await.map_err(|e| e.to_string())?;
+        let o = crate::organisations::routes::new_organisation(name, *kind, &d, now)
+            .insert(&txn)
+            .await
+            .map_err(|e| e.to_string())?;
         org_ids.push(o.id);
     }
     let mut accounts = Vec::with_capacity(plan.len());
     let mut emails = std::collections::HashSet::new();
     for (k, (charity, role, person)) in plan.iter().enumerate() {
         let (org_name, domain, _, _) = CHARITIES[*charity];
-        let local: String = person.to_lowercase().replace(' ', ".").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+        let local: String = person
+            .to_lowercase()
+            .replace(' ', ".")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect();
         let mut email = format!("{local}@{domain}.example.org");
         let mut n = 2;
         while !emails.insert(email.clone()) {
@@ -169,9 +282,17 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
             n += 1;
         }
         let id = Uuid::now_v7();
-        let secret = if cfg.mfa_required(*role) { Some(mfa::new_secret().map_err(|e| e.to_string())?) } else { None };
+        let secret = if cfg.mfa_required(*role) {
+            Some(mfa::new_secret().map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
         let sealed = match &secret {
-            Some(s) => Some(keys.fields.seal("users", "mfa_secret", &id, &mfa::base32(s)).map_err(|e| e.to_string())?),
+            Some(s) => Some(
+                keys.fields
+                    .seal("users", "mfa_secret", &id, &mfa::base32(s))
+                    .map_err(|e| e.to_string())?,
+            ),
             None => None,
         };
         user::ActiveModel {
@@ -185,8 +306,6 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
             mfa_secret: Set(sealed),
             mfa_enabled: Set(secret.is_some()),
             mfa_last_step: Set(None),
-            failed_logins: Set(0),
-            locked_until: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -203,9 +322,16 @@ pub async fn seed(db: &DatabaseConnection, cfg: &Config, keys: &Keys, now: DateT
             totp_secret: secret.map(|s| mfa::base32(&s)),
         });
     }
-    audit::record(&txn, now, None, Event::new("demo.seeded", "programme").detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len()})))
-        .await
-        .map_err(|e| e.to_string())?;
+    audit::record(
+        &txn,
+        now,
+        None,
+        Event::new("demo.seeded", "programme").detail(
+            serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len()}),
+        ),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Some(accounts))
 }
@@ -221,8 +347,18 @@ pub fn write_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<(), Strin
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(json.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(json.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // An existing file keeps its old mode on open: tighten it too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot protect {}: {e}", path.display()))?;
+    }
     Ok(())
 }
 
@@ -232,9 +368,18 @@ mod tests {
 
     #[test]
     fn the_generator_is_deterministic() {
-        let a: Vec<u64> = { let mut r = Rng::new(7); (0..5).map(|_| r.next_u64()).collect() };
-        let b: Vec<u64> = { let mut r = Rng::new(7); (0..5).map(|_| r.next_u64()).collect() };
-        let c: Vec<u64> = { let mut r = Rng::new(8); (0..5).map(|_| r.next_u64()).collect() };
+        let a: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..5).map(|_| r.next_u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..5).map(|_| r.next_u64()).collect()
+        };
+        let c: Vec<u64> = {
+            let mut r = Rng::new(8);
+            (0..5).map(|_| r.next_u64()).collect()
+        };
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

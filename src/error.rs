@@ -21,7 +21,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.to_string(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -67,7 +71,10 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {detail}")]
-    Conflict { detail: String, allowed: Option<Vec<String>> },
+    Conflict {
+        detail: String,
+        allowed: Option<Vec<String>>,
+    },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -81,7 +88,10 @@ pub enum ApiError {
     #[error("idempotency key reused with another request")]
     IdempotencyMismatch,
     #[error("throttled")]
-    TooManyRequests { retry_after_secs: u64, detail: String },
+    TooManyRequests {
+        retry_after_secs: u64,
+        detail: String,
+    },
     #[error("request timed out")]
     Timeout,
     #[error("service unavailable")]
@@ -92,7 +102,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn conflict(detail: impl Into<String>) -> Self {
-        ApiError::Conflict { detail: detail.into(), allowed: None }
+        ApiError::Conflict {
+            detail: detail.into(),
+            allowed: None,
+        }
     }
 
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -123,7 +136,7 @@ impl ApiError {
             Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid request", "One or more fields are invalid; see `errors`.".into()),
             IdempotencyMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was used for a different request; use a new key.".into()),
             TooManyRequests { detail, .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests", detail.clone()),
-            Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out", "The request took too long and was abandoned; nothing was changed. Try again.".into()),
+            Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out", "The request took too long and was abandoned. It may or may not have taken effect: check before retrying, or retry with the same Idempotency-Key.".into()),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "The service cannot answer right now; try again shortly.".into()),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error", "Something went wrong on our side; it has been logged with the request id.".into()),
         }
@@ -161,7 +174,9 @@ impl IntoResponse for ApiError {
         let (errors, allowed, retry_after) = match self {
             ApiError::Validation(errors) => (errors, None, None),
             ApiError::Conflict { allowed, .. } => (Vec::new(), allowed, None),
-            ApiError::TooManyRequests { retry_after_secs, .. } => (Vec::new(), None, Some(retry_after_secs.max(1))),
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => (Vec::new(), None, Some(retry_after_secs.max(1))),
             _ => (Vec::new(), None, None),
         };
         let problem = Problem {
@@ -178,7 +193,10 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut resp = (status, body).into_response();
         let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(secs) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

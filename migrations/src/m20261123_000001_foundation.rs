@@ -8,7 +8,13 @@ use crate::one_of;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-pub const ROLES: &[&str] = &["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
+pub const ROLES: &[&str] = &[
+    "programme_admin",
+    "coordinator",
+    "safeguarding_lead",
+    "mentor",
+    "evaluator",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -18,7 +24,10 @@ impl MigrationTrait for Migration {
                 .table(Organisations::Table)
                 .col(uuid(Organisations::Id).primary_key())
                 .col(string_len(Organisations::Name, 200).unique_key())
-                .col(string_len(Organisations::Kind, 16).check(one_of(Organisations::Kind, &["lead", "partner"])))
+                .col(
+                    string_len(Organisations::Kind, 16)
+                        .check(one_of(Organisations::Kind, &["lead", "partner"])),
+                )
                 .col(text(Organisations::Districts))
                 .col(boolean(Organisations::Active))
                 .col(integer(Organisations::Version))
@@ -41,8 +50,6 @@ impl MigrationTrait for Migration {
                 .col(text_null(Users::MfaSecret))
                 .col(boolean(Users::MfaEnabled))
                 .col(big_integer_null(Users::MfaLastStep))
-                .col(integer(Users::FailedLogins))
-                .col(timestamp_with_time_zone_null(Users::LockedUntil))
                 .col(integer(Users::Version))
                 .col(timestamp_with_time_zone(Users::CreatedAt))
                 .col(timestamp_with_time_zone(Users::UpdatedAt))
@@ -54,8 +61,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_users_organisation").table(Users::Table).col(Users::OrganisationId).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_users_organisation")
+                .table(Users::Table)
+                .col(Users::OrganisationId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -68,12 +81,22 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Sessions::LastSeenAt))
                 .col(timestamp_with_time_zone(Sessions::ExpiresAt))
                 .col(timestamp_with_time_zone_null(Sessions::RevokedAt))
-                .foreign_key(ForeignKey::create().from(Sessions::Table, Sessions::UserId).to(Users::Table, Users::Id))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Sessions::Table, Sessions::UserId)
+                        .to(Users::Table, Users::Id),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_sessions_user")
+                .table(Sessions::Table)
+                .col(Sessions::UserId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -94,6 +117,19 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // Failed sign-ins per account name (a keyed hash of the normalised e-mail), kept for
+        // unknown addresses too, so a lock-out says nothing about whether an account exists.
+        m.create_table(
+            Table::create()
+                .table(LoginLockouts::Table)
+                .col(string_len(LoginLockouts::Key, 64).primary_key())
+                .col(integer(LoginLockouts::Failures))
+                .col(timestamp_with_time_zone_null(LoginLockouts::LockedUntil))
+                .col(timestamp_with_time_zone(LoginLockouts::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+
         m.create_table(
             Table::create()
                 .table(IdempotencyKeys::Table)
@@ -106,7 +142,9 @@ impl MigrationTrait for Migration {
                 .col(text_null(IdempotencyKeys::ResponseBody))
                 .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
                 .foreign_key(
-                    ForeignKey::create().from(IdempotencyKeys::Table, IdempotencyKeys::UserId).to(Users::Table, Users::Id),
+                    ForeignKey::create()
+                        .from(IdempotencyKeys::Table, IdempotencyKeys::UserId)
+                        .to(Users::Table, Users::Id),
                 )
                 .to_owned(),
         )
@@ -135,7 +173,10 @@ impl MigrationTrait for Migration {
                 .col(string_len(AuditEvents::ResourceType, 64))
                 .col(uuid_null(AuditEvents::ResourceId))
                 .col(uuid_null(AuditEvents::ResourceOrganisationId))
-                .col(string_len(AuditEvents::Outcome, 16).check(one_of(AuditEvents::Outcome, &["allowed", "denied", "failed"])))
+                .col(string_len(AuditEvents::Outcome, 16).check(one_of(
+                    AuditEvents::Outcome,
+                    &["allowed", "denied", "failed"],
+                )))
                 .col(string_len_null(AuditEvents::RequestId, 64))
                 .col(string_len_null(AuditEvents::ClientAddress, 64))
                 .col(text(AuditEvents::Detail))
@@ -145,9 +186,15 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for (name, cols) in [
-            ("ix_audit_resource", vec![AuditEvents::ResourceType, AuditEvents::ResourceId]),
+            (
+                "ix_audit_resource",
+                vec![AuditEvents::ResourceType, AuditEvents::ResourceId],
+            ),
             ("ix_audit_actor", vec![AuditEvents::ActorId]),
-            ("ix_audit_resource_org", vec![AuditEvents::ResourceOrganisationId]),
+            (
+                "ix_audit_resource_org",
+                vec![AuditEvents::ResourceOrganisationId],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(AuditEvents::Table);
@@ -163,6 +210,7 @@ impl MigrationTrait for Migration {
         for table in [
             AuditEvents::Table.into_iden(),
             IdempotencyKeys::Table.into_iden(),
+            LoginLockouts::Table.into_iden(),
             LoginAttempts::Table.into_iden(),
             Sessions::Table.into_iden(),
             Users::Table.into_iden(),
@@ -200,8 +248,6 @@ pub enum Users {
     MfaSecret,
     MfaEnabled,
     MfaLastStep,
-    FailedLogins,
-    LockedUntil,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -226,6 +272,15 @@ pub enum LoginAttempts {
     Id,
     Address,
     AttemptedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum LoginLockouts {
+    Table,
+    Key,
+    Failures,
+    LockedUntil,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -27,8 +27,8 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `user`, `organisation`, `session`, ...
-    #[validate(length(min = 1, max = 64))]
+    /// `user`, `organisation`, `session`, `programme` or `audit_trail`.
+    #[validate(custom(function = "known_resource_type"))]
     pub resource_type: Option<String>,
     pub resource_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
@@ -36,6 +36,24 @@ pub struct AuditQuery {
     pub limit: Option<u64>,
     #[validate(length(max = 64))]
     pub cursor: Option<String>,
+}
+
+/// The resource types events are recorded against.
+pub const RESOURCE_TYPES: &[&str] = &[
+    "user",
+    "organisation",
+    "session",
+    "programme",
+    "audit_trail",
+];
+
+fn known_resource_type(t: &str) -> Result<(), validator::ValidationError> {
+    if RESOURCE_TYPES.contains(&t) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("invalid_choice")
+            .with_message(format!("Must be one of: {}.", RESOURCE_TYPES.join(", ")).into()))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,10 +88,18 @@ pub struct AuditPage {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_audit_events(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<AuditQuery>) -> Result<Json<AuditPage>, ApiError> {
-    state.authorize(&me, Action::AuditRead, &Resource::AuditTrail, &[]).await?;
+pub async fn list_audit_events(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    state
+        .authorize(&me, Action::AuditRead, &Resource::AuditTrail, &[])
+        .await?;
     let limit = pagination::limit(q.limit);
-    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id).limit(limit + 1);
+    let mut query = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .limit(limit + 1);
     if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
@@ -98,21 +124,29 @@ pub async fn list_audit_events(State(state): State<AppState>, me: CurrentUser, A
     )
     .await?;
     state.audit_written();
-    let page = pagination::page(rows, limit, |e| e.id, |e| AuditEventView {
-        id: e.id,
-        seq: e.seq,
-        occurred_at: e.occurred_at,
-        actor_id: e.actor_id,
-        actor_role: e.actor_role,
-        actor_organisation_id: e.actor_organisation_id,
-        action: e.action,
-        resource_type: e.resource_type,
-        resource_id: e.resource_id,
-        resource_organisation_id: e.resource_organisation_id,
-        outcome: e.outcome,
-        request_id: e.request_id,
-        client_address: e.client_address,
-        detail: serde_json::from_str(&e.detail).unwrap_or_default(),
-    });
-    Ok(Json(AuditPage { items: page.items, next_cursor: page.next_cursor }))
+    let page = pagination::page(
+        rows,
+        limit,
+        |e| e.id,
+        |e| AuditEventView {
+            id: e.id,
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            actor_organisation_id: e.actor_organisation_id,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            resource_organisation_id: e.resource_organisation_id,
+            outcome: e.outcome,
+            request_id: e.request_id,
+            client_address: e.client_address,
+            detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+        },
+    );
+    Ok(Json(AuditPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }

@@ -2,6 +2,7 @@
 //! every protected handler takes.
 
 pub mod dto;
+pub mod lockout;
 pub mod mfa;
 pub mod password;
 pub mod routes;
@@ -41,28 +42,48 @@ impl CurrentUser {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id }
+        Principal {
+            id: self.user.id,
+            role: self.user.role.clone(),
+            organisation_id: self.user.organisation_id,
+        }
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id }
+        Actor {
+            id: self.user.id,
+            role: self.user.role.clone(),
+            organisation_id: self.user.organisation_id,
+        }
     }
 
     fn from_auth(a: &Authenticated) -> Result<Self, ApiError> {
-        let role = Role::parse(&a.user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-        Ok(Self { user: a.user.clone(), session_id: a.session.id, role })
+        let role = Role::parse(&a.user.role)
+            .ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        Ok(Self {
+            user: a.user.clone(),
+            session_id: a.session.id,
+            role,
+        })
     }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        let auth = parts.extensions.get::<Authenticated>().ok_or(ApiError::Unauthenticated)?;
-        if auth.session.enrolment_only {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = parts
+            .extensions
+            .get::<Authenticated>()
+            .ok_or(ApiError::Unauthenticated)?;
+        let me = Self::from_auth(auth)?;
+        // Asked on every request, so a change to the roles that need MFA applies at once.
+        if auth.session.enrolment_only
+            || (state.config.mfa_required(me.role) && !me.user.mfa_enabled)
+        {
             return Err(ApiError::MfaEnrolmentRequired);
         }
-        Self::from_auth(auth)
+        Ok(me)
     }
 }
 
@@ -73,8 +94,14 @@ impl FromRequestParts<AppState> for EnrollingUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        let auth = parts.extensions.get::<Authenticated>().ok_or(ApiError::Unauthenticated)?;
-        Ok(EnrollingUser(CurrentUser::from_auth(auth)?, auth.session.enrolment_only))
+        let auth = parts
+            .extensions
+            .get::<Authenticated>()
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(EnrollingUser(
+            CurrentUser::from_auth(auth)?,
+            auth.session.enrolment_only,
+        ))
     }
 }
 

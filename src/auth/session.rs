@@ -14,6 +14,8 @@ use crate::error::ApiError;
 
 /// Only write `last_seen_at` when it is this stale, so reads do not all become writes.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// A session that may only enrol in MFA lasts long enough to scan a code, no longer.
+const ENROLMENT_LIFETIME: Duration = Duration::minutes(15);
 
 /// Creates a session; returns the token (shown once) and the session row.
 pub async fn create<C: ConnectionTrait>(
@@ -31,7 +33,12 @@ pub async fn create<C: ConnectionTrait>(
         enrolment_only: Set(enrolment_only),
         created_at: Set(now),
         last_seen_at: Set(now),
-        expires_at: Set(now + state.config.session_absolute),
+        expires_at: Set(now
+            + if enrolment_only {
+                ENROLMENT_LIFETIME
+            } else {
+                state.config.session_absolute
+            }),
         revoked_at: Set(None),
     }
     .insert(conn)
@@ -47,17 +54,32 @@ pub fn expires_at(state: &AppState, s: &session::Model, now: DateTime<Utc>) -> D
 /// The live session behind `token`, with its active user.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticated>, ApiError> {
     let hash = crate::crypto::sha256_hex(token.as_bytes());
-    let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(hash)).one(&state.db).await? else {
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash))
+        .one(&state.db)
+        .await?
+    else {
         return Ok(None);
     };
     let now = state.now();
-    if s.revoked_at.is_some() || now >= s.expires_at || now >= s.last_seen_at + state.config.session_idle {
+    if s.revoked_at.is_some()
+        || now >= s.expires_at
+        || now >= s.last_seen_at + state.config.session_idle
+    {
         return Ok(None);
     }
     let Some(u) = user::Entity::find_by_id(s.user_id).one(&state.db).await? else {
         return Ok(None);
     };
     if !u.active {
+        return Ok(None);
+    }
+    // A deactivated charity's staff and volunteers are signed out with it.
+    if !crate::entities::organisation::Entity::find_by_id(u.organisation_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|o| o.active)
+    {
         return Ok(None);
     }
     if now - s.last_seen_at >= TOUCH_EVERY {
@@ -67,11 +89,19 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticat
             .exec(&state.db)
             .await?;
     }
-    Ok(Some(Authenticated { user: u, session: s }))
+    Ok(Some(Authenticated {
+        user: u,
+        session: s,
+    }))
 }
 
 /// Revokes every live session of `user_id`, except `keep` when given. Returns how many.
-pub async fn revoke_all<C: ConnectionTrait>(conn: &C, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64, ApiError> {
+pub async fn revoke_all<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64, ApiError> {
     let mut q = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))

@@ -4,6 +4,7 @@
 pub mod audit_event;
 pub mod idempotency_key;
 pub mod login_attempt;
+pub mod login_lockout;
 pub mod organisation;
 pub mod session;
 pub mod user;

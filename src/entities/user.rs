@@ -17,8 +17,6 @@ pub struct Model {
     pub mfa_enabled: bool,
     /// The last TOTP time step accepted, so a code is never accepted twice.
     pub mfa_last_step: Option<i64>,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -26,22 +26,21 @@ pub async fn scope<F: Future>(ctx: RequestContext, f: F) -> F::Output {
     CURRENT.scope(ctx, f).await
 }
 
-/// Accepts a caller's `x-request-id` when it is short and plain, otherwise makes one.
-pub fn request_id<B>(req: &Request<B>) -> String {
-    req.headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+/// A new request id. Always made here, never taken from the caller: it is written into the
+/// audit trail, where a client must not be able to pose as another request.
+pub fn request_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// The client address: the peer, or behind a trusted proxy the last `X-Forwarded-For` hop.
 pub fn client_addr<B>(req: &Request<B>, trust_proxy: bool) -> String {
     if trust_proxy {
+        // The last hop of the last header: the one our own proxy added.
         let forwarded = req
             .headers()
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(str::trim)

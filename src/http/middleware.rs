@@ -19,12 +19,11 @@ const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'sel
 pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let ctx = RequestContext {
-        request_id: context::request_id(&req),
+        request_id: context::request_id(),
         path: req.uri().path().chars().take(512).collect(),
         client_addr: context::client_addr(&req, state.config.trust_proxy),
     };
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
     let is_docs = ctx.path.starts_with("/api/docs");
     let request_id = ctx.request_id.clone();
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
@@ -41,11 +40,28 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         h.insert(HeaderName::from_static("x-request-id"), v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }));
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }),
+    );
 
+    let route = resp
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
     let status = resp.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     state.metrics.record_response(status, micros);
@@ -58,6 +74,17 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         micros,
         "request"
     );
+    resp
+}
+
+/// Copies the matched route template onto the response, for the request log line (the
+/// outer middleware runs before routing and cannot see it).
+pub async fn record_route(req: Request, next: Next) -> Response {
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let mut resp = next.run(req).await;
+    if let Some(m) = matched {
+        resp.extensions_mut().insert(m);
+    }
     resp
 }
 
@@ -89,7 +116,11 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         "database": db_ok,
         "pending_migrations": pending,
     });
-    let code = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, axum::Json(body)).into_response()
 }
 
@@ -104,9 +135,21 @@ pub async fn housekeeping(state: AppState, mut stop: tokio::sync::watch::Receive
         let day_ago = state.now() - chrono::Duration::hours(24);
         use crate::entities::{idempotency_key as ik, login_attempt as la, session as s};
         let results = [
-            la::Entity::delete_many().filter(la::Column::AttemptedAt.lt(day_ago)).exec(&state.db).await.err(),
-            ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(day_ago)).exec(&state.db).await.err(),
-            s::Entity::delete_many().filter(s::Column::ExpiresAt.lt(day_ago)).exec(&state.db).await.err(),
+            la::Entity::delete_many()
+                .filter(la::Column::AttemptedAt.lt(day_ago))
+                .exec(&state.db)
+                .await
+                .err(),
+            ik::Entity::delete_many()
+                .filter(ik::Column::CreatedAt.lt(day_ago))
+                .exec(&state.db)
+                .await
+                .err(),
+            s::Entity::delete_many()
+                .filter(s::Column::ExpiresAt.lt(day_ago))
+                .exec(&state.db)
+                .await
+                .err(),
         ];
         for e in results.into_iter().flatten() {
             tracing::warn!(error = %e, "housekeeping failed");

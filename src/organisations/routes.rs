@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -25,7 +27,9 @@ fn clean(districts: &[String]) -> String {
 
 fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
     match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("An organisation with this name already exists."),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::conflict("An organisation with this name already exists.")
+        }
         _ => e.into(),
     }
 }
@@ -35,10 +39,18 @@ fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
     responses((status = 200, body = OrganisationPage),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_organisations(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<ListOrganisations>) -> Result<Json<OrganisationPage>, ApiError> {
-    state.authorize(&me, Action::OrganisationsList, &Resource::Programme, &[]).await?;
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListOrganisations>,
+) -> Result<Json<OrganisationPage>, ApiError> {
+    state
+        .authorize(&me, Action::OrganisationsList, &Resource::Programme, &[])
+        .await?;
     let limit = pagination::limit(q.limit);
-    let mut query = organisation::Entity::find().order_by_asc(organisation::Column::Id).limit(limit + 1);
+    let mut query = organisation::Entity::find()
+        .order_by_asc(organisation::Column::Id)
+        .limit(limit + 1);
     if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(organisation::Column::Id.gt(after));
     }
@@ -48,8 +60,16 @@ pub async fn list_organisations(State(state): State<AppState>, me: CurrentUser, 
     if let Some(active) = q.active {
         query = query.filter(organisation::Column::Active.eq(active));
     }
-    let page = pagination::page(query.all(&state.db).await?, limit, |o| o.id, |o| OrganisationView::from(&o));
-    Ok(Json(OrganisationPage { items: page.items, next_cursor: page.next_cursor }))
+    let page = pagination::page(
+        query.all(&state.db).await?,
+        limit,
+        |o| o.id,
+        |o| OrganisationView::from(&o),
+    );
+    Ok(Json(OrganisationPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Add a charity (programme admins).
@@ -68,22 +88,50 @@ pub async fn create_organisation(
     me: CurrentUser,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<(StatusCode, HeaderMap, Json<OrganisationView>), ApiError> {
-    state.authorize(&me, Action::OrganisationsCreate, &Resource::Programme, &[]).await?;
+    state
+        .authorize(&me, Action::OrganisationsCreate, &Resource::Programme, &[])
+        .await?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     if body.kind == OrganisationKind::Lead
-        && organisation::Entity::find().filter(organisation::Column::Kind.eq("lead")).one(&txn).await?.is_some()
+        && organisation::Entity::find()
+            .filter(organisation::Column::Kind.eq("lead"))
+            .one(&txn)
+            .await?
+            .is_some()
     {
-        return Err(ApiError::conflict("The programme already has a lead charity."));
+        return Err(ApiError::conflict(
+            "The programme already has a lead charity.",
+        ));
     }
-    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now).insert(&txn).await.map_err(conflict_on_name)?;
-    audit::record(&txn, now, Some(&me.actor()), Event::new("organisation.created", "organisation").resource(created.id, Some(created.id)).detail(json!({"kind": body.kind.as_str()}))).await?;
+    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now)
+        .insert(&txn)
+        .await
+        .map_err(conflict_on_name)?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("organisation.created", "organisation")
+            .resource(created.id, Some(created.id))
+            .detail(json!({"kind": body.kind.as_str()})),
+    )
+    .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::from(&created))))
+    Ok((
+        StatusCode::CREATED,
+        etag::headers(created.version),
+        Json(OrganisationView::from(&created)),
+    ))
 }
 
-pub fn new_organisation(name: &str, kind: OrganisationKind, districts: &[String], now: chrono::DateTime<chrono::Utc>) -> organisation::ActiveModel {
+pub fn new_organisation(
+    name: &str,
+    kind: OrganisationKind,
+    districts: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> organisation::ActiveModel {
     organisation::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_string()),
@@ -101,9 +149,23 @@ pub fn new_organisation(name: &str, kind: OrganisationKind, districts: &[String]
     responses((status = 200, body = OrganisationView, headers(("ETag" = String))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json")))]
-pub async fn get_organisation(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
-    let o = organisation::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    state.authorize(&me, Action::OrganisationsRead, &Resource::Organisation(o.id), &[]).await?;
+pub async fn get_organisation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
+    let o = organisation::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    state
+        .authorize(
+            &me,
+            Action::OrganisationsRead,
+            &Resource::Organisation(o.id),
+            &[],
+        )
+        .await?;
     Ok((etag::headers(o.version), Json(OrganisationView::from(&o))))
 }
 
@@ -117,6 +179,7 @@ pub async fn get_organisation(State(state): State<AppState>, me: CurrentUser, Id
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Name in use, or the lead charity cannot be deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
@@ -127,18 +190,34 @@ pub async fn update_organisation(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UpdateOrganisation>,
 ) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
-    let o = organisation::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    state.authorize(&me, Action::OrganisationsUpdate, &Resource::Organisation(o.id), &[]).await?;
+    let o = organisation::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    state
+        .authorize(
+            &me,
+            Action::OrganisationsUpdate,
+            &Resource::Organisation(o.id),
+            &[],
+        )
+        .await?;
     if o.version != version {
         return Err(ApiError::PreconditionFailed);
     }
     if body.active == Some(false) && o.kind == "lead" {
-        return Err(ApiError::conflict("The lead charity cannot be deactivated."));
+        return Err(ApiError::conflict(
+            "The lead charity cannot be deactivated.",
+        ));
     }
     let now = state.now();
     let mut changed = Vec::new();
     let mut am: organisation::ActiveModel = o.clone().into();
-    if let Some(name) = body.name.map(|n| n.trim().to_string()).filter(|n| *n != o.name) {
+    if let Some(name) = body
+        .name
+        .map(|n| n.trim().to_string())
+        .filter(|n| *n != o.name)
+    {
         am.name = Set(name);
         changed.push("name");
     }
@@ -163,9 +242,23 @@ pub async fn update_organisation(
     if result.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(&txn, now, Some(&me.actor()), Event::new("organisation.updated", "organisation").resource(o.id, Some(o.id)).detail(json!({"changed": changed}))).await?;
-    let updated = organisation::Entity::find_by_id(o.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("organisation.updated", "organisation")
+            .resource(o.id, Some(o.id))
+            .detail(json!({"changed": changed})),
+    )
+    .await?;
+    let updated = organisation::Entity::find_by_id(o.id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
-    Ok((etag::headers(updated.version), Json(OrganisationView::from(&updated))))
+    Ok((
+        etag::headers(updated.version),
+        Json(OrganisationView::from(&updated)),
+    ))
 }

@@ -44,9 +44,12 @@ impl From<&user::Model> for UserView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[validate(email, length(max = 254))]
+    #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
     pub email: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::extract::not_blank")
+    )]
     pub name: String,
     pub role: Role,
     pub organisation_id: Uuid,
@@ -58,9 +61,12 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    #[validate(email, length(max = 254))]
+    #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
     pub email: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::http::extract::not_blank")
+    )]
     pub name: Option<String>,
     pub role: Option<Role>,
     pub organisation_id: Option<Uuid>,

@@ -12,7 +12,14 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 const MATRIX: &str = include_str!("authz_matrix.csv");
-const ROLES: [&str; 6] = ["anonymous", "programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
+const ROLES: [&str; 6] = [
+    "anonymous",
+    "programme_admin",
+    "coordinator",
+    "safeguarding_lead",
+    "mentor",
+    "evaluator",
+];
 
 struct Row {
     method: String,
@@ -29,7 +36,13 @@ fn rows() -> Vec<Row> {
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
             assert_eq!(f.len(), 5, "bad matrix line: {l}");
-            Row { method: f[0].into(), path: f[1].into(), role: f[2].into(), relation: f[3].into(), status: f[4].parse().unwrap() }
+            Row {
+                method: f[0].into(),
+                path: f[1].into(),
+                role: f[2].into(),
+                relation: f[3].into(),
+                status: f[4].parse().unwrap(),
+            }
         })
         .collect()
 }
@@ -52,17 +65,30 @@ fn every_route_has_a_row_for_every_role() {
     let rows = rows();
     let mut covered: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for r in &rows {
-        covered.entry((r.method.clone(), r.path.clone())).or_default().insert(r.role.clone());
+        covered
+            .entry((r.method.clone(), r.path.clone()))
+            .or_default()
+            .insert(r.role.clone());
     }
     let spec = spec_routes();
     for route in &spec {
         let roles = covered.get(route).cloned().unwrap_or_default();
         for role in ROLES {
-            assert!(roles.contains(role), "authz_matrix.csv has no row for {} {} as {role}", route.0, route.1);
+            assert!(
+                roles.contains(role),
+                "authz_matrix.csv has no row for {} {} as {role}",
+                route.0,
+                route.1
+            );
         }
     }
     for route in covered.keys() {
-        assert!(spec.contains(route), "authz_matrix.csv names {} {}, which is not in the API", route.0, route.1);
+        assert!(
+            spec.contains(route),
+            "authz_matrix.csv names {} {}, which is not in the API",
+            route.0,
+            route.1
+        );
     }
 }
 
@@ -77,7 +103,11 @@ async fn every_row_of_the_matrix_holds() {
             "anonymous" => None,
             r => {
                 let role = Role::parse(r).unwrap();
-                let org = if matches!(role, Role::ProgrammeAdmin | Role::Evaluator) { lead } else { a };
+                let org = if matches!(role, Role::ProgrammeAdmin | Role::Evaluator) {
+                    lead
+                } else {
+                    a
+                };
                 Some(app.user(org, role).await)
             }
         };
@@ -87,8 +117,20 @@ async fn every_row_of_the_matrix_holds() {
             "other_org" => app.user(b, Role::Mentor).await,
             _ => app.user(own_org, Role::Mentor).await,
         };
-        let target_org = if row.relation == "other_org" { b } else { own_org };
-        let path = row.path.replace("{id}", &if row.path.starts_with("/users/") { target_user.id } else { target_org }.to_string());
+        let target_org = if row.relation == "other_org" {
+            b
+        } else {
+            own_org
+        };
+        let path = row.path.replace(
+            "{id}",
+            &if row.path.starts_with("/users/") {
+                target_user.id
+            } else {
+                target_org
+            }
+            .to_string(),
+        );
         let unique = format!("m{n}-{}", &Uuid::now_v7().simple().to_string()[20..]);
         let body: Option<Value> = match (row.method.as_str(), row.path.as_str()) {
             ("POST", "/auth/login") => Some(match &actor {
@@ -102,22 +144,35 @@ async fn every_row_of_the_matrix_holds() {
                 }
                 None => json!({"email": "nobody@example.org", "password": PASSWORD}),
             }),
-            ("POST", "/auth/password") => Some(json!({"current_password": PASSWORD, "new_password": "a-new-phrase-for-vigil-9"})),
+            ("POST", "/auth/password") => Some(
+                json!({"current_password": PASSWORD, "new_password": "a-new-phrase-for-vigil-9"}),
+            ),
             ("POST", "/auth/mfa/confirm") => Some(json!({"code": "123456"})),
-            ("POST", "/organisations") => Some(json!({"name": unique, "kind": "partner", "districts": ["Ashworth"]})),
+            ("POST", "/organisations") => {
+                Some(json!({"name": unique, "kind": "partner", "districts": ["Ashworth"]}))
+            }
             ("PATCH", "/organisations/{id}") => Some(json!({"districts": ["Ashworth", "Fenwick"]})),
-            ("POST", "/users") => Some(json!({"email": format!("{unique}@example.org"), "name": "Matrix Mentor", "role": "mentor", "organisation_id": target_org, "password": "lantern-river-oak-2026"})),
+            ("POST", "/users") => Some(
+                json!({"email": format!("{unique}@example.org"), "name": "Matrix Mentor", "role": "mentor", "organisation_id": target_org, "password": "lantern-river-oak-2026"}),
+            ),
             ("PATCH", "/users/{id}") => Some(json!({"name": "Renamed Person"})),
             _ => None,
         };
-        let mut req = app.req(Method::from_bytes(row.method.as_bytes()).unwrap(), &format!("/api/v1{path}"));
+        let mut req = app.req(
+            Method::from_bytes(row.method.as_bytes()).unwrap(),
+            &format!("/api/v1{path}"),
+        );
         if let Some(u) = &actor
             && row.path != "/auth/login"
         {
             req = req.token(&app.token(u).await);
         }
         if row.method == "PATCH" {
-            let current = app.get(&format!("/api/v1{path}")).token(&app.token(&app.user(lead, Role::ProgrammeAdmin).await).await).send().await;
+            let current = app
+                .get(&format!("/api/v1{path}"))
+                .token(&app.token(&app.user(lead, Role::ProgrammeAdmin).await).await)
+                .send()
+                .await;
             req = req.header("if-match", current.header("etag").unwrap_or("\"1\""));
         }
         if let Some(body) = body {
@@ -125,9 +180,24 @@ async fn every_row_of_the_matrix_holds() {
         }
         let r = req.send().await;
         if r.status.as_u16() != row.status {
-            failures.push(format!("{} {} as {} ({}): expected {}, got {} {}", row.method, row.path, row.role, row.relation, row.status, r.status.as_u16(), r.text));
+            failures.push(format!(
+                "{} {} as {} ({}): expected {}, got {} {}",
+                row.method,
+                row.path,
+                row.role,
+                row.relation,
+                row.status,
+                r.status.as_u16(),
+                r.text
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} matrix rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} matrix rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
     let _ = OrganisationKind::Partner;
 }

@@ -59,15 +59,31 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
         assert_eq!(self.body["code"], code, "body: {}", self.text);
         assert_eq!(self.body["status"], status);
-        assert!(self.body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(
+            self.body["request_id"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
     }
 
     /// The fields named in a 422's `errors`.
     pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -78,7 +94,11 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 }
 
 pub fn test_config(database_url: String) -> Config {
-    Config { database_url, login_address_limit: 1000, ..Config::default() }
+    Config {
+        database_url,
+        login_address_limit: 1000,
+        ..Config::default()
+    }
 }
 
 impl TestApp {
@@ -89,8 +109,14 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if !server.is_empty() => {
-                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
-                (format!("{base}/trellis_t_{}", Uuid::new_v4().simple()), None)
+                let base = server
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(server);
+                (
+                    format!("{base}/trellis_t_{}", Uuid::new_v4().simple()),
+                    None,
+                )
             }
             _ => {
                 let dir = tempfile::tempdir().unwrap();
@@ -102,16 +128,34 @@ impl TestApp {
         adjust(&mut config);
         let db = trellis::db::connect(&config.database_url).await.unwrap();
         trellis::db::migrate_up(&db).await.unwrap();
-        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
+        let keys = Keys {
+            fields: FieldCipher::new(&[3u8; 32], &[]),
+            pseudonyms: Pseudonymiser::new([4u8; 32]),
+            notice: None,
+        };
         let clock = Arc::new(FixedClock::new(start_time()));
         let authz = Authz::load(None).unwrap();
         let state = AppState::new(db.clone(), config, clock.clone(), authz, keys).unwrap();
         let router = app::router(state.clone());
-        TestApp { router, state, clock, db, client: "127.0.0.1:40000".parse().unwrap(), _dir: dir }
+        TestApp {
+            router,
+            state,
+            clock,
+            db,
+            client: "127.0.0.1:40000".parse().unwrap(),
+            _dir: dir,
+        }
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req { app: self, method, path: path.to_string(), headers: Vec::new(), body: None, client: self.client }
+        Req {
+            app: self,
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: None,
+            client: self.client,
+        }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -127,7 +171,12 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, kind: OrganisationKind) -> Uuid {
-        let m = trellis::organisations::routes::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
+        let m = trellis::organisations::routes::new_organisation(
+            name,
+            kind,
+            &["Ashworth".to_string()],
+            self.clock.now(),
+        );
         m.insert(&self.db).await.unwrap().id
     }
 
@@ -148,10 +197,16 @@ impl TestApp {
 
     pub async fn user_with(&self, org: Uuid, role: Role, mfa: bool) -> TestUser {
         let id = Uuid::now_v7();
-        let email = format!("{}.{}@example.org", role.as_str(), &id.simple().to_string()[24..]);
+        let email = format!(
+            "{}.{}@example.org",
+            role.as_str(),
+            &id.simple().to_string()[24..]
+        );
         let name = format!("Test {}", role.as_str());
         let secret = if mfa { Some(vec![7u8; 20]) } else { None };
-        let sealed = secret.as_ref().map(|s| trellis::auth::routes::seal_mfa_secret(&self.state, &id, s).unwrap());
+        let sealed = secret
+            .as_ref()
+            .map(|s| trellis::auth::routes::seal_mfa_secret(&self.state, &id, s).unwrap());
         let hash = trellis::auth::password::hash_blocking(PASSWORD).unwrap();
         let now = self.clock.now();
         user::ActiveModel {
@@ -165,8 +220,6 @@ impl TestApp {
             mfa_secret: Set(sealed),
             mfa_enabled: Set(mfa),
             mfa_last_step: Set(None),
-            failed_logins: Set(0),
-            locked_until: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -174,7 +227,15 @@ impl TestApp {
         .insert(&self.db)
         .await
         .unwrap();
-        TestUser { id, email, name, password: PASSWORD.into(), role, organisation_id: org, totp_secret: secret }
+        TestUser {
+            id,
+            email,
+            name,
+            password: PASSWORD.into(),
+            role,
+            organisation_id: org,
+            totp_secret: secret,
+        }
     }
 
     /// The current TOTP code for a user.
@@ -198,14 +259,20 @@ impl TestApp {
 
     /// A session created directly (no sign-in round trip, no clock movement).
     pub async fn token(&self, u: &TestUser) -> String {
-        trellis::auth::session::create(&self.db, &self.state, u.id, false).await.unwrap().0
+        trellis::auth::session::create(&self.db, &self.state, u.id, false)
+            .await
+            .unwrap()
+            .0
     }
 
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};
         let row = self
             .db
-            .query_one_raw(Statement::from_string(self.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -228,7 +295,8 @@ pub struct Req<'a> {
 
 impl Req<'_> {
     pub fn token(mut self, token: &str) -> Self {
-        self.headers.push(("authorization".into(), format!("Bearer {token}")));
+        self.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
         self
     }
 
@@ -238,13 +306,15 @@ impl Req<'_> {
     }
 
     pub fn json(mut self, body: Value) -> Self {
-        self.headers.push(("content-type".into(), "application/json".into()));
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
         self.body = Some(serde_json::to_vec(&body).unwrap());
         self
     }
 
     pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.headers.push(("content-type".into(), content_type.into()));
+        self.headers
+            .push(("content-type".into(), content_type.into()));
         self.body = Some(body.into());
         self
     }
@@ -259,7 +329,9 @@ impl Req<'_> {
         for (k, v) in &self.headers {
             builder = builder.header(k, v);
         }
-        let mut req = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let mut req = builder
+            .body(self.body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
         req.extensions_mut().insert(ConnectInfo(self.client));
         let resp = self.app.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
@@ -267,6 +339,11 @@ impl Req<'_> {
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        TestResponse { status, headers, body, text }
+        TestResponse {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 }
