@@ -48,11 +48,13 @@ pub async fn record_failure(
     Metrics::inc(&state.metrics.login_failures);
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
+    // The count is qualified with its table: PostgreSQL finds a bare `failures` ambiguous
+    // beside EXCLUDED.failures.
     let mut conflict = OnConflict::column(ll::Column::Key);
     conflict
         .value(
             ll::Column::Failures,
-            crate::db::incremented(ll::Column::Failures),
+            crate::db::incremented((ll::Entity, ll::Column::Failures)),
         )
         .value(ll::Column::UpdatedAt, Expr::value(now));
     ll::Entity::insert(ll::ActiveModel {
