@@ -56,13 +56,7 @@ pub enum Deny {
 }
 
 impl AppState {
-    pub fn new(
-        db: DatabaseConnection,
-        config: Config,
-        clock: SharedClock,
-        authz: Authz,
-        keys: Keys,
-    ) -> Result<Self, String> {
+    pub fn new(db: DatabaseConnection, config: Config, clock: SharedClock, authz: Authz, keys: Keys) -> Result<Self, String> {
         let passwords = Passwords::new(config.password_hash_concurrency)?;
         Ok(Self(Arc::new(Inner {
             db,
@@ -92,8 +86,7 @@ impl AppState {
         resource: &Resource,
         context: &[(&str, Value)],
     ) -> Result<(), ApiError> {
-        self.authorize_as(me, action, resource, context, Deny::Forbidden)
-            .await
+        self.authorize_as(me, action, resource, context, Deny::Forbidden).await
     }
 
     /// Asks the policies whether `me` may take `action` on `resource`. A refusal is audited
@@ -106,25 +99,18 @@ impl AppState {
         context: &[(&str, Value)],
         deny: Deny,
     ) -> Result<(), ApiError> {
-        if self
-            .authz
-            .is_allowed(&me.principal(), action, resource, context)
-        {
+        if self.authz.is_allowed(&me.principal(), action, resource, context) {
             return Ok(());
         }
         let (kind, id, org) = match resource {
             Resource::Programme => ("programme", None, None),
             Resource::AuditTrail => ("audit_trail", None, None),
             Resource::Organisation(id) => ("organisation", Some(*id), Some(*id)),
-            Resource::User {
-                id,
-                organisation_id,
-                ..
-            } => ("user", Some(*id), Some(*organisation_id)),
+            Resource::User { id, organisation_id, .. } => ("user", Some(*id), Some(*organisation_id)),
+            Resource::YoungPerson { id, organisation_id } => ("young_person", Some(*id), Some(*organisation_id)),
+            Resource::Referral { id, organisation_id } => ("referral", Some(*id), Some(*organisation_id)),
         };
-        let mut event = Event::new("access.denied", kind)
-            .outcome(Outcome::Denied)
-            .detail(serde_json::json!({"action": action.name()}));
+        let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
             event = event.resource(id, org);
         }
@@ -146,6 +132,8 @@ impl AppState {
         (name = "auth", description = "Sign-in, sessions and two-factor authentication"),
         (name = "organisations", description = "The lead charity and the partner charities"),
         (name = "users", description = "Staff and volunteer accounts"),
+        (name = "young_people", description = "Young people's case records, case notes and chronology"),
+        (name = "referrals", description = "Referrals, decisions, allocation and possible duplicates"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -156,10 +144,7 @@ struct SecurityAddon;
 impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -169,6 +154,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::auth::routes::router())
         .merge(crate::organisations::router())
         .merge(crate::users::router())
+        .merge(crate::young_people::router())
+        .merge(crate::referrals::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }
@@ -189,26 +176,15 @@ pub fn router(state: AppState) -> Router {
     // replays a retried create before the handler runs.
     let api = api
         .route_layer(axum::middleware::from_fn(middleware::record_route))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::http::idempotency::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::authenticate,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
         .method_not_allowed_fallback(middleware::method_not_allowed);
 
-    let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
-        .url("/api/v1/openapi-docs.json", (*spec).clone())
-        .into();
+    let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi-docs.json", (*spec).clone()).into();
 
     let mut app = Router::new()
         .nest("/api/v1", api)
-        .route(
-            "/api/v1/openapi.json",
-            get(move || serve_spec(spec_json.clone())),
-        )
+        .route("/api/v1/openapi.json", get(move || serve_spec(spec_json.clone())))
         .route("/health/live", get(middleware::live))
         .route("/health/ready", get(middleware::ready))
         .merge(docs)
@@ -216,20 +192,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         // Inside the request context, so a panic's 500 still carries the request id and headers.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            middleware::panic_response,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::request_context,
-        ));
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context));
     if !state.config.cors_origins.is_empty() {
-        let origins: Vec<HeaderValue> = state
-            .config
-            .cors_origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
+        let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
         app = app.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(origins)
@@ -240,10 +206,7 @@ pub fn router(state: AppState) -> Router {
                     header::IF_MATCH,
                     header::HeaderName::from_static("idempotency-key"),
                 ])
-                .expose_headers([
-                    header::ETAG,
-                    header::HeaderName::from_static("x-request-id"),
-                ]),
+                .expose_headers([header::ETAG, header::HeaderName::from_static("x-request-id")]),
         );
     }
     app.with_state(state)
@@ -251,10 +214,7 @@ pub fn router(state: AppState) -> Router {
 
 async fn serve_spec(json: Arc<String>) -> axum::response::Response {
     let mut resp = axum::response::IntoResponse::into_response((*json).clone());
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -264,30 +224,18 @@ async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> String {
 
 /// Serves until SIGTERM or Ctrl-C: in-flight requests finish, then the audit chain is sealed.
 pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(state.config.bind)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(state.config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 
-    let sequencer = tokio::spawn(audit::chain::run_sequencer(
-        state.db.clone(),
-        state.audit_wake.clone(),
-        state.metrics.clone(),
-        stop_rx.clone(),
-    ));
-    let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(
-        state.clone(),
-        stop_rx.clone(),
-    ));
+    let sequencer =
+        tokio::spawn(audit::chain::run_sequencer(state.db.clone(), state.audit_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(state.clone(), stop_rx.clone()));
 
     if let Some(metrics_addr) = state.config.metrics_bind {
-        let ml = tokio::net::TcpListener::bind(metrics_addr)
-            .await
-            .map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
-        let mrouter = Router::new()
-            .route("/metrics", get(metrics_handler))
-            .with_state(state.metrics.clone());
+        let ml = tokio::net::TcpListener::bind(metrics_addr).await.map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
+        let mrouter = Router::new().route("/metrics", get(metrics_handler)).with_state(state.metrics.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let _ = axum::serve(ml, mrouter)
@@ -301,13 +249,10 @@ pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result
 
     let app = router(state.clone());
     on_ready(addr);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("shutting down: sealing the audit chain");
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), sequencer).await;

@@ -28,9 +28,7 @@ pub struct FixedClock {
 
 impl FixedClock {
     pub fn new(at: DateTime<Utc>) -> Self {
-        Self {
-            micros: AtomicI64::new(at.timestamp_micros()),
-        }
+        Self { micros: AtomicI64::new(at.timestamp_micros()) }
     }
 
     pub fn set(&self, at: DateTime<Utc>) {
@@ -45,8 +43,6 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc.timestamp_micros(self.micros.load(Ordering::SeqCst))
-            .single()
-            .unwrap_or_default()
+        Utc.timestamp_micros(self.micros.load(Ordering::SeqCst)).single().unwrap_or_default()
     }
 }

@@ -14,106 +14,30 @@ use crate::users::Role;
 
 /// Every setting: its file key, its environment variable and a one-line description.
 pub const SETTINGS: &[(&str, &str, &str)] = &[
-    (
-        "bind",
-        "TRELLIS_BIND",
-        "address the API listens on (default 127.0.0.1:8080)",
-    ),
-    (
-        "metrics_bind",
-        "TRELLIS_METRICS_BIND",
-        "address of the Prometheus metrics listener (off when unset)",
-    ),
-    (
-        "database_url",
-        "DATABASE_URL",
-        "sqlite://FILE or postgres://USER@HOST:PORT/DB (default sqlite://trellis.db)",
-    ),
-    (
-        "data_key",
-        "TRELLIS_DATA_KEY",
-        "base64 of 32 random bytes: the field-encryption key",
-    ),
-    (
-        "data_key_previous",
-        "TRELLIS_DATA_KEY_PREVIOUS",
-        "comma-separated retired data keys, for decryption only",
-    ),
-    (
-        "pseudonym_key",
-        "TRELLIS_PSEUDONYM_KEY",
-        "base64 of 32 random bytes: the key behind export pseudonyms",
-    ),
-    (
-        "key_dir",
-        "TRELLIS_KEY_DIR",
-        "where a development run on SQLite keeps generated keys (default .)",
-    ),
-    (
-        "policies",
-        "TRELLIS_POLICIES",
-        "directory of Cedar policies overriding the built-in ones",
-    ),
-    (
-        "session_idle_minutes",
-        "TRELLIS_SESSION_IDLE_MINUTES",
-        "idle timeout of a session (default 30)",
-    ),
-    (
-        "session_absolute_hours",
-        "TRELLIS_SESSION_ABSOLUTE_HOURS",
-        "absolute lifetime of a session (default 12)",
-    ),
+    ("bind", "TRELLIS_BIND", "address the API listens on (default 127.0.0.1:8080)"),
+    ("metrics_bind", "TRELLIS_METRICS_BIND", "address of the Prometheus metrics listener (off when unset)"),
+    ("database_url", "DATABASE_URL", "sqlite://FILE or postgres://USER@HOST:PORT/DB (default sqlite://trellis.db)"),
+    ("data_key", "TRELLIS_DATA_KEY", "base64 of 32 random bytes: the field-encryption key"),
+    ("data_key_previous", "TRELLIS_DATA_KEY_PREVIOUS", "comma-separated retired data keys, for decryption only"),
+    ("pseudonym_key", "TRELLIS_PSEUDONYM_KEY", "base64 of 32 random bytes: the key behind export pseudonyms"),
+    ("key_dir", "TRELLIS_KEY_DIR", "where a development run on SQLite keeps generated keys (default .)"),
+    ("policies", "TRELLIS_POLICIES", "directory of Cedar policies overriding the built-in ones"),
+    ("session_idle_minutes", "TRELLIS_SESSION_IDLE_MINUTES", "idle timeout of a session (default 30)"),
+    ("session_absolute_hours", "TRELLIS_SESSION_ABSOLUTE_HOURS", "absolute lifetime of a session (default 12)"),
     (
         "mfa_required_roles",
         "TRELLIS_MFA_REQUIRED_ROLES",
         "roles that must use TOTP (default programme_admin,coordinator,safeguarding_lead)",
     ),
-    (
-        "cors_origins",
-        "TRELLIS_CORS_ORIGINS",
-        "comma-separated origins allowed by CORS (off when unset)",
-    ),
-    (
-        "body_limit_bytes",
-        "TRELLIS_BODY_LIMIT_BYTES",
-        "largest request body accepted (default 262144)",
-    ),
-    (
-        "request_timeout_secs",
-        "TRELLIS_REQUEST_TIMEOUT_SECS",
-        "longest time a request may take (default 30)",
-    ),
-    (
-        "login_address_limit",
-        "TRELLIS_LOGIN_ADDRESS_LIMIT",
-        "sign-in attempts allowed per client address per window (default 30)",
-    ),
-    (
-        "login_address_window_minutes",
-        "TRELLIS_LOGIN_ADDRESS_WINDOW_MINUTES",
-        "length of that window (default 15)",
-    ),
-    (
-        "lockout_threshold",
-        "TRELLIS_LOCKOUT_THRESHOLD",
-        "failed sign-ins before an account locks (default 5)",
-    ),
-    (
-        "password_hash_concurrency",
-        "TRELLIS_PASSWORD_HASH_CONCURRENCY",
-        "password hashes computed at once (default 2)",
-    ),
-    (
-        "trust_proxy",
-        "TRELLIS_TRUST_PROXY",
-        "true to take the client address from X-Forwarded-For (default false)",
-    ),
-    (
-        "log_format",
-        "TRELLIS_LOG_FORMAT",
-        "json or pretty (default pretty)",
-    ),
+    ("cors_origins", "TRELLIS_CORS_ORIGINS", "comma-separated origins allowed by CORS (off when unset)"),
+    ("body_limit_bytes", "TRELLIS_BODY_LIMIT_BYTES", "largest request body accepted (default 262144)"),
+    ("request_timeout_secs", "TRELLIS_REQUEST_TIMEOUT_SECS", "longest time a request may take (default 30)"),
+    ("login_address_limit", "TRELLIS_LOGIN_ADDRESS_LIMIT", "sign-in attempts allowed per client address per window (default 30)"),
+    ("login_address_window_minutes", "TRELLIS_LOGIN_ADDRESS_WINDOW_MINUTES", "length of that window (default 15)"),
+    ("lockout_threshold", "TRELLIS_LOCKOUT_THRESHOLD", "failed sign-ins before an account locks (default 5)"),
+    ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
+    ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
+    ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,11 +83,7 @@ impl Default for Config {
             policies_dir: None,
             session_idle: Duration::minutes(30),
             session_absolute: Duration::hours(12),
-            mfa_required_roles: vec![
-                Role::ProgrammeAdmin,
-                Role::Coordinator,
-                Role::SafeguardingLead,
-            ],
+            mfa_required_roles: vec![Role::ProgrammeAdmin, Role::Coordinator, Role::SafeguardingLead],
             cors_origins: Vec::new(),
             body_limit_bytes: 256 * 1024,
             request_timeout_secs: 30,
@@ -207,10 +127,8 @@ impl Sources {
 
     fn read_file(&mut self, file: &Path) -> Result<(), Vec<String>> {
         let shown = file.display().to_string();
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| vec![format!("{shown}: cannot read: {e}")])?;
-        let table: toml::Table = toml::from_str(&text)
-            .map_err(|e| vec![format!("{shown}: not valid TOML: {}", e.message())])?;
+        let text = std::fs::read_to_string(file).map_err(|e| vec![format!("{shown}: cannot read: {e}")])?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| vec![format!("{shown}: not valid TOML: {}", e.message())])?;
         let mut errors = Vec::new();
         for (key, value) in table {
             let Some((known, _, _)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
@@ -222,10 +140,7 @@ impl Sources {
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Array(items) => {
-                    let parts: Option<Vec<String>> = items
-                        .into_iter()
-                        .map(|v| v.as_str().map(str::to_string))
-                        .collect();
+                    let parts: Option<Vec<String>> = items.into_iter().map(|v| v.as_str().map(str::to_string)).collect();
                     match parts {
                         Some(parts) => parts.join(","),
                         None => {
@@ -241,18 +156,13 @@ impl Sources {
             };
             self.values.insert(known, (text, format!("{shown}: {key}")));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     /// A command-line flag: the highest precedence.
     pub fn flag(&mut self, key: &'static str, value: Option<String>) {
         if let Some(value) = value {
-            self.values
-                .insert(key, (value, format!("--{}", key.replace('_', "-"))));
+            self.values.insert(key, (value, format!("--{}", key.replace('_', "-"))));
         }
     }
 
@@ -265,21 +175,14 @@ impl Sources {
             match *key {
                 "bind" => match raw.parse() {
                     Ok(a) => c.bind = a,
-                    Err(_) => bad(&format!(
-                        "`{raw}` is not a socket address like 127.0.0.1:8080"
-                    )),
+                    Err(_) => bad(&format!("`{raw}` is not a socket address like 127.0.0.1:8080")),
                 },
                 "metrics_bind" => match raw.parse() {
                     Ok(a) => c.metrics_bind = Some(a),
-                    Err(_) => bad(&format!(
-                        "`{raw}` is not a socket address like 127.0.0.1:9090"
-                    )),
+                    Err(_) => bad(&format!("`{raw}` is not a socket address like 127.0.0.1:9090")),
                 },
                 "database_url" => {
-                    if raw.starts_with("sqlite:")
-                        || raw.starts_with("postgres://")
-                        || raw.starts_with("postgresql://")
-                    {
+                    if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
                         c.database_url = raw.to_string();
                     } else {
                         bad("must start with sqlite: or postgres://");
@@ -292,9 +195,7 @@ impl Sources {
                 "data_key_previous" => {
                     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                         match crate::crypto::parse_key(part) {
-                            Ok(_) => c
-                                .data_key_previous
-                                .push(SecretString::from(part.to_string())),
+                            Ok(_) => c.data_key_previous.push(SecretString::from(part.to_string())),
                             Err(e) => bad(e),
                         }
                     }
@@ -325,24 +226,18 @@ impl Sources {
                     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                         match Role::parse(part) {
                             Some(r) => roles.push(r),
-                            None => bad(&format!(
-                                "`{part}` is not a role ({})",
-                                Role::ALL_NAMES.join(", ")
-                            )),
+                            None => bad(&format!("`{part}` is not a role ({})", Role::ALL_NAMES.join(", "))),
                         }
                     }
                     c.mfa_required_roles = roles;
                 }
                 "cors_origins" => {
                     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                        if (part.starts_with("https://") || part.starts_with("http://"))
-                            && axum::http::HeaderValue::from_str(part).is_ok()
+                        if (part.starts_with("https://") || part.starts_with("http://")) && axum::http::HeaderValue::from_str(part).is_ok()
                         {
                             c.cors_origins.push(part.to_string());
                         } else {
-                            bad(&format!(
-                                "`{part}` is not an origin like https://app.example.org"
-                            ));
+                            bad(&format!("`{part}` is not an origin like https://app.example.org"));
                         }
                     }
                 }
@@ -383,11 +278,7 @@ impl Sources {
                 _ => bad("unknown setting"),
             }
         }
-        if errors.is_empty() {
-            Ok(c)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(c) } else { Err(errors) }
     }
 }
 
@@ -420,10 +311,7 @@ mod tests {
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("--bind")));
         assert!(errors.iter().any(|e| e.contains("wizard")));
-        assert!(
-            errors.iter().all(|e| !e.contains("short")),
-            "secret values must not be echoed"
-        );
+        assert!(errors.iter().all(|e| !e.contains("short")), "secret values must not be echoed");
     }
 
     #[test]

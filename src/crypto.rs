@@ -40,9 +40,7 @@ pub fn parse_key(text: &str) -> Result<[u8; KEY_LEN], &'static str> {
         .decode(text.trim())
         .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
         .map_err(|_| "is not base64 (generate one with: openssl rand -base64 32)")?;
-    bytes
-        .try_into()
-        .map_err(|_| "must decode to exactly 32 bytes (openssl rand -base64 32)")
+    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes (openssl rand -base64 32)")
 }
 
 /// `n` bytes from the operating system's random source.
@@ -87,10 +85,7 @@ impl DataKey {
     fn new(bytes: &[u8; KEY_LEN]) -> Self {
         // The key id is a short fingerprint, so it says which key without revealing it.
         let id = sha256_hex(bytes)[..8].to_string();
-        Self {
-            id,
-            cipher: XChaCha20Poly1305::new(bytes.into()),
-        }
+        Self { id, cipher: XChaCha20Poly1305::new(bytes.into()) }
     }
 }
 
@@ -102,10 +97,7 @@ pub struct FieldCipher {
 
 impl FieldCipher {
     pub fn new(current: &[u8; KEY_LEN], previous: &[[u8; KEY_LEN]]) -> Self {
-        Self {
-            current: DataKey::new(current),
-            previous: previous.iter().map(DataKey::new).collect(),
-        }
+        Self { current: DataKey::new(current), previous: previous.iter().map(DataKey::new).collect() }
     }
 
     pub fn key_id(&self) -> &str {
@@ -113,45 +105,23 @@ impl FieldCipher {
     }
 
     /// Seals `plaintext` for the place named by `table`, `column` and `row`.
-    pub fn seal(
-        &self,
-        table: &str,
-        column: &str,
-        row: &uuid::Uuid,
-        plaintext: &str,
-    ) -> Result<String, CryptoError> {
+    pub fn seal(&self, table: &str, column: &str, row: &uuid::Uuid, plaintext: &str) -> Result<String, CryptoError> {
         let nonce_bytes = random_bytes::<NONCE_LEN>()?;
         let nonce = XNonce::from(nonce_bytes);
         let aad = associated_data(table, column, row);
         let ct = self
             .current
             .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: aad.as_bytes() })
             .map_err(|_| CryptoError::Tampered)?;
         let mut blob = Vec::with_capacity(NONCE_LEN + ct.len());
         blob.extend_from_slice(&nonce_bytes);
         blob.extend_from_slice(&ct);
-        Ok(format!(
-            "v1.{}.{}",
-            self.current.id,
-            URL_SAFE_NO_PAD.encode(blob)
-        ))
+        Ok(format!("v1.{}.{}", self.current.id, URL_SAFE_NO_PAD.encode(blob)))
     }
 
     /// Opens a value sealed by [`seal`](Self::seal) for the same place.
-    pub fn open(
-        &self,
-        table: &str,
-        column: &str,
-        row: &uuid::Uuid,
-        sealed: &str,
-    ) -> Result<String, CryptoError> {
+    pub fn open(&self, table: &str, column: &str, row: &uuid::Uuid, sealed: &str) -> Result<String, CryptoError> {
         let mut parts = sealed.splitn(3, '.');
         let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(CryptoError::Malformed);
@@ -160,25 +130,14 @@ impl FieldCipher {
             .chain(&self.previous)
             .find(|k| k.id == kid)
             .ok_or_else(|| CryptoError::UnknownKey(kid.to_string()))?;
-        let blob = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| CryptoError::Malformed)?;
+        let blob = URL_SAFE_NO_PAD.decode(body).map_err(|_| CryptoError::Malformed)?;
         if blob.len() < NONCE_LEN {
             return Err(CryptoError::Malformed);
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).map_err(|_| CryptoError::Malformed)?;
         let aad = associated_data(table, column, row);
-        let pt = key
-            .cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ct,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| CryptoError::Tampered)?;
+        let pt = key.cipher.decrypt(&nonce, Payload { msg: ct, aad: aad.as_bytes() }).map_err(|_| CryptoError::Tampered)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Malformed)
     }
 }
@@ -199,8 +158,7 @@ impl Pseudonymiser {
 
     fn mac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], CryptoError> {
         // HMAC accepts keys of any length; the error arm is never taken.
-        let mut mac =
-            <HmacSha256 as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::Malformed)?;
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::Malformed)?;
         for p in parts {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p);
@@ -218,10 +176,7 @@ impl Pseudonymiser {
     /// The pseudonym of `subject` for recipient `project`: stable for one project, unlinkable
     /// across projects, and not computable without the key.
     pub fn pseudonym(&self, project: &str, subject: &uuid::Uuid) -> Result<String, CryptoError> {
-        let project_key = Self::mac(
-            &self.key,
-            &[b"trellis-pseudonym-project", project.as_bytes()],
-        )?;
+        let project_key = Self::mac(&self.key, &[b"trellis-pseudonym-project", project.as_bytes()])?;
         let tag = Self::mac(&project_key, &[subject.as_bytes()])?;
         Ok(URL_SAFE_NO_PAD.encode(&tag[..16]))
     }
@@ -241,35 +196,17 @@ impl Keys {
     /// are an error, because a production database must not depend on a file beside it.
     pub fn load(cfg: &crate::config::Config) -> Result<Self, String> {
         let mut notice = Vec::new();
-        let data = resolve(
-            cfg.data_key.as_ref(),
-            cfg,
-            "trellis-data.key",
-            "TRELLIS_DATA_KEY",
-            &mut notice,
-        )?;
-        let pseud = resolve(
-            cfg.pseudonym_key.as_ref(),
-            cfg,
-            "trellis-pseudonym.key",
-            "TRELLIS_PSEUDONYM_KEY",
-            &mut notice,
-        )?;
+        let data = resolve(cfg.data_key.as_ref(), cfg, "trellis-data.key", "TRELLIS_DATA_KEY", &mut notice)?;
+        let pseud = resolve(cfg.pseudonym_key.as_ref(), cfg, "trellis-pseudonym.key", "TRELLIS_PSEUDONYM_KEY", &mut notice)?;
         let previous: Vec<[u8; KEY_LEN]> = cfg
             .data_key_previous
             .iter()
-            .map(|k| {
-                parse_key(k.expose_secret()).map_err(|e| format!("TRELLIS_DATA_KEY_PREVIOUS {e}"))
-            })
+            .map(|k| parse_key(k.expose_secret()).map_err(|e| format!("TRELLIS_DATA_KEY_PREVIOUS {e}")))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             fields: FieldCipher::new(&data, &previous),
             pseudonyms: Pseudonymiser::new(pseud),
-            notice: if notice.is_empty() {
-                None
-            } else {
-                Some(notice.join("; "))
-            },
+            notice: if notice.is_empty() { None } else { Some(notice.join("; ")) },
         })
     }
 }
@@ -291,21 +228,13 @@ fn resolve(
     }
     let path = cfg.key_dir.join(file);
     if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        notice.push(format!(
-            "using development key {} (set {env} in production)",
-            path.display()
-        ));
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        notice.push(format!("using development key {} (set {env} in production)", path.display()));
         return parse_key(&text).map_err(|e| format!("{} {e}", path.display()));
     }
     let key = random_bytes::<KEY_LEN>().map_err(|e| e.to_string())?;
-    write_private(&path, &STANDARD.encode(key))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    notice.push(format!(
-        "generated development key {} (set {env} in production)",
-        path.display()
-    ));
+    write_private(&path, &STANDARD.encode(key)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    notice.push(format!("generated development key {} (set {env} in production)", path.display()));
     Ok(key)
 }
 
@@ -335,22 +264,11 @@ mod tests {
     fn sealed_text_opens_only_in_its_own_place() {
         let c = cipher();
         let row = uuid::Uuid::now_v7();
-        let sealed = c
-            .seal("notes", "body", &row, "she said she felt safe")
-            .unwrap();
+        let sealed = c.seal("notes", "body", &row, "she said she felt safe").unwrap();
         assert!(!sealed.contains("safe"));
-        assert_eq!(
-            c.open("notes", "body", &row, &sealed).unwrap(),
-            "she said she felt safe"
-        );
-        assert!(matches!(
-            c.open("notes", "body", &uuid::Uuid::now_v7(), &sealed),
-            Err(CryptoError::Tampered)
-        ));
-        assert!(matches!(
-            c.open("notes", "title", &row, &sealed),
-            Err(CryptoError::Tampered)
-        ));
+        assert_eq!(c.open("notes", "body", &row, &sealed).unwrap(), "she said she felt safe");
+        assert!(matches!(c.open("notes", "body", &uuid::Uuid::now_v7(), &sealed), Err(CryptoError::Tampered)));
+        assert!(matches!(c.open("notes", "title", &row, &sealed), Err(CryptoError::Tampered)));
     }
 
     #[test]
@@ -361,10 +279,7 @@ mod tests {
         let rotated = FieldCipher::new(&[2u8; 32], &[[1u8; 32]]);
         assert_eq!(rotated.open("t", "c", &row, &sealed).unwrap(), "x");
         let without = FieldCipher::new(&[2u8; 32], &[]);
-        assert!(matches!(
-            without.open("t", "c", &row, &sealed),
-            Err(CryptoError::UnknownKey(_))
-        ));
+        assert!(matches!(without.open("t", "c", &row, &sealed), Err(CryptoError::UnknownKey(_))));
     }
 
     #[test]
@@ -374,12 +289,7 @@ mod tests {
         let a = p.pseudonym("eval-2026", &s).unwrap();
         assert_eq!(a, p.pseudonym("eval-2026", &s).unwrap());
         assert_ne!(a, p.pseudonym("other", &s).unwrap());
-        assert_ne!(
-            a,
-            Pseudonymiser::new([8u8; 32])
-                .pseudonym("eval-2026", &s)
-                .unwrap()
-        );
+        assert_ne!(a, Pseudonymiser::new([8u8; 32]).pseudonym("eval-2026", &s).unwrap());
     }
 
     #[test]

@@ -5,9 +5,8 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Advisory-lock keys (PostgreSQL): one for migrations, one for the audit sequencer.
@@ -20,8 +19,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, String> {
         ensure_postgres_database(url).await?;
     }
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite") {
         // WAL lets readers run beside the writer; FULL sync makes an acknowledged write
         // survive a power cut; the busy timeout queues writers instead of failing them.
@@ -57,22 +55,13 @@ pub fn redact(url: &str) -> String {
 
 /// Creates the database named in a PostgreSQL URL when it does not exist yet.
 async fn ensure_postgres_database(url: &str) -> Result<(), String> {
-    let (base, rest) = url
-        .rsplit_once('/')
-        .ok_or_else(|| format!("{}: no database name", redact(url)))?;
+    let (base, rest) = url.rsplit_once('/').ok_or_else(|| format!("{}: no database name", redact(url)))?;
     let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!(
-            "{}: the database name must be letters, digits and _",
-            redact(url)
-        ));
+        return Err(format!("{}: the database name must be letters, digits and _", redact(url)));
     }
     // Keep the query (sslmode=require, say): the admin connection must be as safe as the main one.
-    let admin_url = if query.is_empty() {
-        format!("{base}/postgres")
-    } else {
-        format!("{base}/postgres?{query}")
-    };
+    let admin_url = if query.is_empty() { format!("{base}/postgres") } else { format!("{base}/postgres?{query}") };
     let admin = match Database::connect(admin_url.as_str()).await {
         Ok(db) => db,
         // Without access to the `postgres` database, try the named one directly.
@@ -91,9 +80,7 @@ async fn ensure_postgres_database(url: &str) -> Result<(), String> {
         admin
             .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
             .await
-            .map_err(|e| {
-                format!("cannot create database {name}: {e} (create it with: createdb {name})")
-            })?;
+            .map_err(|e| format!("cannot create database {name}: {e} (create it with: createdb {name})"))?;
         tracing::info!(database = name, "created PostgreSQL database");
     }
     let _ = admin.close().await;
@@ -105,8 +92,7 @@ async fn ensure_postgres_database(url: &str) -> Result<(), String> {
 pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let txn = db.begin().await?;
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-            .await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await
     } else {
@@ -120,20 +106,8 @@ pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<(), DbE
 
 /// (name, applied) for every migration.
 pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
-    let pending: Vec<String> = Migrator::get_pending_migrations(db)
-        .await?
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect();
-    Ok(Migrator::migrations()
-        .iter()
-        .map(|m| {
-            (
-                m.name().to_string(),
-                !pending.contains(&m.name().to_string()),
-            )
-        })
-        .collect())
+    let pending: Vec<String> = Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_string()).collect();
+    Ok(Migrator::migrations().iter().map(|m| (m.name().to_string(), !pending.contains(&m.name().to_string()))).collect())
 }
 
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr> {
@@ -144,11 +118,8 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr>
 /// (`BEGIN IMMEDIATE`), so a read-then-write transaction waits its turn instead of failing
 /// when another writer committed in between.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
+        .await
 }
 
 /// `col + 1`, for bumping a record's version in an UPDATE.
@@ -160,10 +131,7 @@ pub fn incremented<C: sea_orm::sea_query::IntoColumnRef>(col: C) -> sea_orm::sea
 mod tests {
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h:5432/db"),
-            "postgres://u@h:5432/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
         assert_eq!(super::redact("sqlite://trellis.db"), "sqlite://trellis.db");
     }
 }

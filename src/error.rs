@@ -21,11 +21,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.to_string(),
-            message: message.into(),
-        }
+        Self { field: field.into(), code: code.to_string(), message: message.into() }
     }
 }
 
@@ -71,10 +67,7 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {detail}")]
-    Conflict {
-        detail: String,
-        allowed: Option<Vec<String>>,
-    },
+    Conflict { detail: String, allowed: Option<Vec<String>> },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -88,10 +81,7 @@ pub enum ApiError {
     #[error("idempotency key reused with another request")]
     IdempotencyMismatch,
     #[error("throttled")]
-    TooManyRequests {
-        retry_after_secs: u64,
-        detail: String,
-    },
+    TooManyRequests { retry_after_secs: u64, detail: String },
     #[error("request timed out")]
     Timeout,
     #[error("service unavailable")]
@@ -102,10 +92,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn conflict(detail: impl Into<String>) -> Self {
-        ApiError::Conflict {
-            detail: detail.into(),
-            allowed: None,
-        }
+        ApiError::Conflict { detail: detail.into(), allowed: None }
     }
 
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -174,9 +161,7 @@ impl IntoResponse for ApiError {
         let (errors, allowed, retry_after) = match self {
             ApiError::Validation(errors) => (errors, None, None),
             ApiError::Conflict { allowed, .. } => (Vec::new(), allowed, None),
-            ApiError::TooManyRequests {
-                retry_after_secs, ..
-            } => (Vec::new(), None, Some(retry_after_secs.max(1))),
+            ApiError::TooManyRequests { retry_after_secs, .. } => (Vec::new(), None, Some(retry_after_secs.max(1))),
             _ => (Vec::new(), None, None),
         };
         let problem = Problem {
@@ -193,10 +178,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut resp = (status, body).into_response();
         let headers = resp.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

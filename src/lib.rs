@@ -15,4 +15,6 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod organisations;
+pub mod referrals;
 pub mod users;
+pub mod young_people;

@@ -19,11 +19,7 @@ use trellis::users::Role;
 use trellis::{audit, db, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "trellis",
-    version,
-    about = "Case management for a multi-charity mentoring programme"
-)]
+#[command(name = "trellis", version, about = "Case management for a multi-charity mentoring programme")]
 struct Cli {
     /// Settings file (default: ./trellis.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
@@ -158,10 +154,7 @@ enum PoliciesCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -177,26 +170,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_config(
-    file: Option<&PathBuf>,
-    flags: &[(&'static str, Option<String>)],
-) -> Result<Config, String> {
+fn load_config(file: Option<&PathBuf>, flags: &[(&'static str, Option<String>)]) -> Result<Config, String> {
     let mut sources = Sources::gather(file.map(|p| p.as_path())).map_err(|e| e.join("\n  "))?;
     for (k, v) in flags {
         sources.flag(k, v.clone());
     }
-    sources
-        .into_config()
-        .map_err(|errors| format!("invalid settings:\n  {}", errors.join("\n  ")))
+    sources.into_config().map_err(|errors| format!("invalid settings:\n  {}", errors.join("\n  ")))
 }
 
 fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")
-    });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match cfg.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
@@ -205,34 +190,18 @@ fn init_logging(cfg: &Config) {
 
 async fn open_db(cfg: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     let conn = db::connect(&cfg.database_url).await?;
-    db::migrate_up(&conn)
-        .await
-        .map_err(|e| format!("migrations failed: {e}"))?;
+    db::migrate_up(&conn).await.map_err(|e| format!("migrations failed: {e}"))?;
     Ok(conn)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let file = cli.config.as_ref();
     match cli.command {
-        Command::Serve {
-            bind,
-            database_url,
-            demo,
-            accounts_out,
-            policies,
-        } => {
+        Command::Serve { bind, database_url, demo, accounts_out, policies } => {
             let started = std::time::Instant::now();
-            let cfg = load_config(
-                file,
-                &[
-                    ("bind", bind),
-                    ("database_url", database_url),
-                    ("policies", policies),
-                ],
-            )?;
+            let cfg = load_config(file, &[("bind", bind), ("database_url", database_url), ("policies", policies)])?;
             init_logging(&cfg);
-            let authz = Authz::load(cfg.policies_dir.as_deref())
-                .map_err(|e| format!("invalid policies: {e}"))?;
+            let authz = Authz::load(cfg.policies_dir.as_deref()).map_err(|e| format!("invalid policies: {e}"))?;
             let keys = Keys::load(&cfg)?;
             if let Some(n) = &keys.notice {
                 tracing::warn!("{n}");
@@ -240,25 +209,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let conn = open_db(&cfg).await?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             if demo {
-                match demo::seed(
-                    &conn,
-                    &cfg,
-                    &keys,
-                    clock.now(),
-                    &demo::Options {
-                        seed: 2026,
-                        scale: 1,
-                    },
-                )
-                .await?
-                {
+                match demo::seed(&conn, &cfg, &keys, clock.now(), &demo::Options { seed: 2026, scale: 1 }).await? {
                     Some(accounts) => {
                         demo::write_accounts(&accounts_out, &accounts)?;
-                        println!(
-                            "Seeded the demo programme: {} accounts written to {}",
-                            accounts.len(),
-                            accounts_out.display()
-                        );
+                        println!("Seeded the demo programme: {} accounts written to {}", accounts.len(), accounts_out.display());
                     }
                     None => println!(
                         "The database already holds data; not seeding (demo accounts are in {} from the first run).",
@@ -280,10 +234,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate {
-            direction,
-            database_url,
-        } => {
+        Command::Migrate { direction, database_url } => {
             let cfg = load_config(file, &[("database_url", database_url)])?;
             init_logging(&cfg);
             let conn = db::connect(&cfg.database_url).await?;
@@ -294,72 +245,43 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 MigrateCommand::Down { steps, yes } => {
                     if !yes {
-                        return Err("rolling back migrations deletes the data in their tables (the audit trail too); add --yes to confirm".into());
+                        return Err(
+                            "rolling back migrations deletes the data in their tables (the audit trail too); add --yes to confirm".into()
+                        );
                     }
-                    db::migrate_down(&conn, steps)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    db::migrate_down(&conn, steps).await.map_err(|e| e.to_string())?;
                     println!("rolled back {steps} migration(s)");
                 }
                 MigrateCommand::Status => {
-                    for (name, applied) in db::migration_status(&conn)
-                        .await
-                        .map_err(|e| e.to_string())?
-                    {
+                    for (name, applied) in db::migration_status(&conn).await.map_err(|e| e.to_string())? {
                         println!("{} {name}", if applied { "applied" } else { "pending" });
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo {
-            database_url,
-            accounts_out,
-            seed,
-            scale,
-        } => {
+        Command::Demo { database_url, accounts_out, seed, scale } => {
             let cfg = load_config(file, &[("database_url", database_url)])?;
             init_logging(&cfg);
             let keys = Keys::load(&cfg)?;
             let conn = open_db(&cfg).await?;
-            match demo::seed(
-                &conn,
-                &cfg,
-                &keys,
-                SystemClock.now(),
-                &demo::Options { seed, scale },
-            )
-            .await?
-            {
+            match demo::seed(&conn, &cfg, &keys, SystemClock.now(), &demo::Options { seed, scale }).await? {
                 Some(accounts) => {
                     demo::write_accounts(&accounts_out, &accounts)?;
-                    println!(
-                        "seeded {} accounts; written to {}",
-                        accounts.len(),
-                        accounts_out.display()
-                    );
+                    println!("seeded {} accounts; written to {}", accounts.len(), accounts_out.display());
                     seal(&conn).await?;
                     Ok(ExitCode::SUCCESS)
                 }
-                None => {
-                    Err("the database already holds data; demo seeds only an empty database".into())
-                }
+                None => Err("the database already holds data; demo seeds only an empty database".into()),
             }
         }
-        Command::Admin {
-            action,
-            database_url,
-        } => {
+        Command::Admin { action, database_url } => {
             let cfg = load_config(file, &[("database_url", database_url)])?;
             init_logging(&cfg);
             let conn = open_db(&cfg).await?;
             let now = SystemClock.now();
             match action {
-                AdminCommand::CreateOrganisation {
-                    name,
-                    kind,
-                    districts,
-                } => {
+                AdminCommand::CreateOrganisation { name, kind, districts } => {
                     let kind = match kind.as_str() {
                         "lead" => OrganisationKind::Lead,
                         "partner" => OrganisationKind::Partner,
@@ -379,15 +301,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         return Err("the programme already has a lead charity".into());
                     }
                     let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
-                    let o = trellis::organisations::routes::new_organisation(
-                        name.trim(),
-                        kind,
-                        &districts,
-                        now,
-                    )
-                    .insert(&txn)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    let o = trellis::organisations::routes::new_organisation(name.trim(), kind, &districts, now)
+                        .insert(&txn)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     audit::record(
                         &txn,
                         now,
@@ -402,35 +319,22 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     seal(&conn).await?;
                     println!("{}", o.id);
                 }
-                AdminCommand::CreateUser {
-                    email,
-                    name,
-                    role,
-                    organisation: org,
-                } => {
-                    let role = Role::parse(&role).ok_or_else(|| {
-                        format!("--role must be one of {}", Role::ALL_NAMES.join(", "))
-                    })?;
+                AdminCommand::CreateUser { email, name, role, organisation: org } => {
+                    let role = Role::parse(&role).ok_or_else(|| format!("--role must be one of {}", Role::ALL_NAMES.join(", ")))?;
                     let email = trellis::users::rules::normalise_email(&email);
                     if trellis::users::rules::valid_email(&email).is_err() {
                         return Err("--email is not a valid e-mail address".into());
                     }
                     let o = match uuid::Uuid::parse_str(&org) {
                         Ok(id) => organisation::Entity::find_by_id(id).one(&conn).await,
-                        Err(_) => {
-                            organisation::Entity::find()
-                                .filter(organisation::Column::Name.eq(org.clone()))
-                                .one(&conn)
-                                .await
-                        }
+                        Err(_) => organisation::Entity::find().filter(organisation::Column::Name.eq(org.clone())).one(&conn).await,
                     }
                     .map_err(|e| e.to_string())?
                     .ok_or("no such organisation (give its id or exact name)")?;
                     let password = read_password()?;
                     trellis::users::rules::check_password(password.expose_secret(), &email, &name)
                         .map_err(|e| format!("password: {}", e.message))?;
-                    let hash = trellis::auth::password::hash_blocking(password.expose_secret())
-                        .map_err(|e| e.to_string())?;
+                    let hash = trellis::auth::password::hash_blocking(password.expose_secret()).map_err(|e| e.to_string())?;
                     let id = uuid::Uuid::now_v7();
                     let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
                     user::ActiveModel {
@@ -451,9 +355,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .insert(&txn)
                     .await
                     .map_err(|e| match e.sql_err() {
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                            "an account with this e-mail already exists".to_string()
-                        }
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "an account with this e-mail already exists".to_string(),
                         _ => e.to_string(),
                     })?;
                     audit::record(
@@ -470,61 +372,38 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     seal(&conn).await?;
                     println!("{id}");
                     if cfg.mfa_required(role) {
-                        eprintln!(
-                            "note: this role must enrol in two-factor sign-in at first sign-in"
-                        );
+                        eprintln!("note: this role must enrol in two-factor sign-in at first sign-in");
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            action: AuditCommand::Verify,
-            database_url,
-        } => {
+        Command::Audit { action: AuditCommand::Verify, database_url } => {
             let cfg = load_config(file, &[("database_url", database_url)])?;
             init_logging(&cfg);
             let conn = open_db(&cfg).await?;
-            match audit::chain::verify(&conn)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            match audit::chain::verify(&conn).await.map_err(|e| e.to_string())? {
                 Ok(v) => {
-                    println!(
-                        "audit chain intact: {} events sealed, {} awaiting the sequencer",
-                        v.sealed, v.unsealed
-                    );
+                    println!("audit chain intact: {} events sealed, {} awaiting the sequencer", v.sealed, v.unsealed);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    println!(
-                        "audit chain BROKEN at event seq {} (id {}): {}",
-                        b.seq, b.id, b.reason
-                    );
+                    println!("audit chain BROKEN at event seq {} (id {}): {}", b.seq, b.id, b.reason);
                     Ok(ExitCode::FAILURE)
                 }
             }
         }
-        Command::Policies {
-            action: PoliciesCommand::Check { policies },
-        } => {
+        Command::Policies { action: PoliciesCommand::Check { policies } } => {
             let cfg = load_config(file, &[("policies", policies)])?;
-            let authz = Authz::load(cfg.policies_dir.as_deref())
-                .map_err(|e| format!("invalid policies: {e}"))?;
-            println!(
-                "policies valid: {} policies checked against the schema",
-                authz.policy_count()
-            );
+            let authz = Authz::load(cfg.policies_dir.as_deref()).map_err(|e| format!("invalid policies: {e}"))?;
+            println!("policies valid: {} policies checked against the schema", authz.policy_count());
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 async fn seal(conn: &sea_orm::DatabaseConnection) -> Result<(), String> {
-    audit::chain::seal_pending(conn)
-        .await
-        .map_err(|e| e.to_string())
-        .map(|_| ())
+    audit::chain::seal_pending(conn).await.map_err(|e| e.to_string()).map(|_| ())
 }
 
 /// The password from a prompt (twice) on a terminal, else the first line of standard input.
@@ -538,12 +417,7 @@ fn read_password() -> Result<SecretString, String> {
         Ok(SecretString::from(a))
     } else {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        Ok(SecretString::from(
-            line.trim_end_matches(['\r', '\n']).to_string(),
-        ))
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()))
     }
 }

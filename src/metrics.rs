@@ -27,8 +27,7 @@ impl Metrics {
             _ => &self.requests_5xx,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.request_micros_total
-            .fetch_add(micros, Ordering::Relaxed);
+        self.request_micros_total.fetch_add(micros, Ordering::Relaxed);
     }
 
     pub fn inc(counter: &AtomicU64) {
@@ -40,43 +39,17 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut out = String::new();
         let _ = writeln!(out, "# TYPE trellis_http_requests_total counter");
-        for (class, c) in [
-            ("2xx", &self.requests_2xx),
-            ("3xx", &self.requests_3xx),
-            ("4xx", &self.requests_4xx),
-            ("5xx", &self.requests_5xx),
-        ] {
-            let _ = writeln!(
-                out,
-                "trellis_http_requests_total{{class=\"{class}\"}} {}",
-                get(c)
-            );
+        for (class, c) in
+            [("2xx", &self.requests_2xx), ("3xx", &self.requests_3xx), ("4xx", &self.requests_4xx), ("5xx", &self.requests_5xx)]
+        {
+            let _ = writeln!(out, "trellis_http_requests_total{{class=\"{class}\"}} {}", get(c));
         }
         let seconds = get(&self.request_micros_total) as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "# TYPE trellis_http_request_seconds_total counter\ntrellis_http_request_seconds_total {seconds}"
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE trellis_login_failures_total counter\ntrellis_login_failures_total {}",
-            get(&self.login_failures)
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE trellis_lockouts_total counter\ntrellis_lockouts_total {}",
-            get(&self.lockouts)
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE trellis_throttled_total counter\ntrellis_throttled_total {}",
-            get(&self.throttled)
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE trellis_audit_sealed_total counter\ntrellis_audit_sealed_total {}",
-            get(&self.audit_sealed)
-        );
+        let _ = writeln!(out, "# TYPE trellis_http_request_seconds_total counter\ntrellis_http_request_seconds_total {seconds}");
+        let _ = writeln!(out, "# TYPE trellis_login_failures_total counter\ntrellis_login_failures_total {}", get(&self.login_failures));
+        let _ = writeln!(out, "# TYPE trellis_lockouts_total counter\ntrellis_lockouts_total {}", get(&self.lockouts));
+        let _ = writeln!(out, "# TYPE trellis_throttled_total counter\ntrellis_throttled_total {}", get(&self.throttled));
+        let _ = writeln!(out, "# TYPE trellis_audit_sealed_total counter\ntrellis_audit_sealed_total {}", get(&self.audit_sealed));
         out
     }
 }

@@ -8,13 +8,7 @@ use crate::one_of;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-pub const ROLES: &[&str] = &[
-    "programme_admin",
-    "coordinator",
-    "safeguarding_lead",
-    "mentor",
-    "evaluator",
-];
+pub const ROLES: &[&str] = &["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -24,10 +18,7 @@ impl MigrationTrait for Migration {
                 .table(Organisations::Table)
                 .col(uuid(Organisations::Id).primary_key())
                 .col(string_len(Organisations::Name, 200).unique_key())
-                .col(
-                    string_len(Organisations::Kind, 16)
-                        .check(one_of(Organisations::Kind, &["lead", "partner"])),
-                )
+                .col(string_len(Organisations::Kind, 16).check(one_of(Organisations::Kind, &["lead", "partner"])))
                 .col(text(Organisations::Districts))
                 .col(boolean(Organisations::Active))
                 .col(integer(Organisations::Version))
@@ -53,22 +44,11 @@ impl MigrationTrait for Migration {
                 .col(integer(Users::Version))
                 .col(timestamp_with_time_zone(Users::CreatedAt))
                 .col(timestamp_with_time_zone(Users::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Users::Table, Users::OrganisationId)
-                        .to(Organisations::Table, Organisations::Id),
-                )
+                .foreign_key(ForeignKey::create().from(Users::Table, Users::OrganisationId).to(Organisations::Table, Organisations::Id))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_users_organisation")
-                .table(Users::Table)
-                .col(Users::OrganisationId)
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ix_users_organisation").table(Users::Table).col(Users::OrganisationId).to_owned()).await?;
 
         m.create_table(
             Table::create()
@@ -81,22 +61,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Sessions::LastSeenAt))
                 .col(timestamp_with_time_zone(Sessions::ExpiresAt))
                 .col(timestamp_with_time_zone_null(Sessions::RevokedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(Sessions::Table, Sessions::UserId)
-                        .to(Users::Table, Users::Id),
-                )
+                .foreign_key(ForeignKey::create().from(Sessions::Table, Sessions::UserId).to(Users::Table, Users::Id))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_sessions_user")
-                .table(Sessions::Table)
-                .col(Sessions::UserId)
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned()).await?;
 
         m.create_table(
             Table::create()
@@ -141,11 +110,7 @@ impl MigrationTrait for Migration {
                 .col(text_null(IdempotencyKeys::ResponseHeaders))
                 .col(text_null(IdempotencyKeys::ResponseBody))
                 .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(IdempotencyKeys::Table, IdempotencyKeys::UserId)
-                        .to(Users::Table, Users::Id),
-                )
+                .foreign_key(ForeignKey::create().from(IdempotencyKeys::Table, IdempotencyKeys::UserId).to(Users::Table, Users::Id))
                 .to_owned(),
         )
         .await?;
@@ -173,10 +138,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(AuditEvents::ResourceType, 64))
                 .col(uuid_null(AuditEvents::ResourceId))
                 .col(uuid_null(AuditEvents::ResourceOrganisationId))
-                .col(string_len(AuditEvents::Outcome, 16).check(one_of(
-                    AuditEvents::Outcome,
-                    &["allowed", "denied", "failed"],
-                )))
+                .col(string_len(AuditEvents::Outcome, 16).check(one_of(AuditEvents::Outcome, &["allowed", "denied", "failed"])))
                 .col(string_len_null(AuditEvents::RequestId, 64))
                 .col(string_len_null(AuditEvents::ClientAddress, 64))
                 .col(text(AuditEvents::Detail))
@@ -186,15 +148,9 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for (name, cols) in [
-            (
-                "ix_audit_resource",
-                vec![AuditEvents::ResourceType, AuditEvents::ResourceId],
-            ),
+            ("ix_audit_resource", vec![AuditEvents::ResourceType, AuditEvents::ResourceId]),
             ("ix_audit_actor", vec![AuditEvents::ActorId]),
-            (
-                "ix_audit_resource_org",
-                vec![AuditEvents::ResourceOrganisationId],
-            ),
+            ("ix_audit_resource_org", vec![AuditEvents::ResourceOrganisationId]),
         ] {
             let mut index = Index::create();
             index.name(name).table(AuditEvents::Table);

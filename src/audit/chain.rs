@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
@@ -23,8 +23,7 @@ pub fn canonical(e: &audit_event::Model, seq: i64) -> String {
     serde_json::json!([
         seq,
         e.id.to_string(),
-        e.occurred_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         opt(&e.actor_id),
         e.actor_role,
         opt(&e.actor_organisation_id),
@@ -57,37 +56,22 @@ pub async fn seal_pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
             let row = txn
                 .query_one_raw(sea_orm::Statement::from_string(
                     DatabaseBackend::Postgres,
-                    format!(
-                        "SELECT pg_try_advisory_xact_lock({}) AS locked",
-                        crate::db::SEQUENCER_LOCK
-                    ),
+                    format!("SELECT pg_try_advisory_xact_lock({}) AS locked", crate::db::SEQUENCER_LOCK),
                 ))
                 .await?;
-            let locked = row
-                .map(|r| r.try_get::<bool>("", "locked"))
-                .transpose()?
-                .unwrap_or(false);
+            let locked = row.map(|r| r.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false);
             if !locked {
                 txn.rollback().await?;
                 return Ok(sealed);
             }
         }
-        let last = AuditEvents::find()
-            .filter(C::Seq.is_not_null())
-            .order_by_desc(C::Seq)
-            .one(&txn)
-            .await?;
+        let last = AuditEvents::find().filter(C::Seq.is_not_null()).order_by_desc(C::Seq).one(&txn).await?;
         let (mut seq, mut prev) = match last {
             Some(e) => (e.seq.unwrap_or(0), e.hash.unwrap_or_default()),
             None => (0, GENESIS.to_string()),
         };
-        let pending = AuditEvents::find()
-            .filter(C::Seq.is_null())
-            .order_by_asc(C::OccurredAt)
-            .order_by_asc(C::Id)
-            .limit(BATCH)
-            .all(&txn)
-            .await?;
+        let pending =
+            AuditEvents::find().filter(C::Seq.is_null()).order_by_asc(C::OccurredAt).order_by_asc(C::Id).limit(BATCH).all(&txn).await?;
         let n = pending.len() as u64;
         for e in pending {
             seq += 1;
@@ -129,12 +113,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Verified, Break>, 
     let mut expected_seq = 0i64;
     let mut prev = GENESIS.to_string();
     loop {
-        let batch = AuditEvents::find()
-            .filter(C::Seq.gt(expected_seq))
-            .order_by_asc(C::Seq)
-            .limit(BATCH)
-            .all(db)
-            .await?;
+        let batch = AuditEvents::find().filter(C::Seq.gt(expected_seq)).order_by_asc(C::Seq).limit(BATCH).all(db).await?;
         if batch.is_empty() {
             break;
         }
@@ -145,38 +124,21 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Verified, Break>, 
                 return Ok(Err(Break {
                     seq,
                     id: e.id,
-                    reason: format!(
-                        "sequence jumps from {} to {seq}: events are missing",
-                        expected_seq - 1
-                    ),
+                    reason: format!("sequence jumps from {} to {seq}: events are missing", expected_seq - 1),
                 }));
             }
             if e.prev_hash.as_deref() != Some(prev.as_str()) {
-                return Ok(Err(Break {
-                    seq,
-                    id: e.id,
-                    reason: "previous-hash link does not match the event before it".into(),
-                }));
+                return Ok(Err(Break { seq, id: e.id, reason: "previous-hash link does not match the event before it".into() }));
             }
             let hash = link(&prev, &e, seq);
             if e.hash.as_deref() != Some(hash.as_str()) {
-                return Ok(Err(Break {
-                    seq,
-                    id: e.id,
-                    reason: "contents do not match the sealed hash: the event was altered".into(),
-                }));
+                return Ok(Err(Break { seq, id: e.id, reason: "contents do not match the sealed hash: the event was altered".into() }));
             }
             prev = hash;
         }
     }
-    let unsealed = AuditEvents::find()
-        .filter(C::Seq.is_null())
-        .count(db)
-        .await?;
-    Ok(Ok(Verified {
-        sealed: expected_seq as u64,
-        unsealed,
-    }))
+    let unsealed = AuditEvents::find().filter(C::Seq.is_null()).count(db).await?;
+    Ok(Ok(Verified { sealed: expected_seq as u64, unsealed }))
 }
 
 /// The background sequencer: seals whenever woken, and at least every half second.
@@ -194,9 +156,7 @@ pub async fn run_sequencer(
         }
         match seal_pending(&db).await {
             Ok(n) => {
-                metrics
-                    .audit_sealed
-                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                metrics.audit_sealed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => tracing::error!(error = %e, "audit sequencer could not seal events"),
         }

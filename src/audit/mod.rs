@@ -80,12 +80,7 @@ impl Event {
 
 /// Appends an event on `conn` (pass the request's transaction so the event commits or rolls
 /// back with the change it records).
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    now: DateTime<Utc>,
-    actor: Option<&Actor>,
-    event: Event,
-) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, event: Event) -> Result<(), DbErr> {
     let ctx = context::current();
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
     audit_event::ActiveModel {

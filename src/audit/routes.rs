@@ -27,7 +27,7 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `user`, `organisation`, `session`, `programme` or `audit_trail`.
+    /// `user`, `organisation`, `session`, `programme`, `audit_trail`, `young_person` or `referral`.
     #[validate(custom(function = "known_resource_type"))]
     pub resource_type: Option<String>,
     pub resource_id: Option<Uuid>,
@@ -39,13 +39,7 @@ pub struct AuditQuery {
 }
 
 /// The resource types events are recorded against.
-pub const RESOURCE_TYPES: &[&str] = &[
-    "user",
-    "organisation",
-    "session",
-    "programme",
-    "audit_trail",
-];
+pub const RESOURCE_TYPES: &[&str] = &["user", "organisation", "session", "programme", "audit_trail", "young_person", "referral"];
 
 fn known_resource_type(t: &str) -> Result<(), validator::ValidationError> {
     if RESOURCE_TYPES.contains(&t) {
@@ -93,13 +87,9 @@ pub async fn list_audit_events(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    state
-        .authorize(&me, Action::AuditRead, &Resource::AuditTrail, &[])
-        .await?;
+    state.authorize(&me, Action::AuditRead, &Resource::AuditTrail, &[]).await?;
     let limit = pagination::limit(q.limit);
-    let mut query = audit_event::Entity::find()
-        .order_by_asc(audit_event::Column::Id)
-        .limit(limit + 1);
+    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id).limit(limit + 1);
     if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
@@ -145,8 +135,5 @@ pub async fn list_audit_events(
             detail: serde_json::from_str(&e.detail).unwrap_or_default(),
         },
     );
-    Ok(Json(AuditPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(AuditPage { items: page.items, next_cursor: page.next_cursor }))
 }

@@ -27,9 +27,7 @@ pub fn base32(secret: &[u8]) -> String {
 }
 
 pub fn decode_base32(text: &str) -> Option<Vec<u8>> {
-    Secret::try_from_base32(text)
-        .ok()
-        .map(|s| s.as_bytes().to_vec())
+    Secret::try_from_base32(text).ok().map(|s| s.as_bytes().to_vec())
 }
 
 /// The step the code matches at `unix_secs`, if it is valid and newer than `last_step`.
@@ -46,9 +44,7 @@ pub fn accept(totp: &Totp, code: &str, unix_secs: u64, last_step: Option<i64>) -
 
 /// The current code (for the demo accounts and tests).
 pub fn code_at(secret: &[u8], unix_secs: u64) -> Result<String, ApiError> {
-    Ok(totp(secret, "x@example.org")?
-        .generate(unix_secs)
-        .to_string())
+    Ok(totp(secret, "x@example.org")?.generate(unix_secs).to_string())
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ use crate::users::Role;
 pub struct Authenticated {
     pub user: user::Model,
     pub session: session_entity::Model,
+    /// Her charity is the lead charity.
+    pub organisation_lead: bool,
 }
 
 /// The signed-in user with a full session (MFA enrolled where her role requires it).
@@ -34,6 +36,7 @@ pub struct CurrentUser {
     pub user: user::Model,
     pub session_id: Uuid,
     pub role: Role,
+    pub lead: bool,
 }
 
 impl CurrentUser {
@@ -42,29 +45,16 @@ impl CurrentUser {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal {
-            id: self.user.id,
-            role: self.user.role.clone(),
-            organisation_id: self.user.organisation_id,
-        }
+        Principal { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id, lead: self.lead }
     }
 
     pub fn actor(&self) -> Actor {
-        Actor {
-            id: self.user.id,
-            role: self.user.role.clone(),
-            organisation_id: self.user.organisation_id,
-        }
+        Actor { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id }
     }
 
     fn from_auth(a: &Authenticated) -> Result<Self, ApiError> {
-        let role = Role::parse(&a.user.role)
-            .ok_or_else(|| ApiError::internal("unknown role in database"))?;
-        Ok(Self {
-            user: a.user.clone(),
-            session_id: a.session.id,
-            role,
-        })
+        let role = Role::parse(&a.user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        Ok(Self { user: a.user.clone(), session_id: a.session.id, role, lead: a.organisation_lead })
     }
 }
 
@@ -72,15 +62,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let auth = parts
-            .extensions
-            .get::<Authenticated>()
-            .ok_or(ApiError::Unauthenticated)?;
+        let auth = parts.extensions.get::<Authenticated>().ok_or(ApiError::Unauthenticated)?;
         let me = Self::from_auth(auth)?;
         // Asked on every request, so a change to the roles that need MFA applies at once.
-        if auth.session.enrolment_only
-            || (state.config.mfa_required(me.role) && !me.user.mfa_enabled)
-        {
+        if auth.session.enrolment_only || (state.config.mfa_required(me.role) && !me.user.mfa_enabled) {
             return Err(ApiError::MfaEnrolmentRequired);
         }
         Ok(me)
@@ -94,14 +79,8 @@ impl FromRequestParts<AppState> for EnrollingUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        let auth = parts
-            .extensions
-            .get::<Authenticated>()
-            .ok_or(ApiError::Unauthenticated)?;
-        Ok(EnrollingUser(
-            CurrentUser::from_auth(auth)?,
-            auth.session.enrolment_only,
-        ))
+        let auth = parts.extensions.get::<Authenticated>().ok_or(ApiError::Unauthenticated)?;
+        Ok(EnrollingUser(CurrentUser::from_auth(auth)?, auth.session.enrolment_only))
     }
 }
 

@@ -26,49 +26,33 @@ impl Passwords {
     pub fn new(concurrency: usize) -> Result<Self, String> {
         let salt = crate::crypto::random_bytes::<16>().map_err(|e| e.to_string())?;
         let dummy = hash_blocking(&crate::crypto::hex(&salt)).map_err(|e| e.to_string())?;
-        Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy,
-        })
+        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy })
     }
 
     pub async fn hash(&self, password: &SecretString) -> Result<String, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let pw = password.clone();
-        tokio::task::spawn_blocking(move || hash_blocking(pw.expose_secret()))
-            .await
-            .map_err(ApiError::internal)?
+        tokio::task::spawn_blocking(move || hash_blocking(pw.expose_secret())).await.map_err(ApiError::internal)?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no account.
-    pub async fn verify(
-        &self,
-        password: &SecretString,
-        stored: Option<&str>,
-    ) -> Result<bool, ApiError> {
+    pub async fn verify(&self, password: &SecretString, stored: Option<&str>) -> Result<bool, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let pw = password.clone();
         let known = stored.is_some();
         let hash = stored.unwrap_or(&self.dummy).to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_blocking(pw.expose_secret(), &hash))
-            .await
-            .map_err(ApiError::internal)??;
+        let ok = tokio::task::spawn_blocking(move || verify_blocking(pw.expose_secret(), &hash)).await.map_err(ApiError::internal)??;
         Ok(ok && known)
     }
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, ApiError> {
-    Ok(argon2()?
-        .hash_password(password.as_bytes())
-        .map_err(ApiError::internal)?
-        .to_string())
+    Ok(argon2()?.hash_password(password.as_bytes()).map_err(ApiError::internal)?.to_string())
 }
 
 fn verify_blocking(password: &str, stored: &str) -> Result<bool, ApiError> {
     let parsed = PasswordHash::new(stored).map_err(ApiError::internal)?;
-    Ok(argon2()?
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
+    Ok(argon2()?.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[cfg(test)]
@@ -82,11 +66,7 @@ mod tests {
         let h = p.hash(&pw).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(p.verify(&pw, Some(&h)).await.unwrap());
-        assert!(
-            !p.verify(&SecretString::from("wrong-password-here"), Some(&h))
-                .await
-                .unwrap()
-        );
+        assert!(!p.verify(&SecretString::from("wrong-password-here"), Some(&h)).await.unwrap());
         assert!(!p.verify(&pw, None).await.unwrap());
     }
 }

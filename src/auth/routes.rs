@@ -6,9 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
@@ -50,28 +48,19 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn login(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
+pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
     let now = state.now();
     let address = context::current().client_addr;
     throttle_address(&state, &address).await?;
 
     let lock_key = lockout::key(&state, &body.email)?;
     let email = rules::normalise_email(&body.email);
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&state.db)
-        .await?;
+    let found = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await?;
     if let Some(secs) = lockout::locked_for(&state.db, &lock_key, now).await? {
         return refuse_locked(&state, found.as_ref(), secs).await;
     }
     let password = SecretString::from(body.password);
-    let ok = state
-        .passwords
-        .verify(&password, found.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
+    let ok = state.passwords.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     // Checked again after waiting for a hashing slot: a burst of parallel attempts must not
     // learn anything once the account has locked.
     if let Some(secs) = lockout::locked_for(&state.db, &lock_key, state.now()).await? {
@@ -96,20 +85,8 @@ pub async fn login(
 
     let mut mfa_step = None;
     if u.mfa_enabled {
-        let Some(code) = body
-            .totp
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        else {
-            audit_login(
-                &state,
-                Some(&u),
-                "login.mfa_required",
-                Outcome::Failed,
-                json!({}),
-            )
-            .await?;
+        let Some(code) = body.totp.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            audit_login(&state, Some(&u), "login.mfa_required", Outcome::Failed, json!({})).await?;
             return Err(ApiError::MfaRequired);
         };
         let secret = open_mfa_secret(&state, &u)?;
@@ -127,16 +104,12 @@ pub async fn login(
     let txn = crate::db::begin_write(&state.db).await?;
     if !lockout::clear(&txn, &lock_key, now).await? {
         txn.rollback().await?;
-        let secs = lockout::locked_for(&state.db, &lock_key, now)
-            .await?
-            .unwrap_or(60);
+        let secs = lockout::locked_for(&state.db, &lock_key, now).await?.unwrap_or(60);
         return refuse_locked(&state, Some(&u), secs).await;
     }
     if let Some(step) = mfa_step {
         // Accept the TOTP step only if no concurrent sign-in used it first.
-        let update = user::Entity::update_many()
-            .col_expr(user::Column::MfaLastStep, Expr::value(step))
-            .filter(user::Column::Id.eq(u.id));
+        let update = user::Entity::update_many().col_expr(user::Column::MfaLastStep, Expr::value(step)).filter(user::Column::Id.eq(u.id));
         let update = match u.mfa_last_step {
             Some(last) => update.filter(user::Column::MfaLastStep.eq(last)),
             None => update.filter(user::Column::MfaLastStep.is_null()),
@@ -168,19 +141,10 @@ pub async fn login(
 }
 
 async fn organisation_active(state: &AppState, u: &user::Model) -> Result<bool, ApiError> {
-    Ok(
-        crate::entities::organisation::Entity::find_by_id(u.organisation_id)
-            .one(&state.db)
-            .await?
-            .is_some_and(|o| o.active),
-    )
+    Ok(crate::entities::organisation::Entity::find_by_id(u.organisation_id).one(&state.db).await?.is_some_and(|o| o.active))
 }
 
-async fn refuse_locked(
-    state: &AppState,
-    u: Option<&user::Model>,
-    secs: i64,
-) -> Result<Json<LoginResponse>, ApiError> {
+async fn refuse_locked(state: &AppState, u: Option<&user::Model>, secs: i64) -> Result<Json<LoginResponse>, ApiError> {
     Metrics::inc(&state.metrics.throttled);
     audit_login(state, u, "login.locked", Outcome::Denied, json!({})).await?;
     Err(lockout::locked_error(secs))
@@ -191,11 +155,7 @@ fn role_of(u: &user::Model) -> Result<crate::users::Role, ApiError> {
 }
 
 fn actor_of(u: &user::Model) -> audit::Actor {
-    audit::Actor {
-        id: u.id,
-        role: u.role.clone(),
-        organisation_id: u.organisation_id,
-    }
+    audit::Actor { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id }
 }
 
 async fn audit_login(
@@ -215,30 +175,11 @@ async fn audit_login(
 }
 
 /// Counts a failed sign-in (or password check) against the account name, and audits it.
-async fn record_failure(
-    state: &AppState,
-    lock_key: &str,
-    u: Option<&user::Model>,
-    reason: &str,
-) -> Result<(), ApiError> {
+async fn record_failure(state: &AppState, lock_key: &str, u: Option<&user::Model>, reason: &str) -> Result<(), ApiError> {
     let (failures, locked_until) = lockout::record_failure(state, lock_key).await?;
-    audit_login(
-        state,
-        u,
-        "login.failed",
-        Outcome::Failed,
-        json!({"reason": reason, "failures": failures}),
-    )
-    .await?;
+    audit_login(state, u, "login.failed", Outcome::Failed, json!({"reason": reason, "failures": failures})).await?;
     if locked_until.is_some() {
-        audit_login(
-            state,
-            u,
-            "login.lockout",
-            Outcome::Denied,
-            json!({"failures": failures}),
-        )
-        .await?;
+        audit_login(state, u, "login.lockout", Outcome::Denied, json!({"failures": failures})).await?;
     }
     Ok(())
 }
@@ -247,13 +188,9 @@ async fn record_failure(
 /// requests cannot all pass. Only the first refusal in a window is audited.
 async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiError> {
     let now = state.now();
-    login_attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        address: Set(address.chars().take(64).collect()),
-        attempted_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
+    login_attempt::ActiveModel { id: Set(Uuid::now_v7()), address: Set(address.chars().take(64).collect()), attempted_at: Set(now) }
+        .insert(&state.db)
+        .await?;
     let window_start = now - state.config.login_address_window;
     let recent = login_attempt::Entity::find()
         .filter(login_attempt::Column::Address.eq(address))
@@ -263,23 +200,12 @@ async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiErro
     if count <= limit {
         return Ok(());
     }
-    let oldest = recent
-        .order_by_asc(login_attempt::Column::AttemptedAt)
-        .one(&state.db)
-        .await?;
-    let retry = oldest
-        .map(|o| (o.attempted_at + state.config.login_address_window - now).num_seconds())
-        .unwrap_or(60);
+    let oldest = recent.order_by_asc(login_attempt::Column::AttemptedAt).one(&state.db).await?;
+    let retry = oldest.map(|o| (o.attempted_at + state.config.login_address_window - now).num_seconds()).unwrap_or(60);
     Metrics::inc(&state.metrics.throttled);
     if count == limit + 1 {
         tracing::warn!("sign-in attempts throttled for a client address");
-        audit::record(
-            &state.db,
-            now,
-            None,
-            Event::new("login.throttled", "session").outcome(Outcome::Denied),
-        )
-        .await?;
+        audit::record(&state.db, now, None, Event::new("login.throttled", "session").outcome(Outcome::Denied)).await?;
         state.audit_written();
     }
     Err(ApiError::TooManyRequests {
@@ -289,87 +215,46 @@ async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiErro
 }
 
 fn open_mfa_secret(state: &AppState, u: &user::Model) -> Result<Vec<u8>, ApiError> {
-    let sealed = u
-        .mfa_secret
-        .as_deref()
-        .ok_or_else(|| ApiError::internal("mfa enabled without a secret"))?;
-    let b32 = state
-        .keys
-        .fields
-        .open(MFA_TABLE.0, MFA_TABLE.1, &u.id, sealed)?;
+    let sealed = u.mfa_secret.as_deref().ok_or_else(|| ApiError::internal("mfa enabled without a secret"))?;
+    let b32 = state.keys.fields.open(MFA_TABLE.0, MFA_TABLE.1, &u.id, sealed)?;
     mfa::decode_base32(&b32).ok_or_else(|| ApiError::internal("stored mfa secret is not base32"))
 }
 
 /// Seals a TOTP secret for storage on the user's row.
-pub fn seal_mfa_secret(
-    state: &AppState,
-    user_id: &Uuid,
-    secret: &[u8],
-) -> Result<String, ApiError> {
-    Ok(state
-        .keys
-        .fields
-        .seal(MFA_TABLE.0, MFA_TABLE.1, user_id, &mfa::base32(secret))?)
+pub fn seal_mfa_secret(state: &AppState, user_id: &Uuid, secret: &[u8]) -> Result<String, ApiError> {
+    Ok(state.keys.fields.seal(MFA_TABLE.0, MFA_TABLE.1, user_id, &mfa::base32(secret))?)
 }
 
 /// Sign out: the token stops working at once.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")))]
-pub async fn logout(
-    State(state): State<AppState>,
-    EnrollingUser(me, _): EnrollingUser,
-) -> Result<StatusCode, ApiError> {
-    state
-        .authorize(&me, Action::SessionSelf, &self_resource(&me), &[])
-        .await?;
+pub async fn logout(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<StatusCode, ApiError> {
+    state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     crate::entities::session::Entity::update_many()
-        .col_expr(
-            crate::entities::session::Column::RevokedAt,
-            Expr::value(now),
-        )
+        .col_expr(crate::entities::session::Column::RevokedAt, Expr::value(now))
         .filter(crate::entities::session::Column::Id.eq(me.session_id))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("logout", "session").resource(me.session_id, Some(me.user.organisation_id)),
-    )
-    .await?;
+    audit::record(&txn, now, Some(&me.actor()), Event::new("logout", "session").resource(me.session_id, Some(me.user.organisation_id)))
+        .await?;
     txn.commit().await?;
     state.audit_written();
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn self_resource(me: &CurrentUser) -> Resource {
-    Resource::User {
-        id: me.user.id,
-        role: me.user.role.clone(),
-        organisation_id: me.user.organisation_id,
-    }
+    Resource::User { id: me.user.id, role: me.user.role.clone(), organisation_id: me.user.organisation_id }
 }
 
 /// Who am I: the signed-in account and when the session ends if idle.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"), (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json")))]
-pub async fn me(
-    State(state): State<AppState>,
-    me: CurrentUser,
-) -> Result<Json<MeResponse>, ApiError> {
-    state
-        .authorize(&me, Action::SessionSelf, &self_resource(&me), &[])
-        .await?;
-    let s = crate::entities::session::Entity::find_by_id(me.session_id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(MeResponse {
-        user: UserView::from(&me.user),
-        session_expires_at: session::expires_at(&state, &s, state.now()),
-    }))
+pub async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Json<MeResponse>, ApiError> {
+    state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
+    let s = crate::entities::session::Entity::find_by_id(me.session_id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(MeResponse { user: UserView::from(&me.user), session_expires_at: session::expires_at(&state, &s, state.now()) }))
 }
 
 /// Change password. Every other session of the account is ended.
@@ -387,9 +272,7 @@ pub async fn change_password(
     me: CurrentUser,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .authorize(&me, Action::SessionSelf, &self_resource(&me), &[])
-        .await?;
+    state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     // Guesses at the current password count against the same lock-out as sign-in, so a
     // stolen session cannot be used to find the password.
     let lock_key = lockout::key(&state, &me.user.email)?;
@@ -397,41 +280,23 @@ pub async fn change_password(
         return Err(lockout::locked_error(secs));
     }
     let current = SecretString::from(body.current_password);
-    let ok = state
-        .passwords
-        .verify(&current, Some(&me.user.password_hash))
-        .await?;
+    let ok = state.passwords.verify(&current, Some(&me.user.password_hash)).await?;
     if let Some(secs) = lockout::locked_for(&state.db, &lock_key, state.now()).await? {
         return Err(lockout::locked_error(secs));
     }
     if !ok {
         record_failure(&state, &lock_key, Some(&me.user), "wrong_current_password").await?;
-        return Err(ApiError::field(
-            "current_password",
-            "incorrect",
-            "The current password is not right.",
-        ));
+        return Err(ApiError::field("current_password", "incorrect", "The current password is not right."));
     }
-    rules::check_password(&body.new_password, &me.user.email, &me.user.name).map_err(|e| {
-        ApiError::Validation(vec![crate::error::FieldError::new(
-            "new_password",
-            &e.code,
-            e.message,
-        )])
-    })?;
-    let hash = state
-        .passwords
-        .hash(&SecretString::from(body.new_password))
-        .await?;
+    rules::check_password(&body.new_password, &me.user.email, &me.user.name)
+        .map_err(|e| ApiError::Validation(vec![crate::error::FieldError::new("new_password", &e.code, e.message)]))?;
+    let hash = state.passwords.hash(&SecretString::from(body.new_password)).await?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            user::Column::Version,
-            crate::db::incremented(user::Column::Version),
-        )
+        .col_expr(user::Column::Version, crate::db::incremented(user::Column::Version))
         .filter(user::Column::Id.eq(me.id()))
         .exec(&txn)
         .await?;
@@ -455,17 +320,10 @@ pub async fn change_password(
 #[utoipa::path(post, path = "/auth/mfa/setup", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MfaSetupResponse), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already enrolled", body = Problem, content_type = "application/problem+json")))]
-pub async fn mfa_setup(
-    State(state): State<AppState>,
-    EnrollingUser(me, _): EnrollingUser,
-) -> Result<Json<MfaSetupResponse>, ApiError> {
-    state
-        .authorize(&me, Action::SessionSelf, &self_resource(&me), &[])
-        .await?;
+pub async fn mfa_setup(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<Json<MfaSetupResponse>, ApiError> {
+    state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     if me.user.mfa_enabled {
-        return Err(ApiError::conflict(
-            "Two-factor sign-in is already set up for this account.",
-        ));
+        return Err(ApiError::conflict("Two-factor sign-in is already set up for this account."));
     }
     let secret = mfa::new_secret()?;
     let sealed = seal_mfa_secret(&state, &me.user.id, &secret)?;
@@ -477,22 +335,11 @@ pub async fn mfa_setup(
         .filter(user::Column::Id.eq(me.id()))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("mfa.setup", "user").resource(me.id(), Some(me.user.organisation_id)),
-    )
-    .await?;
+    audit::record(&txn, now, Some(&me.actor()), Event::new("mfa.setup", "user").resource(me.id(), Some(me.user.organisation_id))).await?;
     txn.commit().await?;
     state.audit_written();
-    let uri = mfa::totp(&secret, &me.user.email)?
-        .to_url()
-        .map_err(|e| ApiError::internal(format!("{e:?}")))?;
-    Ok(Json(MfaSetupResponse {
-        otpauth_uri: uri,
-        secret: mfa::base32(&secret),
-    }))
+    let uri = mfa::totp(&secret, &me.user.email)?.to_url().map_err(|e| ApiError::internal(format!("{e:?}")))?;
+    Ok(Json(MfaSetupResponse { otpauth_uri: uri, secret: mfa::base32(&secret) }))
 }
 
 /// Confirm enrolment with a code from the app. The session becomes a full session.
@@ -509,61 +356,33 @@ pub async fn mfa_confirm(
     EnrollingUser(me, _): EnrollingUser,
     ApiJson(body): ApiJson<MfaConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .authorize(&me, Action::SessionSelf, &self_resource(&me), &[])
-        .await?;
+    state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     if me.user.mfa_enabled {
-        return Err(ApiError::conflict(
-            "Two-factor sign-in is already set up for this account.",
-        ));
+        return Err(ApiError::conflict("Two-factor sign-in is already set up for this account."));
     }
     if me.user.mfa_secret.is_none() {
-        return Err(ApiError::conflict(
-            "Start with POST /api/v1/auth/mfa/setup.",
-        ));
+        return Err(ApiError::conflict("Start with POST /api/v1/auth/mfa/setup."));
     }
     let secret = open_mfa_secret(&state, &me.user)?;
     let now = state.now();
-    let step = mfa::accept(
-        &mfa::totp(&secret, &me.user.email)?,
-        body.code.trim(),
-        now.timestamp().max(0) as u64,
-        me.user.mfa_last_step,
-    )
-    .ok_or_else(|| {
-        ApiError::field(
-            "code",
-            "incorrect",
-            "The code is not right; check the app and the phone's clock.",
-        )
-    })?;
+    let step = mfa::accept(&mfa::totp(&secret, &me.user.email)?, body.code.trim(), now.timestamp().max(0) as u64, me.user.mfa_last_step)
+        .ok_or_else(|| ApiError::field("code", "incorrect", "The code is not right; check the app and the phone's clock."))?;
     let txn = crate::db::begin_write(&state.db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::MfaEnabled, Expr::value(true))
         .col_expr(user::Column::MfaLastStep, Expr::value(step))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            user::Column::Version,
-            crate::db::incremented(user::Column::Version),
-        )
+        .col_expr(user::Column::Version, crate::db::incremented(user::Column::Version))
         .filter(user::Column::Id.eq(me.id()))
         .exec(&txn)
         .await?;
     crate::entities::session::Entity::update_many()
-        .col_expr(
-            crate::entities::session::Column::EnrolmentOnly,
-            Expr::value(false),
-        )
+        .col_expr(crate::entities::session::Column::EnrolmentOnly, Expr::value(false))
         .filter(crate::entities::session::Column::Id.eq(me.session_id))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("mfa.enrolled", "user").resource(me.id(), Some(me.user.organisation_id)),
-    )
-    .await?;
+    audit::record(&txn, now, Some(&me.actor()), Event::new("mfa.enrolled", "user").resource(me.id(), Some(me.user.organisation_id)))
+        .await?;
     txn.commit().await?;
     state.audit_written();
     Ok(StatusCode::NO_CONTENT)

@@ -33,12 +33,7 @@ pub async fn create<C: ConnectionTrait>(
         enrolment_only: Set(enrolment_only),
         created_at: Set(now),
         last_seen_at: Set(now),
-        expires_at: Set(now
-            + if enrolment_only {
-                ENROLMENT_LIFETIME
-            } else {
-                state.config.session_absolute
-            }),
+        expires_at: Set(now + if enrolment_only { ENROLMENT_LIFETIME } else { state.config.session_absolute }),
         revoked_at: Set(None),
     }
     .insert(conn)
@@ -54,18 +49,11 @@ pub fn expires_at(state: &AppState, s: &session::Model, now: DateTime<Utc>) -> D
 /// The live session behind `token`, with its active user.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticated>, ApiError> {
     let hash = crate::crypto::sha256_hex(token.as_bytes());
-    let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash))
-        .one(&state.db)
-        .await?
-    else {
+    let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(hash)).one(&state.db).await? else {
         return Ok(None);
     };
     let now = state.now();
-    if s.revoked_at.is_some()
-        || now >= s.expires_at
-        || now >= s.last_seen_at + state.config.session_idle
-    {
+    if s.revoked_at.is_some() || now >= s.expires_at || now >= s.last_seen_at + state.config.session_idle {
         return Ok(None);
     }
     let Some(u) = user::Entity::find_by_id(s.user_id).one(&state.db).await? else {
@@ -75,13 +63,9 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticat
         return Ok(None);
     }
     // A deactivated charity's staff and volunteers are signed out with it.
-    if !crate::entities::organisation::Entity::find_by_id(u.organisation_id)
-        .one(&state.db)
-        .await?
-        .is_some_and(|o| o.active)
-    {
+    let Some(org) = crate::entities::organisation::Entity::find_by_id(u.organisation_id).one(&state.db).await?.filter(|o| o.active) else {
         return Ok(None);
-    }
+    };
     if now - s.last_seen_at >= TOUCH_EVERY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
@@ -89,19 +73,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticat
             .exec(&state.db)
             .await?;
     }
-    Ok(Some(Authenticated {
-        user: u,
-        session: s,
-    }))
+    Ok(Some(Authenticated { user: u, session: s, organisation_lead: org.kind == "lead" }))
 }
 
 /// Revokes every live session of `user_id`, except `keep` when given. Returns how many.
-pub async fn revoke_all<C: ConnectionTrait>(
-    conn: &C,
-    user_id: Uuid,
-    keep: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<u64, ApiError> {
+pub async fn revoke_all<C: ConnectionTrait>(conn: &C, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64, ApiError> {
     let mut q = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request, RestrictedExpression, Schema,
+    ValidationMode, Validator,
 };
 use uuid::Uuid;
 
@@ -17,15 +17,11 @@ const SCHEMA: &str = include_str!("../../policies/schema.cedarschema");
 const POLICIES: &[(&str, &str)] = &[
     ("auth.cedar", include_str!("../../policies/auth.cedar")),
     ("audit.cedar", include_str!("../../policies/audit.cedar")),
-    (
-        "evaluators.cedar",
-        include_str!("../../policies/evaluators.cedar"),
-    ),
-    (
-        "organisations.cedar",
-        include_str!("../../policies/organisations.cedar"),
-    ),
+    ("evaluators.cedar", include_str!("../../policies/evaluators.cedar")),
+    ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
+    ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
+    ("young_people.cedar", include_str!("../../policies/young_people.cedar")),
 ];
 
 /// Every action the service asks about. The names are the Cedar action ids.
@@ -42,6 +38,20 @@ pub enum Action {
     UsersUpdate,
     UsersRevokeSessions,
     AuditRead,
+    YoungPeopleList,
+    YoungPeopleCreate,
+    YoungPeopleRead,
+    YoungPeopleUpdate,
+    NotesList,
+    NotesCreate,
+    ReferralsList,
+    ReferralsCreate,
+    ReferralsRead,
+    ReferralsUpdate,
+    ReferralsTransition,
+    ReferralsAllocate,
+    DuplicatesList,
+    DuplicatesResolve,
 }
 
 impl Action {
@@ -58,6 +68,20 @@ impl Action {
             Action::UsersUpdate => "users.update",
             Action::UsersRevokeSessions => "users.revoke_sessions",
             Action::AuditRead => "audit.read",
+            Action::YoungPeopleList => "young_people.list",
+            Action::YoungPeopleCreate => "young_people.create",
+            Action::YoungPeopleRead => "young_people.read",
+            Action::YoungPeopleUpdate => "young_people.update",
+            Action::NotesList => "notes.list",
+            Action::NotesCreate => "notes.create",
+            Action::ReferralsList => "referrals.list",
+            Action::ReferralsCreate => "referrals.create",
+            Action::ReferralsRead => "referrals.read",
+            Action::ReferralsUpdate => "referrals.update",
+            Action::ReferralsTransition => "referrals.transition",
+            Action::ReferralsAllocate => "referrals.allocate",
+            Action::DuplicatesList => "duplicates.list",
+            Action::DuplicatesResolve => "duplicates.resolve",
         }
     }
 }
@@ -68,6 +92,8 @@ pub struct Principal {
     pub id: Uuid,
     pub role: String,
     pub organisation_id: Uuid,
+    /// Her charity is the lead charity.
+    pub lead: bool,
 }
 
 /// What she asks about.
@@ -76,11 +102,9 @@ pub enum Resource {
     Programme,
     AuditTrail,
     Organisation(Uuid),
-    User {
-        id: Uuid,
-        role: String,
-        organisation_id: Uuid,
-    },
+    User { id: Uuid, role: String, organisation_id: Uuid },
+    YoungPerson { id: Uuid, organisation_id: Uuid },
+    Referral { id: Uuid, organisation_id: Uuid },
 }
 
 /// A value in an action's context.
@@ -106,36 +130,24 @@ impl Authz {
     /// Loads the built-in policies, or those in `dir`, and validates them against the schema.
     pub fn load(dir: Option<&Path>) -> Result<Self, String> {
         let (schema_text, files) = match dir {
-            None => (
-                SCHEMA.to_string(),
-                POLICIES
-                    .iter()
-                    .map(|(n, t)| (n.to_string(), t.to_string()))
-                    .collect(),
-            ),
+            None => (SCHEMA.to_string(), POLICIES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()),
             Some(dir) => read_dir(dir)?,
         };
         Self::from_sources(&schema_text, &files)
     }
 
     pub fn from_sources(schema_text: &str, files: &[(String, String)]) -> Result<Self, String> {
-        let (schema, warnings) = Schema::from_cedarschema_str(schema_text)
-            .map_err(|e| format!("schema.cedarschema: {e}"))?;
+        let (schema, warnings) = Schema::from_cedarschema_str(schema_text).map_err(|e| format!("schema.cedarschema: {e}"))?;
         for w in warnings {
             tracing::warn!(warning = %w, "policy schema warning");
         }
         let mut all = String::new();
         for (name, text) in files {
             PolicySet::from_str(text).map_err(|e| format!("{name}: {e}"))?;
-            let validated = Validator::new(schema.clone()).validate(
-                &PolicySet::from_str(text).map_err(|e| format!("{name}: {e}"))?,
-                ValidationMode::Strict,
-            );
+            let validated = Validator::new(schema.clone())
+                .validate(&PolicySet::from_str(text).map_err(|e| format!("{name}: {e}"))?, ValidationMode::Strict);
             if !validated.validation_passed() {
-                let errors: Vec<String> = validated
-                    .validation_errors()
-                    .map(|e| e.to_string())
-                    .collect();
+                let errors: Vec<String> = validated.validation_errors().map(|e| e.to_string()).collect();
                 return Err(format!("{name}: {}", errors.join("; ")));
             }
             all.push_str(text);
@@ -145,11 +157,7 @@ impl Authz {
         if policies.policies().next().is_none() {
             return Err("no policies found: every request would be denied".into());
         }
-        Ok(Self {
-            policies,
-            schema,
-            authorizer: Authorizer::new(),
-        })
+        Ok(Self { policies, schema, authorizer: Authorizer::new() })
     }
 
     pub fn policy_count(&self) -> usize {
@@ -158,13 +166,7 @@ impl Authz {
 
     /// May `p` take `action` on `resource`, given `context`? Any error building the request
     /// is logged and answered "no".
-    pub fn is_allowed(
-        &self,
-        p: &Principal,
-        action: Action,
-        resource: &Resource,
-        context: &[(&str, Value)],
-    ) -> bool {
+    pub fn is_allowed(&self, p: &Principal, action: Action, resource: &Resource, context: &[(&str, Value)]) -> bool {
         match self.decide(p, action, resource, context) {
             Ok(allowed) => allowed,
             Err(e) => {
@@ -174,37 +176,28 @@ impl Authz {
         }
     }
 
-    fn decide(
-        &self,
-        p: &Principal,
-        action: Action,
-        resource: &Resource,
-        context: &[(&str, Value)],
-    ) -> Result<bool, String> {
+    fn decide(&self, p: &Principal, action: Action, resource: &Resource, context: &[(&str, Value)]) -> Result<bool, String> {
         let org_uid = |id: &Uuid| uid("Trellis::Organisation", &id.to_string());
         let mut entities = Vec::new();
         let mut orgs = HashSet::new();
-        let user_entity = |id: &Uuid, role: &str, org: &Uuid| -> Result<Entity, String> {
+        let user_entity = |id: &Uuid, role: &str, org: &Uuid, lead: Option<bool>| -> Result<Entity, String> {
             let org = org_uid(org)?;
-            let attrs = HashMap::from([
-                (
-                    "role".to_string(),
-                    RestrictedExpression::new_string(role.to_string()),
-                ),
-                (
-                    "organisation".to_string(),
-                    RestrictedExpression::new_entity_uid(org.clone()),
-                ),
+            let mut attrs = HashMap::from([
+                ("role".to_string(), RestrictedExpression::new_string(role.to_string())),
+                ("organisation".to_string(), RestrictedExpression::new_entity_uid(org.clone())),
             ]);
-            Entity::new(
-                uid("Trellis::User", &id.to_string())?,
-                attrs,
-                HashSet::from([org]),
-            )
-            .map_err(|e| e.to_string())
+            if let Some(lead) = lead {
+                attrs.insert("lead".to_string(), RestrictedExpression::new_bool(lead));
+            }
+            Entity::new(uid("Trellis::User", &id.to_string())?, attrs, HashSet::from([org])).map_err(|e| e.to_string())
+        };
+        let record = |kind: &str, id: &Uuid, org: &Uuid| -> Result<(EntityUid, Entity), String> {
+            let u = uid(kind, &id.to_string())?;
+            let attrs = HashMap::from([("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(org)?))]);
+            Ok((u.clone(), Entity::new(u, attrs, HashSet::new()).map_err(|e| e.to_string())?))
         };
         let principal = uid("Trellis::User", &p.id.to_string())?;
-        entities.push(user_entity(&p.id, &p.role, &p.organisation_id)?);
+        entities.push(user_entity(&p.id, &p.role, &p.organisation_id, Some(p.lead))?);
         orgs.insert(p.organisation_id);
         let resource_uid = match resource {
             Resource::Programme => {
@@ -221,16 +214,24 @@ impl Authz {
                 orgs.insert(*id);
                 org_uid(id)?
             }
-            Resource::User {
-                id,
-                role,
-                organisation_id,
-            } => {
+            Resource::User { id, role, organisation_id } => {
                 orgs.insert(*organisation_id);
                 if *id != p.id {
-                    entities.push(user_entity(id, role, organisation_id)?);
+                    entities.push(user_entity(id, role, organisation_id, None)?);
                 }
                 uid("Trellis::User", &id.to_string())?
+            }
+            Resource::YoungPerson { id, organisation_id } => {
+                orgs.insert(*organisation_id);
+                let (u, e) = record("Trellis::YoungPerson", id, organisation_id)?;
+                entities.push(e);
+                u
+            }
+            Resource::Referral { id, organisation_id } => {
+                orgs.insert(*organisation_id);
+                let (u, e) = record("Trellis::Referral", id, organisation_id)?;
+                entities.push(e);
+                u
             }
         };
         let mut pairs = Vec::new();
@@ -250,19 +251,9 @@ impl Authz {
         }
         let action_uid = uid("Trellis::Action", action.name())?;
         let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
-        let request = Request::new(
-            principal,
-            action_uid,
-            resource_uid,
-            context,
-            Some(&self.schema),
-        )
-        .map_err(|e| e.to_string())?;
-        let entities =
-            Entities::from_entities(entities, Some(&self.schema)).map_err(|e| e.to_string())?;
-        let response = self
-            .authorizer
-            .is_authorized(&request, &self.policies, &entities);
+        let request = Request::new(principal, action_uid, resource_uid, context, Some(&self.schema)).map_err(|e| e.to_string())?;
+        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|e| e.to_string())?;
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
         for e in response.diagnostics().errors() {
             tracing::error!(action = action.name(), error = %e, "policy evaluation error");
         }
@@ -278,11 +269,7 @@ fn read_dir(dir: &Path) -> Result<(String, Vec<(String, String)>), String> {
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.extension().and_then(|e| e.to_str()) == Some("cedar") {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("?")
-                .to_string();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
             files.push((name, read(&path)?));
         }
     }
@@ -301,13 +288,27 @@ pub enum UserScope {
     },
 }
 
+/// Which charities' case records a principal may list: mirrors the `read` rules of
+/// `policies/young_people.cedar` and `policies/referrals.cedar` in SQL terms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RecordScope {
+    All,
+    Organisation(Uuid),
+}
+
+pub fn record_list_scope(p: &Principal) -> Option<RecordScope> {
+    match p.role.as_str() {
+        "programme_admin" => Some(RecordScope::All),
+        "safeguarding_lead" if p.lead => Some(RecordScope::All),
+        "coordinator" | "safeguarding_lead" => Some(RecordScope::Organisation(p.organisation_id)),
+        _ => None,
+    }
+}
+
 pub fn user_list_scope(p: &Principal) -> Option<UserScope> {
     match p.role.as_str() {
         "programme_admin" => Some(UserScope::All),
-        "coordinator" => Some(UserScope::MentorsOf {
-            organisation_id: p.organisation_id,
-            self_id: p.id,
-        }),
+        "coordinator" => Some(UserScope::MentorsOf { organisation_id: p.organisation_id, self_id: p.id }),
         _ => None,
     }
 }
@@ -317,11 +318,7 @@ mod tests {
     use super::*;
 
     fn who(role: &str, org: Uuid) -> Principal {
-        Principal {
-            id: Uuid::now_v7(),
-            role: role.into(),
-            organisation_id: org,
-        }
+        Principal { id: Uuid::now_v7(), role: role.into(), organisation_id: org, lead: false }
     }
 
     #[test]
@@ -335,11 +332,7 @@ mod tests {
         let a = Authz::load(None).unwrap();
         let org = Uuid::now_v7();
         let ev = who("evaluator", org);
-        let me = Resource::User {
-            id: ev.id,
-            role: "evaluator".into(),
-            organisation_id: org,
-        };
+        let me = Resource::User { id: ev.id, role: "evaluator".into(), organisation_id: org };
         // users.self permits reading her own account; the evaluator forbid wins.
         assert!(!a.is_allowed(&ev, Action::UsersRead, &me, &[]));
         assert!(a.is_allowed(&ev, Action::SessionSelf, &me, &[]));
@@ -350,18 +343,10 @@ mod tests {
         let a = Authz::load(None).unwrap();
         let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
         let c = who("coordinator", mine);
-        let mentor = |org| Resource::User {
-            id: Uuid::now_v7(),
-            role: "mentor".into(),
-            organisation_id: org,
-        };
+        let mentor = |org| Resource::User { id: Uuid::now_v7(), role: "mentor".into(), organisation_id: org };
         assert!(a.is_allowed(&c, Action::UsersRead, &mentor(mine), &[]));
         assert!(!a.is_allowed(&c, Action::UsersRead, &mentor(other), &[]));
-        let lead = Resource::User {
-            id: Uuid::now_v7(),
-            role: "safeguarding_lead".into(),
-            organisation_id: mine,
-        };
+        let lead = Resource::User { id: Uuid::now_v7(), role: "safeguarding_lead".into(), organisation_id: mine };
         assert!(!a.is_allowed(&c, Action::UsersRead, &lead, &[]));
         let ctx = |role: &str, org| {
             vec![
@@ -374,26 +359,13 @@ mod tests {
             ]
         };
         assert!(a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("mentor", mine)));
-        assert!(!a.is_allowed(
-            &c,
-            Action::UsersUpdate,
-            &mentor(mine),
-            &ctx("coordinator", mine)
-        ));
-        assert!(!a.is_allowed(
-            &c,
-            Action::UsersUpdate,
-            &mentor(mine),
-            &ctx("mentor", other)
-        ));
+        assert!(!a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("coordinator", mine)));
+        assert!(!a.is_allowed(&c, Action::UsersUpdate, &mentor(mine), &ctx("mentor", other)));
     }
 
     #[test]
     fn an_invalid_policy_is_refused() {
-        let bad = vec![(
-            "x.cedar".to_string(),
-            "permit(principal, action == Trellis::Action::\"nope\", resource);".to_string(),
-        )];
+        let bad = vec![("x.cedar".to_string(), "permit(principal, action == Trellis::Action::\"nope\", resource);".to_string())];
         assert!(Authz::from_sources(SCHEMA, &bad).is_err());
     }
 }

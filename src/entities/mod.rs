@@ -2,9 +2,14 @@
 //! at the edges (the database's CHECK constraints hold the same lists).
 
 pub mod audit_event;
+pub mod case_note;
+pub mod duplicate_flag;
 pub mod idempotency_key;
 pub mod login_attempt;
 pub mod login_lockout;
 pub mod organisation;
+pub mod referral;
+pub mod referral_transition;
 pub mod session;
 pub mod user;
+pub mod young_person;

@@ -14,19 +14,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let raw = parts
-            .headers
-            .get(header::IF_MATCH)
-            .ok_or(ApiError::PreconditionRequired)?;
-        let text = raw
-            .to_str()
-            .map_err(|_| ApiError::PreconditionFailed)?
-            .trim();
+        let raw = parts.headers.get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
+        let text = raw.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
         let text = text.strip_prefix("W/").unwrap_or(text);
-        text.trim_matches('"')
-            .parse::<i32>()
-            .map(IfMatch)
-            .map_err(|_| ApiError::PreconditionFailed)
+        text.trim_matches('"').parse::<i32>().map(IfMatch).map_err(|_| ApiError::PreconditionFailed)
     }
 }
 

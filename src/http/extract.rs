@@ -23,14 +23,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -49,27 +43,16 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
 
 /// Parses and validates a JSON body (shared with the idempotency layer's tests).
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "The body is not valid JSON (line {}, column {}).",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column())))?;
     if let Some(field) = control_character(&value, "") {
-        return Err(ApiError::field(
-            &field,
-            "control_character",
-            "Text may not contain control characters.",
-        ));
+        return Err(ApiError::field(&field, "control_character", "Text may not contain control characters."));
     }
     let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         ApiError::Validation(vec![describe_serde_error(&path, &e.inner().to_string())])
     })?;
-    parsed
-        .validate()
-        .map_err(|e| ApiError::Validation(flatten(&e, "")))?;
+    parsed.validate().map_err(|e| ApiError::Validation(flatten(&e, "")))?;
     Ok(parsed)
 }
 
@@ -77,40 +60,26 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
 /// (PostgreSQL cannot store NUL, and none of them belongs in a record).
 fn control_character(value: &serde_json::Value, path: &str) -> Option<String> {
     let at = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
+        if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
     };
     match value {
         serde_json::Value::String(s) => has_control(s).then(|| path.to_string()),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| control_character(v, &format!("{path}[{i}]"))),
-        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if has_control(k) {
-                Some(path.to_string())
-            } else {
-                control_character(v, &at(k))
-            }
-        }),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| control_character(v, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => {
+            map.iter().find_map(|(k, v)| if has_control(k) { Some(path.to_string()) } else { control_character(v, &at(k)) })
+        }
         _ => None,
     }
 }
 
 pub fn has_control(s: &str) -> bool {
-    s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
 /// A validator for text that must hold something besides spaces.
 pub fn not_blank(s: &str) -> Result<(), validator::ValidationError> {
     if s.trim().is_empty() {
-        return Err(
-            validator::ValidationError::new("blank").with_message("This may not be blank.".into())
-        );
+        return Err(validator::ValidationError::new("blank").with_message("This may not be blank.".into()));
     }
     Ok(())
 }
@@ -129,29 +98,14 @@ fn describe_serde_error(path: &str, message: &str) -> FieldError {
         }
     };
     let backticked = || message.split('`').nth(1).unwrap_or("").to_string();
-    let expected = message
-        .rsplit_once(", expected ")
-        .map(|(_, e)| e.to_string())
-        .unwrap_or_default();
-    let field = if path == "." {
-        String::new()
-    } else {
-        path.to_string()
-    };
+    let expected = message.rsplit_once(", expected ").map(|(_, e)| e.to_string()).unwrap_or_default();
+    let field = if path == "." { String::new() } else { path.to_string() };
     if message.starts_with("missing field") {
         FieldError::new(join(&backticked()), "required", "This field is required.")
     } else if message.starts_with("unknown field") {
-        FieldError::new(
-            join(&backticked()),
-            "unknown_field",
-            "This field is not accepted here.",
-        )
+        FieldError::new(join(&backticked()), "unknown_field", "This field is not accepted here.")
     } else if message.starts_with("unknown variant") {
-        FieldError::new(
-            field,
-            "invalid_choice",
-            format!("Must be one of: {expected}."),
-        )
+        FieldError::new(field, "invalid_choice", format!("Must be one of: {expected}."))
     } else if message.starts_with("invalid type") {
         FieldError::new(field, "invalid_type", format!("Expected {expected}."))
     } else if message.starts_with("invalid length") {
@@ -159,11 +113,7 @@ fn describe_serde_error(path: &str, message: &str) -> FieldError {
     } else if message.starts_with("invalid value") {
         FieldError::new(field, "invalid_value", format!("Expected {expected}."))
     } else if message.starts_with("duplicate field") {
-        FieldError::new(
-            join(&backticked()),
-            "duplicate_field",
-            "This field appears twice.",
-        )
+        FieldError::new(join(&backticked()), "duplicate_field", "This field appears twice.")
     } else {
         FieldError::new(field, "invalid", "This value is not valid here.")
     }
@@ -173,19 +123,11 @@ fn describe_serde_error(path: &str, message: &str) -> FieldError {
 pub fn flatten(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError> {
     let mut out = Vec::new();
     for (field, kind) in errors.errors() {
-        let name = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
+        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
-                    let message = e
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| default_message(&e.code));
+                    let message = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| default_message(&e.code));
                     out.push(FieldError::new(name.clone(), &e.code, message));
                 }
             }
@@ -218,23 +160,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequestParts<S> for Api
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        if let Some((k, _)) =
-            form_urlencoded::parse(query.as_bytes()).find(|(k, v)| has_control(k) || has_control(v))
-        {
-            return Err(ApiError::field(
-                &k,
-                "control_character",
-                "Parameters may not contain control characters.",
-            ));
+        if let Some((k, _)) = form_urlencoded::parse(query.as_bytes()).find(|(k, v)| has_control(k) || has_control(v)) {
+            return Err(ApiError::field(&k, "control_character", "Parameters may not contain control characters."));
         }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         let parsed: T = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             ApiError::Validation(vec![describe_serde_error(&path, &e.inner().to_string())])
         })?;
-        parsed
-            .validate()
-            .map_err(|e| ApiError::Validation(flatten(&e, "")))?;
+        parsed.validate().map_err(|e| ApiError::Validation(flatten(&e, "")))?;
         Ok(ApiQuery(parsed))
     }
 }
@@ -247,12 +181,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| ApiError::NotFound)?;
-        uuid::Uuid::parse_str(&raw)
-            .map(IdPath)
-            .map_err(|_| ApiError::NotFound)
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound)?;
+        uuid::Uuid::parse_str(&raw).map(IdPath).map_err(|_| ApiError::NotFound)
     }
 }
 
@@ -279,26 +209,14 @@ mod tests {
 
     #[test]
     fn each_kind_of_bad_body_names_its_field() {
-        assert!(matches!(
-            parse_json::<Body>(b"{not json"),
-            Err(ApiError::BadRequest(_))
-        ));
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"a"}"#).unwrap_err()),
-            vec![("count".into(), "required".into())]
-        );
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"a","count":"x"}"#).unwrap_err()),
-            vec![("count".into(), "invalid_type".into())]
-        );
+        assert!(matches!(parse_json::<Body>(b"{not json"), Err(ApiError::BadRequest(_))));
+        assert_eq!(fields(parse_json::<Body>(br#"{"name":"a"}"#).unwrap_err()), vec![("count".into(), "required".into())]);
+        assert_eq!(fields(parse_json::<Body>(br#"{"name":"a","count":"x"}"#).unwrap_err()), vec![("count".into(), "invalid_type".into())]);
         assert_eq!(
             fields(parse_json::<Body>(br#"{"name":"a","count":1,"role":"x"}"#).unwrap_err()),
             vec![("role".into(), "unknown_field".into())]
         );
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"toolong","count":1}"#).unwrap_err()),
-            vec![("name".into(), "length".into())]
-        );
+        assert_eq!(fields(parse_json::<Body>(br#"{"name":"toolong","count":1}"#).unwrap_err()), vec![("name".into(), "length".into())]);
         assert!(parse_json::<Body>(br#"{"name":"ok","count":1}"#).is_ok());
     }
 }

@@ -39,10 +39,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, ApiError> {
-    let key = req
-        .headers()
-        .get(HEADER)
-        .map(|v| v.to_str().map(str::to_string));
+    let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_string));
     let user = req.extensions().get::<Authenticated>().map(|a| a.user.id);
     let (Some(key), Some(user_id), &Method::POST) = (key, user, req.method()) else {
         return Ok(next.run(req).await);
@@ -53,18 +50,10 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     let key = key
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::field(
-                "Idempotency-Key",
-                "invalid",
-                "Use a key of 1 to 200 visible characters, such as a UUID.",
-            )
-        })?;
+        .ok_or_else(|| ApiError::field("Idempotency-Key", "invalid", "Use a key of 1 to 200 visible characters, such as a UUID."))?;
 
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, state.config.body_limit_bytes)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = to_bytes(body, state.config.body_limit_bytes).await.map_err(|_| ApiError::PayloadTooLarge)?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str().as_bytes());
     h.update(b"\n");
@@ -74,22 +63,15 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     let request_hash = hex(&h.finalize());
     let now = state.now();
 
-    if let Some(existing) = ik::Entity::find()
-        .filter(ik::Column::UserId.eq(user_id))
-        .filter(ik::Column::Key.eq(key.clone()))
-        .one(&state.db)
-        .await?
+    if let Some(existing) =
+        ik::Entity::find().filter(ik::Column::UserId.eq(user_id)).filter(ik::Column::Key.eq(key.clone())).one(&state.db).await?
     {
-        let abandoned = existing.status_code.is_none()
-            && existing.created_at
-                + Duration::seconds(state.config.request_timeout_secs as i64 + 5)
-                < now;
+        let abandoned =
+            existing.status_code.is_none() && existing.created_at + Duration::seconds(state.config.request_timeout_secs as i64 + 5) < now;
         if existing.created_at + Duration::hours(24) > now && !abandoned {
             return replay(&state, existing, &request_hash);
         }
-        ik::Entity::delete_by_id(existing.id)
-            .exec(&state.db)
-            .await?;
+        ik::Entity::delete_by_id(existing.id).exec(&state.db).await?;
     }
 
     let id = Uuid::now_v7();
@@ -113,17 +95,13 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
                 .filter(ik::Column::Key.eq(key))
                 .one(&state.db)
                 .await?
-                .ok_or(ApiError::conflict(
-                    "A request with this Idempotency-Key is in progress.",
-                ))?;
+                .ok_or(ApiError::conflict("A request with this Idempotency-Key is in progress."))?;
             return replay(&state, existing, &request_hash);
         }
         return Err(e.into());
     }
 
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = resp.status();
     if status.is_server_error() {
         // Nothing was done (the transaction rolled back): let the client retry with the key.
@@ -131,29 +109,15 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         return Ok(resp);
     }
     let (rparts, rbody) = resp.into_parts();
-    let rbytes = to_bytes(rbody, usize::MAX)
-        .await
-        .map_err(ApiError::internal)?;
+    let rbytes = to_bytes(rbody, usize::MAX).await.map_err(ApiError::internal)?;
     let kept: Vec<(String, String)> = KEPT_HEADERS
         .iter()
-        .filter_map(|name| {
-            rparts
-                .headers
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| (name.to_string(), v.to_string()))
-        })
+        .filter_map(|name| rparts.headers.get(*name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string())))
         .collect();
-    let sealed = state
-        .keys
-        .fields
-        .seal(TABLE, COLUMN, &id, &String::from_utf8_lossy(&rbytes))?;
+    let sealed = state.keys.fields.seal(TABLE, COLUMN, &id, &String::from_utf8_lossy(&rbytes))?;
     ik::Entity::update_many()
         .col_expr(ik::Column::StatusCode, Expr::value(status.as_u16() as i32))
-        .col_expr(
-            ik::Column::ResponseHeaders,
-            Expr::value(serde_json::to_string(&kept).unwrap_or_default()),
-        )
+        .col_expr(ik::Column::ResponseHeaders, Expr::value(serde_json::to_string(&kept).unwrap_or_default()))
         .col_expr(ik::Column::ResponseBody, Expr::value(sealed))
         .filter(ik::Column::Id.eq(id))
         .exec(&state.db)
@@ -166,32 +130,19 @@ fn replay(state: &AppState, existing: ik::Model, request_hash: &str) -> Result<R
         return Err(ApiError::IdempotencyMismatch);
     }
     let Some(code) = existing.status_code else {
-        return Err(ApiError::conflict(
-            "A request with this Idempotency-Key is still in progress; retry shortly.",
-        ));
+        return Err(ApiError::conflict("A request with this Idempotency-Key is still in progress; retry shortly."));
     };
     let status = StatusCode::from_u16(code as u16).map_err(ApiError::internal)?;
     let mut headers = HeaderMap::new();
-    let kept: Vec<(String, String)> =
-        serde_json::from_str(existing.response_headers.as_deref().unwrap_or("[]"))
-            .unwrap_or_default();
+    let kept: Vec<(String, String)> = serde_json::from_str(existing.response_headers.as_deref().unwrap_or("[]")).unwrap_or_default();
     for (name, value) in kept {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
             headers.insert(n, v);
         }
     }
-    headers.insert(
-        HeaderName::from_static("idempotent-replayed"),
-        HeaderValue::from_static("true"),
-    );
+    headers.insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
     let body = match existing.response_body.as_deref() {
-        Some(sealed) => state
-            .keys
-            .fields
-            .open(TABLE, COLUMN, &existing.id, sealed)?,
+        Some(sealed) => state.keys.fields.open(TABLE, COLUMN, &existing.id, sealed)?,
         None => String::new(),
     };
     Ok((status, headers, body).into_response())

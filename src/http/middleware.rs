@@ -40,28 +40,13 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         h.insert(HeaderName::from_static("x-request-id"), v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::STRICT_TRANSPORT_SECURITY,
-        HeaderValue::from_static("max-age=31536000"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }),
-    );
+    h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }));
 
-    let route = resp
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
+    let route = resp.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
     let status = resp.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     state.metrics.record_response(status, micros);
@@ -116,11 +101,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         "database": db_ok,
         "pending_migrations": pending,
     });
-    let code = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let code = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, axum::Json(body)).into_response()
 }
 
@@ -135,21 +116,9 @@ pub async fn housekeeping(state: AppState, mut stop: tokio::sync::watch::Receive
         let day_ago = state.now() - chrono::Duration::hours(24);
         use crate::entities::{idempotency_key as ik, login_attempt as la, session as s};
         let results = [
-            la::Entity::delete_many()
-                .filter(la::Column::AttemptedAt.lt(day_ago))
-                .exec(&state.db)
-                .await
-                .err(),
-            ik::Entity::delete_many()
-                .filter(ik::Column::CreatedAt.lt(day_ago))
-                .exec(&state.db)
-                .await
-                .err(),
-            s::Entity::delete_many()
-                .filter(s::Column::ExpiresAt.lt(day_ago))
-                .exec(&state.db)
-                .await
-                .err(),
+            la::Entity::delete_many().filter(la::Column::AttemptedAt.lt(day_ago)).exec(&state.db).await.err(),
+            ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(day_ago)).exec(&state.db).await.err(),
+            s::Entity::delete_many().filter(s::Column::ExpiresAt.lt(day_ago)).exec(&state.db).await.err(),
         ];
         for e in results.into_iter().flatten() {
             tracing::warn!(error = %e, "housekeeping failed");

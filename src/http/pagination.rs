@@ -25,20 +25,11 @@ pub fn limit(requested: Option<u64>) -> u64 {
 
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<uuid::Uuid>, ApiError> {
     let Some(c) = cursor else { return Ok(None) };
-    let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| {
-        ApiError::field(
-            "cursor",
-            "invalid_cursor",
-            "This cursor was not issued by this service.",
-        )
-    })?;
-    let bytes: [u8; 16] = bytes.try_into().map_err(|_| {
-        ApiError::field(
-            "cursor",
-            "invalid_cursor",
-            "This cursor was not issued by this service.",
-        )
-    })?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| ApiError::field("cursor", "invalid_cursor", "This cursor was not issued by this service."))?;
+    let bytes: [u8; 16] =
+        bytes.try_into().map_err(|_| ApiError::field("cursor", "invalid_cursor", "This cursor was not issued by this service."))?;
     Ok(Some(uuid::Uuid::from_bytes(bytes)))
 }
 
@@ -47,21 +38,9 @@ pub fn encode_cursor(id: &uuid::Uuid) -> String {
 }
 
 /// Builds a page from `limit + 1` fetched rows: the extra row only says there is more.
-pub fn page<R, T>(
-    mut rows: Vec<R>,
-    limit: u64,
-    id: impl Fn(&R) -> uuid::Uuid,
-    map: impl FnMut(R) -> T,
-) -> Page<T> {
+pub fn page<R, T>(mut rows: Vec<R>, limit: u64, id: impl Fn(&R) -> uuid::Uuid, map: impl FnMut(R) -> T) -> Page<T> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(&id(r)))
-    } else {
-        None
-    };
-    Page {
-        items: rows.into_iter().map(map).collect(),
-        next_cursor,
-    }
+    let next_cursor = if more { rows.last().map(|r| encode_cursor(&id(r))) } else { None };
+    Page { items: rows.into_iter().map(map).collect(), next_cursor }
 }

@@ -40,11 +40,7 @@ impl From<&organisation::Model> for OrganisationView {
         Self {
             id: o.id,
             name: o.name.clone(),
-            kind: if o.kind == "lead" {
-                OrganisationKind::Lead
-            } else {
-                OrganisationKind::Partner
-            },
+            kind: if o.kind == "lead" { OrganisationKind::Lead } else { OrganisationKind::Partner },
             districts: serde_json::from_str(&o.districts).unwrap_or_default(),
             active: o.active,
             version: o.version,
@@ -55,18 +51,14 @@ impl From<&organisation::Model> for OrganisationView {
 }
 
 fn districts_ok(d: &[String]) -> Result<(), validator::ValidationError> {
-    let bad = d
-        .iter()
-        .any(|x| x.trim().is_empty() || x.chars().count() > 100);
+    let bad = d.iter().any(|x| x.trim().is_empty() || x.chars().count() > 100);
     let mut seen = std::collections::HashSet::new();
     let dup = d.iter().any(|x| !seen.insert(x.trim().to_lowercase()));
     if bad {
-        return Err(validator::ValidationError::new("invalid_district")
-            .with_message("Each district is 1–100 characters.".into()));
+        return Err(validator::ValidationError::new("invalid_district").with_message("Each district is 1–100 characters.".into()));
     }
     if dup {
-        return Err(validator::ValidationError::new("duplicate_district")
-            .with_message("A district is listed twice.".into()));
+        return Err(validator::ValidationError::new("duplicate_district").with_message("A district is listed twice.".into()));
     }
     Ok(())
 }
@@ -74,10 +66,7 @@ fn districts_ok(d: &[String]) -> Result<(), validator::ValidationError> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganisation {
-    #[validate(
-        length(min = 1, max = 200),
-        custom(function = "crate::http::extract::not_blank")
-    )]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: String,
     pub kind: OrganisationKind,
     #[validate(length(min = 1, max = 50), custom(function = "districts_ok"))]
@@ -87,10 +76,7 @@ pub struct CreateOrganisation {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganisation {
-    #[validate(
-        length(min = 1, max = 200),
-        custom(function = "crate::http::extract::not_blank")
-    )]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 50), custom(function = "districts_ok"))]
     pub districts: Option<Vec<String>>,

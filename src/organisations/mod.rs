@@ -6,12 +6,6 @@ pub mod routes;
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(
-            routes::list_organisations,
-            routes::create_organisation
-        ))
-        .routes(routes!(
-            routes::get_organisation,
-            routes::update_organisation
-        ))
+        .routes(routes!(routes::list_organisations, routes::create_organisation))
+        .routes(routes!(routes::get_organisation, routes::update_organisation))
 }

@@ -3,9 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,9 +25,7 @@ fn clean(districts: &[String]) -> String {
 
 fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
     match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::conflict("An organisation with this name already exists.")
-        }
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("An organisation with this name already exists."),
         _ => e.into(),
     }
 }
@@ -44,13 +40,9 @@ pub async fn list_organisations(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<ListOrganisations>,
 ) -> Result<Json<OrganisationPage>, ApiError> {
-    state
-        .authorize(&me, Action::OrganisationsList, &Resource::Programme, &[])
-        .await?;
+    state.authorize(&me, Action::OrganisationsList, &Resource::Programme, &[]).await?;
     let limit = pagination::limit(q.limit);
-    let mut query = organisation::Entity::find()
-        .order_by_asc(organisation::Column::Id)
-        .limit(limit + 1);
+    let mut query = organisation::Entity::find().order_by_asc(organisation::Column::Id).limit(limit + 1);
     if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(organisation::Column::Id.gt(after));
     }
@@ -60,16 +52,8 @@ pub async fn list_organisations(
     if let Some(active) = q.active {
         query = query.filter(organisation::Column::Active.eq(active));
     }
-    let page = pagination::page(
-        query.all(&state.db).await?,
-        limit,
-        |o| o.id,
-        |o| OrganisationView::from(&o),
-    );
-    Ok(Json(OrganisationPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = pagination::page(query.all(&state.db).await?, limit, |o| o.id, |o| OrganisationView::from(&o));
+    Ok(Json(OrganisationPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
 /// Add a charity (programme admins).
@@ -88,26 +72,15 @@ pub async fn create_organisation(
     me: CurrentUser,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<(StatusCode, HeaderMap, Json<OrganisationView>), ApiError> {
-    state
-        .authorize(&me, Action::OrganisationsCreate, &Resource::Programme, &[])
-        .await?;
+    state.authorize(&me, Action::OrganisationsCreate, &Resource::Programme, &[]).await?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     if body.kind == OrganisationKind::Lead
-        && organisation::Entity::find()
-            .filter(organisation::Column::Kind.eq("lead"))
-            .one(&txn)
-            .await?
-            .is_some()
+        && organisation::Entity::find().filter(organisation::Column::Kind.eq("lead")).one(&txn).await?.is_some()
     {
-        return Err(ApiError::conflict(
-            "The programme already has a lead charity.",
-        ));
+        return Err(ApiError::conflict("The programme already has a lead charity."));
     }
-    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now)
-        .insert(&txn)
-        .await
-        .map_err(conflict_on_name)?;
+    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now).insert(&txn).await.map_err(conflict_on_name)?;
     audit::record(
         &txn,
         now,
@@ -119,11 +92,7 @@ pub async fn create_organisation(
     .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((
-        StatusCode::CREATED,
-        etag::headers(created.version),
-        Json(OrganisationView::from(&created)),
-    ))
+    Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::from(&created))))
 }
 
 pub fn new_organisation(
@@ -154,18 +123,8 @@ pub async fn get_organisation(
     me: CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
-    let o = organisation::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    state
-        .authorize(
-            &me,
-            Action::OrganisationsRead,
-            &Resource::Organisation(o.id),
-            &[],
-        )
-        .await?;
+    let o = organisation::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize(&me, Action::OrganisationsRead, &Resource::Organisation(o.id), &[]).await?;
     Ok((etag::headers(o.version), Json(OrganisationView::from(&o))))
 }
 
@@ -190,34 +149,18 @@ pub async fn update_organisation(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UpdateOrganisation>,
 ) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
-    let o = organisation::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    state
-        .authorize(
-            &me,
-            Action::OrganisationsUpdate,
-            &Resource::Organisation(o.id),
-            &[],
-        )
-        .await?;
+    let o = organisation::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize(&me, Action::OrganisationsUpdate, &Resource::Organisation(o.id), &[]).await?;
     if o.version != version {
         return Err(ApiError::PreconditionFailed);
     }
     if body.active == Some(false) && o.kind == "lead" {
-        return Err(ApiError::conflict(
-            "The lead charity cannot be deactivated.",
-        ));
+        return Err(ApiError::conflict("The lead charity cannot be deactivated."));
     }
     let now = state.now();
     let mut changed = Vec::new();
     let mut am: organisation::ActiveModel = o.clone().into();
-    if let Some(name) = body
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| *n != o.name)
-    {
+    if let Some(name) = body.name.map(|n| n.trim().to_string()).filter(|n| *n != o.name) {
         am.name = Set(name);
         changed.push("name");
     }
@@ -246,19 +189,11 @@ pub async fn update_organisation(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("organisation.updated", "organisation")
-            .resource(o.id, Some(o.id))
-            .detail(json!({"changed": changed})),
+        Event::new("organisation.updated", "organisation").resource(o.id, Some(o.id)).detail(json!({"changed": changed})),
     )
     .await?;
-    let updated = organisation::Entity::find_by_id(o.id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let updated = organisation::Entity::find_by_id(o.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
-    Ok((
-        etag::headers(updated.version),
-        Json(OrganisationView::from(&updated)),
-    ))
+    Ok((etag::headers(updated.version), Json(OrganisationView::from(&updated))))
 }

@@ -46,10 +46,7 @@ impl From<&user::Model> for UserView {
 pub struct CreateUser {
     #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
     pub email: String,
-    #[validate(
-        length(min = 1, max = 200),
-        custom(function = "crate::http::extract::not_blank")
-    )]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: String,
     pub role: Role,
     pub organisation_id: Uuid,
@@ -63,10 +60,7 @@ pub struct CreateUser {
 pub struct UpdateUser {
     #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
     pub email: Option<String>,
-    #[validate(
-        length(min = 1, max = 200),
-        custom(function = "crate::http::extract::not_blank")
-    )]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: Option<String>,
     pub role: Option<Role>,
     pub organisation_id: Option<Uuid>,

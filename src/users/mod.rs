@@ -20,20 +20,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::ProgrammeAdmin,
-        Role::Coordinator,
-        Role::SafeguardingLead,
-        Role::Mentor,
-        Role::Evaluator,
-    ];
-    pub const ALL_NAMES: [&'static str; 5] = [
-        "programme_admin",
-        "coordinator",
-        "safeguarding_lead",
-        "mentor",
-        "evaluator",
-    ];
+    pub const ALL: [Role; 5] = [Role::ProgrammeAdmin, Role::Coordinator, Role::SafeguardingLead, Role::Mentor, Role::Evaluator];
+    pub const ALL_NAMES: [&'static str; 5] = ["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,10 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
@@ -24,31 +21,15 @@ use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 
 pub fn resource_of(u: &user::Model) -> Resource {
-    Resource::User {
-        id: u.id,
-        role: u.role.clone(),
-        organisation_id: u.organisation_id,
-    }
+    Resource::User { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id }
 }
 
 /// Loads an account the caller may read, or 404 (a refusal must not confirm it exists).
-async fn load_readable(
-    state: &AppState,
-    me: &CurrentUser,
-    id: Uuid,
-    action: Action,
-) -> Result<user::Model, ApiError> {
-    let u = user::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    state
-        .authorize_as(me, Action::UsersRead, &resource_of(&u), &[], Deny::NotFound)
-        .await?;
+async fn load_readable(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<user::Model, ApiError> {
+    let u = user::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize_as(me, Action::UsersRead, &resource_of(&u), &[], Deny::NotFound).await?;
     if action != Action::UsersRead {
-        state
-            .authorize_as(me, action, &resource_of(&u), &[], Deny::Forbidden)
-            .await?;
+        state.authorize_as(me, action, &resource_of(&u), &[], Deny::Forbidden).await?;
     }
     Ok(u)
 }
@@ -64,26 +45,14 @@ pub async fn list_users(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<ListUsers>,
 ) -> Result<Json<UserPage>, ApiError> {
-    state
-        .authorize(&me, Action::UsersList, &Resource::Programme, &[])
-        .await?;
+    state.authorize(&me, Action::UsersList, &Resource::Programme, &[]).await?;
     let scope = authz::user_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
-    let mut query = user::Entity::find()
-        .order_by_asc(user::Column::Id)
-        .limit(limit + 1);
-    if let UserScope::MentorsOf {
-        organisation_id,
-        self_id,
-    } = scope
-    {
+    let mut query = user::Entity::find().order_by_asc(user::Column::Id).limit(limit + 1);
+    if let UserScope::MentorsOf { organisation_id, self_id } = scope {
         query = query
             .filter(user::Column::OrganisationId.eq(organisation_id))
-            .filter(
-                Condition::any()
-                    .add(user::Column::Role.eq("mentor"))
-                    .add(user::Column::Id.eq(self_id)),
-            );
+            .filter(Condition::any().add(user::Column::Role.eq("mentor")).add(user::Column::Id.eq(self_id)));
     }
     if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(user::Column::Id.gt(after));
@@ -99,10 +68,7 @@ pub async fn list_users(
     }
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |u| u.id, |u| UserView::from(&u));
-    Ok(Json(UserPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(UserPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
 /// Create an account. A coordinator may create mentors in her own charity only.
@@ -121,49 +87,23 @@ pub async fn create_user(
     me: CurrentUser,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, HeaderMap, Json<UserView>), ApiError> {
-    let org = organisation::Entity::find_by_id(body.organisation_id)
-        .one(&state.db)
-        .await?;
+    let org = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
     let target_org = org.as_ref().map(|o| o.id).unwrap_or(body.organisation_id);
     state
-        .authorize(
-            &me,
-            Action::UsersCreate,
-            &Resource::Organisation(target_org),
-            &[("role", Value::Str(body.role.as_str().into()))],
-        )
+        .authorize(&me, Action::UsersCreate, &Resource::Organisation(target_org), &[("role", Value::Str(body.role.as_str().into()))])
         .await?;
     let Some(org) = org else {
-        return Err(ApiError::field(
-            "organisation_id",
-            "not_found",
-            "There is no such organisation.",
-        ));
+        return Err(ApiError::field("organisation_id", "not_found", "There is no such organisation."));
     };
     if !org.active {
-        return Err(ApiError::field(
-            "organisation_id",
-            "inactive",
-            "This organisation is no longer active.",
-        ));
+        return Err(ApiError::field("organisation_id", "inactive", "This organisation is no longer active."));
     }
-    rules::check_password(&body.password, &body.email, &body.name)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    rules::check_password(&body.password, &body.email, &body.name).map_err(|e| ApiError::Validation(vec![e]))?;
     let email = rules::normalise_email(&body.email);
-    if user::Entity::find()
-        .filter(user::Column::Email.eq(email.clone()))
-        .one(&state.db)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::conflict(
-            "An account with this e-mail address already exists.",
-        ));
+    if user::Entity::find().filter(user::Column::Email.eq(email.clone())).one(&state.db).await?.is_some() {
+        return Err(ApiError::conflict("An account with this e-mail address already exists."));
     }
-    let hash = state
-        .passwords
-        .hash(&SecretString::from(body.password))
-        .await?;
+    let hash = state.passwords.hash(&SecretString::from(body.password)).await?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     let id = Uuid::now_v7();
@@ -189,25 +129,17 @@ pub async fn create_user(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("user.created", "user")
-            .resource(id, Some(org.id))
-            .detail(json!({"role": body.role.as_str()})),
+        Event::new("user.created", "user").resource(id, Some(org.id)).detail(json!({"role": body.role.as_str()})),
     )
     .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((
-        StatusCode::CREATED,
-        etag::headers(created.version),
-        Json(UserView::from(&created)),
-    ))
+    Ok((StatusCode::CREATED, etag::headers(created.version), Json(UserView::from(&created))))
 }
 
 fn unique_email(e: sea_orm::DbErr) -> ApiError {
     match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::conflict("An account with this e-mail address already exists.")
-        }
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("An account with this e-mail address already exists."),
         _ => e.into(),
     }
 }
@@ -217,11 +149,7 @@ fn unique_email(e: sea_orm::DbErr) -> ApiError {
     responses((status = 200, body = UserView, headers(("ETag" = String))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
-pub async fn get_user(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    IdPath(id): IdPath,
-) -> Result<(HeaderMap, Json<UserView>), ApiError> {
+pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
     Ok((etag::headers(u.version), Json(UserView::from(&u))))
 }
@@ -248,10 +176,7 @@ pub async fn update_user(
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
-    let new_role = body
-        .role
-        .map(|r| r.as_str().to_string())
-        .unwrap_or_else(|| u.role.clone());
+    let new_role = body.role.map(|r| r.as_str().to_string()).unwrap_or_else(|| u.role.clone());
     let new_org = body.organisation_id.unwrap_or(u.organisation_id);
     let deactivates = body.active == Some(false) && u.active;
     let reactivates = body.active == Some(true) && !u.active;
@@ -259,27 +184,13 @@ pub async fn update_user(
         ("new_role", Value::Str(new_role.clone())),
         ("new_organisation", Value::Organisation(new_org)),
         ("changes_role", Value::Bool(new_role != u.role)),
-        (
-            "changes_organisation",
-            Value::Bool(new_org != u.organisation_id),
-        ),
+        ("changes_organisation", Value::Bool(new_org != u.organisation_id)),
         ("deactivates", Value::Bool(deactivates)),
         ("reactivates", Value::Bool(reactivates)),
     ];
-    state
-        .authorize(&me, Action::UsersUpdate, &resource_of(&u), &context)
-        .await?;
-    if new_org != u.organisation_id
-        && organisation::Entity::find_by_id(new_org)
-            .one(&state.db)
-            .await?
-            .is_none()
-    {
-        return Err(ApiError::field(
-            "organisation_id",
-            "not_found",
-            "There is no such organisation.",
-        ));
+    state.authorize(&me, Action::UsersUpdate, &resource_of(&u), &context).await?;
+    if new_org != u.organisation_id && organisation::Entity::find_by_id(new_org).one(&state.db).await?.is_none() {
+        return Err(ApiError::field("organisation_id", "not_found", "There is no such organisation."));
     }
     if u.version != version {
         return Err(ApiError::PreconditionFailed);
@@ -288,25 +199,13 @@ pub async fn update_user(
     let txn = crate::db::begin_write(&state.db).await?;
     let mut changed = Vec::new();
     let mut am: user::ActiveModel = u.clone().into();
-    if let Some(email) = body
-        .email
-        .map(|e| rules::normalise_email(&e))
-        .filter(|e| *e != u.email)
-    {
+    if let Some(email) = body.email.map(|e| rules::normalise_email(&e)).filter(|e| *e != u.email) {
         am.email = Set(email);
         changed.push("email");
     }
-    if let Some(name) = body
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| *n != u.name)
-    {
+    if let Some(name) = body.name.map(|n| n.trim().to_string()).filter(|n| *n != u.name) {
         if name.is_empty() {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "name",
-                "length",
-                "The name cannot be blank.",
-            )]));
+            return Err(ApiError::Validation(vec![FieldError::new("name", "length", "The name cannot be blank.")]));
         }
         am.name = Set(name);
         changed.push("name");
@@ -345,21 +244,13 @@ pub async fn update_user(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("user.updated", "user")
-            .resource(u.id, Some(new_org))
-            .detail(json!({"changed": changed, "sessions_revoked": revoked})),
+        Event::new("user.updated", "user").resource(u.id, Some(new_org)).detail(json!({"changed": changed, "sessions_revoked": revoked})),
     )
     .await?;
-    let updated = user::Entity::find_by_id(u.id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let updated = user::Entity::find_by_id(u.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
-    Ok((
-        etag::headers(updated.version),
-        Json(UserView::from(&updated)),
-    ))
+    Ok((etag::headers(updated.version), Json(UserView::from(&updated))))
 }
 
 /// End every session of an account (a lost phone, a departure).
@@ -381,9 +272,7 @@ pub async fn revoke_sessions(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("user.sessions_revoked", "user")
-            .resource(u.id, Some(u.organisation_id))
-            .detail(json!({"revoked": revoked})),
+        Event::new("user.sessions_revoked", "user").resource(u.id, Some(u.organisation_id)).detail(json!({"revoked": revoked})),
     )
     .await?;
     txn.commit().await?;

@@ -9,10 +9,7 @@ pub fn normalise_email(email: &str) -> String {
 
 /// An e-mail address with a domain name (not an IP literal such as `x@[::1]`).
 pub fn valid_email(email: &str) -> Result<(), validator::ValidationError> {
-    let invalid = || {
-        validator::ValidationError::new("email")
-            .with_message("This is not a valid e-mail address.".into())
-    };
+    let invalid = || validator::ValidationError::new("email").with_message("This is not a valid e-mail address.".into());
     if !validator::ValidateEmail::validate_email(&email) {
         return Err(invalid());
     }
@@ -70,10 +67,7 @@ pub fn check_password(password: &str, email: &str, name: &str) -> Result<(), Fie
     let len = password.chars().count();
     let err = |code: &str, msg: &str| Err(FieldError::new("password", code, msg));
     if len < PASSWORD_MIN {
-        return err(
-            "too_short",
-            "Use at least 12 characters; a few unrelated words work well.",
-        );
+        return err("too_short", "Use at least 12 characters; a few unrelated words work well.");
     }
     if len > PASSWORD_MAX {
         return err("too_long", "Use at most 128 characters.");
@@ -81,44 +75,23 @@ pub fn check_password(password: &str, email: &str, name: &str) -> Result<(), Fie
     let lower = password.to_lowercase();
     let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
     if COMMON.iter().any(|c| *c == lower || *c == squashed) || lower.contains("password") {
-        return err(
-            "too_common",
-            "This password is too common and would be guessed.",
-        );
+        return err("too_common", "This password is too common and would be guessed.");
     }
     let first = lower.chars().next().unwrap_or(' ');
     if lower.chars().all(|c| c == first) {
-        return err(
-            "too_simple",
-            "A single repeated character is too easy to guess.",
-        );
+        return err("too_simple", "A single repeated character is too easy to guess.");
     }
     let bytes = lower.as_bytes();
-    if bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
-        || bytes.windows(2).all(|w| w[1].wrapping_add(1) == w[0])
-    {
-        return err(
-            "too_simple",
-            "A simple run of characters is too easy to guess.",
-        );
+    if bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(1)) || bytes.windows(2).all(|w| w[1].wrapping_add(1) == w[0]) {
+        return err("too_simple", "A simple run of characters is too easy to guess.");
     }
     let local = email.split('@').next().unwrap_or("").to_lowercase();
     if local.len() >= 4 && lower.contains(&local) {
-        return err(
-            "contains_personal",
-            "Do not build the password from your e-mail address.",
-        );
+        return err("contains_personal", "Do not build the password from your e-mail address.");
     }
-    for part in name
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .filter(|p| p.len() >= 4)
-    {
+    for part in name.split_whitespace().map(str::to_lowercase).filter(|p| p.len() >= 4) {
         if lower.contains(&part) {
-            return err(
-                "contains_personal",
-                "Do not build the password from your name.",
-            );
+            return err("contains_personal", "Do not build the password from your name.");
         }
     }
     Ok(())
@@ -129,10 +102,7 @@ mod tests {
     use super::*;
 
     fn code(pw: &str) -> String {
-        check_password(pw, "amira.khan@example.org", "Amira Khan")
-            .err()
-            .map(|e| e.code)
-            .unwrap_or_else(|| "ok".into())
+        check_password(pw, "amira.khan@example.org", "Amira Khan").err().map(|e| e.code).unwrap_or_else(|| "ok".into())
     }
 
     #[test]
@@ -150,9 +120,6 @@ mod tests {
 
     #[test]
     fn emails_are_case_insensitive() {
-        assert_eq!(
-            normalise_email("  Amira.Khan@Example.ORG "),
-            "amira.khan@example.org"
-        );
+        assert_eq!(normalise_email("  Amira.Khan@Example.ORG "), "amira.khan@example.org");
     }
 }

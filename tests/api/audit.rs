@@ -24,22 +24,12 @@ async fn writes_sign_ins_and_denials_are_recorded_without_personal_data() {
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.login(&admin).await;
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": "wrong-password-x"}))
-        .send()
-        .await;
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": "stranger@example.org", "password": "wrong-password-x"}))
-        .send()
-        .await;
+    app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
+    app.post("/api/v1/auth/login").json(json!({"email": "stranger@example.org", "password": "wrong-password-x"})).send().await;
     let created = app.post("/api/v1/users").token(&token).json(json!({"email": "nia@example.org", "name": "Nia Okoro", "role": "mentor", "organisation_id": a, "password": "lantern-river-oak-2026"})).send().await;
     assert_eq!(created.status, 201);
     let mentor_token = app.token(&mentor).await;
-    app.get("/api/v1/audit-events")
-        .token(&mentor_token)
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
+    app.get("/api/v1/audit-events").token(&mentor_token).send().await.assert_problem(403, "forbidden");
 
     let ok = events(&app, "login.succeeded").await;
     assert_eq!(ok.len(), 1);
@@ -68,12 +58,7 @@ async fn writes_sign_ins_and_denials_are_recorded_without_personal_data() {
             PASSWORD,
             "lantern-river-oak-2026",
         ] {
-            assert!(
-                !e.detail.contains(secret),
-                "{} holds personal data: {}",
-                e.action,
-                e.detail
-            );
+            assert!(!e.detail.contains(secret), "{} holds personal data: {}", e.action, e.detail);
         }
     }
 }
@@ -85,21 +70,8 @@ async fn a_change_that_fails_leaves_no_event() {
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let token = app.token(&admin).await;
     let body = json!({"email": "nia@example.org", "name": "Nia Okoro", "role": "mentor", "organisation_id": a, "password": "lantern-river-oak-2026"});
-    assert_eq!(
-        app.post("/api/v1/users")
-            .token(&token)
-            .json(body.clone())
-            .send()
-            .await
-            .status,
-        201
-    );
-    app.post("/api/v1/users")
-        .token(&token)
-        .json(body)
-        .send()
-        .await
-        .assert_problem(409, "conflict");
+    assert_eq!(app.post("/api/v1/users").token(&token).json(body.clone()).send().await.status, 201);
+    app.post("/api/v1/users").token(&token).json(body).send().await.assert_problem(409, "conflict");
     assert_eq!(events(&app, "user.created").await.len(), 1);
 }
 
@@ -111,10 +83,7 @@ async fn the_chain_verifies_and_a_tampered_event_is_found() {
     let mentor = app.user(a, Role::Mentor).await;
     app.login(&admin).await;
     app.login(&mentor).await;
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": "wrong-password-x"}))
-        .send()
-        .await;
+    app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
     app.seal_audit().await;
     let verified = chain::verify(&app.db).await.unwrap().unwrap();
     assert_eq!(verified.sealed, 3);
@@ -128,10 +97,7 @@ async fn the_chain_verifies_and_a_tampered_event_is_found() {
     // Someone edits the second event's outcome directly in the database.
     let backend = app.db.get_database_backend();
     app.db
-        .execute_raw(Statement::from_string(
-            backend,
-            "UPDATE audit_events SET outcome = 'denied' WHERE seq = 2".to_string(),
-        ))
+        .execute_raw(Statement::from_string(backend, "UPDATE audit_events SET outcome = 'denied' WHERE seq = 2".to_string()))
         .await
         .unwrap();
     let broken = chain::verify(&app.db).await.unwrap().unwrap_err();
@@ -149,13 +115,7 @@ async fn a_deleted_event_is_found() {
     }
     app.seal_audit().await;
     let backend = app.db.get_database_backend();
-    app.db
-        .execute_raw(Statement::from_string(
-            backend,
-            "DELETE FROM audit_events WHERE seq = 2".to_string(),
-        ))
-        .await
-        .unwrap();
+    app.db.execute_raw(Statement::from_string(backend, "DELETE FROM audit_events WHERE seq = 2".to_string())).await.unwrap();
     let broken = chain::verify(&app.db).await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 3);
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
@@ -178,33 +138,12 @@ async fn admins_query_the_trail_by_resource_and_actor() {
     assert_eq!(r.status, 200);
     app.login(&mentor).await;
 
-    let r = app
-        .get(&format!(
-            "/api/v1/audit-events?resource_type=user&resource_id={}",
-            mentor.id
-        ))
-        .token(&token)
-        .send()
-        .await;
+    let r = app.get(&format!("/api/v1/audit-events?resource_type=user&resource_id={}", mentor.id)).token(&token).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let actions: Vec<&str> = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["user.updated"]);
-    let r = app
-        .get(&format!("/api/v1/audit-events?actor_id={}", mentor.id))
-        .token(&token)
-        .send()
-        .await;
-    let actions: Vec<&str> = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let r = app.get(&format!("/api/v1/audit-events?actor_id={}", mentor.id)).token(&token).send().await;
+    let actions: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["login.succeeded"]);
     // Reading the trail is itself recorded.
     assert_eq!(events(&app, "audit.read").await.len(), 2);

@@ -11,11 +11,7 @@ async fn sign_in_returns_a_token_that_works_until_logout() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email.to_uppercase(), "password": PASSWORD}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email.to_uppercase(), "password": PASSWORD})).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["user"]["id"], mentor.id.to_string());
     assert!(r.body["user"].get("password_hash").is_none());
@@ -26,19 +22,8 @@ async fn sign_in_returns_a_token_that_works_until_logout() {
     assert_eq!(me.status, 200);
     assert_eq!(me.body["user"]["email"], mentor.email);
 
-    assert_eq!(
-        app.post("/api/v1/auth/logout")
-            .token(&token)
-            .send()
-            .await
-            .status,
-        204
-    );
-    app.get("/api/v1/auth/me")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    assert_eq!(app.post("/api/v1/auth/logout").token(&token).send().await.status, 204);
+    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
@@ -48,16 +33,10 @@ async fn the_token_is_stored_only_as_a_hash() {
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.login(&mentor).await;
     use sea_orm::EntityTrait;
-    let sessions = trellis::entities::session::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap();
+    let sessions = trellis::entities::session::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(sessions.len(), 1);
     assert_ne!(sessions[0].token_hash, token);
-    assert_eq!(
-        sessions[0].token_hash,
-        trellis::crypto::sha256_hex(token.as_bytes())
-    );
+    assert_eq!(sessions[0].token_hash, trellis::crypto::sha256_hex(token.as_bytes()));
 }
 
 #[tokio::test]
@@ -65,16 +44,8 @@ async fn wrong_password_and_unknown_email_answer_the_same() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let wrong = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": "not-the-password"}))
-        .send()
-        .await;
-    let unknown = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": "nobody@example.org", "password": "not-the-password"}))
-        .send()
-        .await;
+    let wrong = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "not-the-password"})).send().await;
+    let unknown = app.post("/api/v1/auth/login").json(json!({"email": "nobody@example.org", "password": "not-the-password"})).send().await;
     wrong.assert_problem(401, "invalid_credentials");
     unknown.assert_problem(401, "invalid_credentials");
     assert_eq!(wrong.body["detail"], unknown.body["detail"]);
@@ -94,22 +65,14 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
             .assert_problem(401, "invalid_credentials");
     }
     // Locked: even the right password is refused for now.
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": PASSWORD}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": PASSWORD})).send().await;
     r.assert_problem(429, "too_many_requests");
     let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "retry-after {retry}");
     // After the lock-out the right password works again and resets the counter.
     app.clock.advance(Duration::seconds(retry + 1));
     app.login(&mentor).await;
-    assert_eq!(
-        app.count("login_lockouts").await,
-        0,
-        "a success clears the count"
-    );
+    assert_eq!(app.count("login_lockouts").await, 0, "a success clears the count");
 }
 
 #[tokio::test]
@@ -121,11 +84,7 @@ async fn an_unknown_address_locks_exactly_like_a_real_one() {
     for email in [mentor.email.as_str(), "nobody-here@example.org"] {
         let mut statuses = Vec::new();
         for _ in 0..7 {
-            let r = app
-                .post("/api/v1/auth/login")
-                .json(json!({"email": email, "password": "wrong-password-x"}))
-                .send()
-                .await;
+            let r = app.post("/api/v1/auth/login").json(json!({"email": email, "password": "wrong-password-x"})).send().await;
             statuses.push((
                 r.status.as_u16(),
                 r.body["detail"].as_str().unwrap_or("").to_string(),
@@ -134,10 +93,7 @@ async fn an_unknown_address_locks_exactly_like_a_real_one() {
         }
         answers.push(statuses);
     }
-    assert_eq!(
-        answers[0], answers[1],
-        "a lock-out must not tell whether an account exists"
-    );
+    assert_eq!(answers[0], answers[1], "a lock-out must not tell whether an account exists");
     assert_eq!(answers[0][5].0, 429);
 }
 
@@ -148,7 +104,12 @@ async fn guessing_the_current_password_with_a_stolen_session_locks_the_account()
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.token(&mentor).await;
     for _ in 0..5 {
-        let r = app.post("/api/v1/auth/password").token(&token).json(json!({"current_password": "a-wrong-guess-1", "new_password": "a-much-better-phrase-9"})).send().await;
+        let r = app
+            .post("/api/v1/auth/password")
+            .token(&token)
+            .json(json!({"current_password": "a-wrong-guess-1", "new_password": "a-much-better-phrase-9"}))
+            .send()
+            .await;
         r.assert_problem(422, "validation_failed");
     }
     let r = app
@@ -181,11 +142,7 @@ async fn a_deactivated_charity_signs_its_people_out() {
         .send()
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    app.get("/api/v1/auth/me")
-        .token(&mentor_token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
     app.post("/api/v1/auth/login")
         .json(json!({"email": mentor.email, "password": PASSWORD}))
         .send()
@@ -198,27 +155,12 @@ async fn an_enrolment_only_session_is_short() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let dsl = app.user_with(a, Role::SafeguardingLead, false).await;
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": dsl.email, "password": PASSWORD}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await;
     let token = r.body["token"].as_str().unwrap().to_string();
     app.clock.advance(Duration::minutes(10));
-    assert_eq!(
-        app.post("/api/v1/auth/mfa/setup")
-            .token(&token)
-            .send()
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.post("/api/v1/auth/mfa/setup").token(&token).send().await.status, 200);
     app.clock.advance(Duration::minutes(6));
-    app.post("/api/v1/auth/mfa/setup")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    app.post("/api/v1/auth/mfa/setup").token(&token).send().await.assert_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
@@ -227,19 +169,8 @@ async fn a_role_newly_required_to_use_mfa_must_enrol_even_mid_session() {
     let (_, a, _) = app.charities().await;
     let mentor = app.user_with(a, Role::Mentor, false).await;
     let token = app.token(&mentor).await;
-    app.get("/api/v1/auth/me")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(403, "mfa_enrolment_required");
-    assert_eq!(
-        app.post("/api/v1/auth/mfa/setup")
-            .token(&token)
-            .send()
-            .await
-            .status,
-        200
-    );
+    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(403, "mfa_enrolment_required");
+    assert_eq!(app.post("/api/v1/auth/mfa/setup").token(&token).send().await.status, 200);
 }
 
 #[tokio::test]
@@ -249,11 +180,7 @@ async fn lockout_grows_with_further_failures() {
     let mentor = app.user(a, Role::Mentor).await;
     let mut retries = Vec::new();
     for _ in 0..8 {
-        let r = app
-            .post("/api/v1/auth/login")
-            .json(json!({"email": mentor.email, "password": "wrong-password-x"}))
-            .send()
-            .await;
+        let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
         if r.status == 429 {
             let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
             retries.push(retry);
@@ -312,33 +239,18 @@ async fn idle_and_absolute_expiry_end_the_session() {
 
     let token = app.login(&mentor).await;
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(
-        app.get("/api/v1/auth/me").token(&token).send().await.status,
-        200,
-        "still inside the idle window"
-    );
+    assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200, "still inside the idle window");
     app.clock.advance(Duration::minutes(31));
-    app.get("/api/v1/auth/me")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
 
     // Kept busy, a session still ends at its absolute lifetime (12 hours).
     let token = app.login(&mentor).await;
     for _ in 0..((12 * 60) / 20 - 1) {
         app.clock.advance(Duration::minutes(20));
-        assert_eq!(
-            app.get("/api/v1/auth/me").token(&token).send().await.status,
-            200
-        );
+        assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200);
     }
     app.clock.advance(Duration::minutes(21));
-    app.get("/api/v1/auth/me")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
@@ -358,16 +270,8 @@ async fn deactivation_ends_sessions_and_blocks_sign_in() {
         .send()
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    app.get("/api/v1/auth/me")
-        .token(&mentor_token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": PASSWORD}))
-        .send()
-        .await;
+    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
+    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": PASSWORD})).send().await;
     r.assert_problem(401, "invalid_credentials");
 }
 
@@ -379,19 +283,11 @@ async fn an_admin_can_revoke_a_users_sessions() {
     let mentor = app.user(a, Role::Mentor).await;
     let t1 = app.login(&mentor).await;
     let t2 = app.login(&mentor).await;
-    let r = app
-        .post(&format!("/api/v1/users/{}/revoke-sessions", mentor.id))
-        .token(&app.token(&admin).await)
-        .send()
-        .await;
+    let r = app.post(&format!("/api/v1/users/{}/revoke-sessions", mentor.id)).token(&app.token(&admin).await).send().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["revoked"], 2);
     for t in [t1, t2] {
-        app.get("/api/v1/auth/me")
-            .token(&t)
-            .send()
-            .await
-            .assert_problem(401, "unauthenticated");
+        app.get("/api/v1/auth/me").token(&t).send().await.assert_problem(401, "unauthenticated");
     }
 }
 
@@ -401,44 +297,26 @@ async fn mfa_is_required_and_codes_are_checked_and_not_replayable() {
     let (_, a, _) = app.charities().await;
     let coord = app.user(a, Role::Coordinator).await;
 
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": coord.email, "password": PASSWORD}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD})).send().await;
     r.assert_problem(401, "mfa_required");
 
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": coord.email, "password": PASSWORD, "totp": "000000"}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": "000000"})).send().await;
     r.assert_problem(401, "mfa_invalid");
 
     let code = app.code(&coord);
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": coord.email, "password": PASSWORD, "totp": code}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": code})).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["mfa_enrolment_required"], false);
 
     // The same code again, still inside its 30-second step: refused.
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": coord.email, "password": PASSWORD, "totp": code}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": code})).send().await;
     r.assert_problem(401, "mfa_invalid");
 
     // With the wrong password, a right code does not help (and says nothing about MFA).
     app.clock.advance(Duration::seconds(30));
     let r = app
         .post("/api/v1/auth/login")
-        .json(
-            json!({"email": coord.email, "password": "wrong-password-x", "totp": app.code(&coord)}),
-        )
+        .json(json!({"email": coord.email, "password": "wrong-password-x", "totp": app.code(&coord)}))
         .send()
         .await;
     r.assert_problem(401, "invalid_credentials");
@@ -450,37 +328,16 @@ async fn a_role_that_needs_mfa_must_enrol_before_anything_else() {
     let (_, a, _) = app.charities().await;
     let mut dsl = app.user_with(a, Role::SafeguardingLead, false).await;
 
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": dsl.email, "password": PASSWORD}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["mfa_enrolment_required"], true);
     let token = r.body["token"].as_str().unwrap().to_string();
 
-    app.get("/api/v1/auth/me")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(403, "mfa_enrolment_required");
-    app.get("/api/v1/organisations")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(403, "mfa_enrolment_required");
-    app.post("/api/v1/auth/mfa/confirm")
-        .token(&token)
-        .json(json!({"code": "123456"}))
-        .send()
-        .await
-        .assert_problem(409, "conflict");
+    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(403, "mfa_enrolment_required");
+    app.get("/api/v1/organisations").token(&token).send().await.assert_problem(403, "mfa_enrolment_required");
+    app.post("/api/v1/auth/mfa/confirm").token(&token).json(json!({"code": "123456"})).send().await.assert_problem(409, "conflict");
 
-    let setup = app
-        .post("/api/v1/auth/mfa/setup")
-        .token(&token)
-        .send()
-        .await;
+    let setup = app.post("/api/v1/auth/mfa/setup").token(&token).send().await;
     assert_eq!(setup.status, 200, "{}", setup.text);
     let uri = setup.body["otpauth_uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
@@ -494,24 +351,12 @@ async fn a_role_that_needs_mfa_must_enrol_before_anything_else() {
         .send()
         .await
         .assert_problem(422, "validation_failed");
-    let r = app
-        .post("/api/v1/auth/mfa/confirm")
-        .token(&token)
-        .json(json!({"code": app.code(&dsl)}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/mfa/confirm").token(&token).json(json!({"code": app.code(&dsl)})).send().await;
     assert_eq!(r.status, 204, "{}", r.text);
 
     // The same session is now a full session, and sign-in asks for a code.
-    assert_eq!(
-        app.get("/api/v1/auth/me").token(&token).send().await.status,
-        200
-    );
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": dsl.email, "password": PASSWORD}))
-        .send()
-        .await
-        .assert_problem(401, "mfa_required");
+    assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200);
+    app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await.assert_problem(401, "mfa_required");
     app.login(&dsl).await;
 }
 
@@ -521,11 +366,7 @@ async fn mfa_secrets_are_encrypted_at_rest() {
     let (_, a, _) = app.charities().await;
     let coord = app.user(a, Role::Coordinator).await;
     use sea_orm::EntityTrait;
-    let u = trellis::entities::user::Entity::find_by_id(coord.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let u = trellis::entities::user::Entity::find_by_id(coord.id).one(&app.db).await.unwrap().unwrap();
     let stored = u.mfa_secret.unwrap();
     let plain = trellis::auth::mfa::base32(coord.totp_secret.as_ref().unwrap());
     assert!(stored.starts_with("v1."));
@@ -543,9 +384,7 @@ async fn password_change_checks_the_old_one_and_ends_other_sessions() {
     let r = app
         .post("/api/v1/auth/password")
         .token(&token)
-        .json(
-            json!({"current_password": "nope-nope-nope", "new_password": "a-much-better-phrase-9"}),
-        )
+        .json(json!({"current_password": "nope-nope-nope", "new_password": "a-much-better-phrase-9"}))
         .send()
         .await;
     r.assert_problem(422, "validation_failed");
@@ -566,43 +405,22 @@ async fn password_change_checks_the_old_one_and_ends_other_sessions() {
         .send()
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    assert_eq!(
-        app.get("/api/v1/auth/me").token(&token).send().await.status,
-        200,
-        "this session stays"
-    );
-    app.get("/api/v1/auth/me")
-        .token(&other)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200, "this session stays");
+    app.get("/api/v1/auth/me").token(&other).send().await.assert_problem(401, "unauthenticated");
     app.post("/api/v1/auth/login")
         .json(json!({"email": mentor.email, "password": PASSWORD}))
         .send()
         .await
         .assert_problem(401, "invalid_credentials");
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": "a-much-better-phrase-9"}))
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "a-much-better-phrase-9"})).send().await;
     assert_eq!(r.status, 200);
 }
 
 #[tokio::test]
 async fn a_malformed_or_unknown_token_is_unauthenticated() {
     let app = TestApp::spawn().await;
-    for header in [
-        "Bearer ",
-        "Bearer not-a-real-token",
-        "Basic abc",
-        "bearer x",
-    ] {
-        let r = app
-            .get("/api/v1/auth/me")
-            .header("authorization", header)
-            .send()
-            .await;
+    for header in ["Bearer ", "Bearer not-a-real-token", "Basic abc", "bearer x"] {
+        let r = app.get("/api/v1/auth/me").header("authorization", header).send().await;
         r.assert_problem(401, "unauthenticated");
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     }

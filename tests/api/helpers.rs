@@ -29,6 +29,7 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub db: DatabaseConnection,
     pub client: SocketAddr,
+    pub queries: Arc<std::sync::atomic::AtomicUsize>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -59,30 +60,17 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "body: {}",
-            self.text
-        );
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
         assert_eq!(self.body["code"], code, "body: {}", self.text);
         assert_eq!(self.body["status"], status);
-        assert!(
-            self.body["request_id"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
-        );
+        assert!(self.body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
     }
 
     /// The fields named in a 422's `errors`.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
-                    .collect()
-            })
+            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
             .unwrap_or_default()
     }
 }
@@ -94,11 +82,7 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 }
 
 pub fn test_config(database_url: String) -> Config {
-    Config {
-        database_url,
-        login_address_limit: 1000,
-        ..Config::default()
-    }
+    Config { database_url, login_address_limit: 1000, ..Config::default() }
 }
 
 impl TestApp {
@@ -109,14 +93,8 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if !server.is_empty() => {
-                let base = server
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_string())
-                    .unwrap_or(server);
-                (
-                    format!("{base}/trellis_t_{}", Uuid::new_v4().simple()),
-                    None,
-                )
+                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
+                (format!("{base}/trellis_t_{}", Uuid::new_v4().simple()), None)
             }
             _ => {
                 let dir = tempfile::tempdir().unwrap();
@@ -126,36 +104,25 @@ impl TestApp {
         };
         let mut config = test_config(url);
         adjust(&mut config);
-        let db = trellis::db::connect(&config.database_url).await.unwrap();
+        let mut db = trellis::db::connect(&config.database_url).await.unwrap();
         trellis::db::migrate_up(&db).await.unwrap();
-        let keys = Keys {
-            fields: FieldCipher::new(&[3u8; 32], &[]),
-            pseudonyms: Pseudonymiser::new([4u8; 32]),
-            notice: None,
-        };
+        // Every statement the service runs is counted, so a test can show a route runs a
+        // bounded number of queries.
+        let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = queries.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
         let clock = Arc::new(FixedClock::new(start_time()));
         let authz = Authz::load(None).unwrap();
         let state = AppState::new(db.clone(), config, clock.clone(), authz, keys).unwrap();
         let router = app::router(state.clone());
-        TestApp {
-            router,
-            state,
-            clock,
-            db,
-            client: "127.0.0.1:40000".parse().unwrap(),
-            _dir: dir,
-        }
+        TestApp { router, state, clock, db, client: "127.0.0.1:40000".parse().unwrap(), queries, _dir: dir }
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req {
-            app: self,
-            method,
-            path: path.to_string(),
-            headers: Vec::new(),
-            body: None,
-            client: self.client,
-        }
+        Req { app: self, method, path: path.to_string(), headers: Vec::new(), body: None, client: self.client }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -171,12 +138,7 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, kind: OrganisationKind) -> Uuid {
-        let m = trellis::organisations::routes::new_organisation(
-            name,
-            kind,
-            &["Ashworth".to_string()],
-            self.clock.now(),
-        );
+        let m = trellis::organisations::routes::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
         m.insert(&self.db).await.unwrap().id
     }
 
@@ -197,16 +159,10 @@ impl TestApp {
 
     pub async fn user_with(&self, org: Uuid, role: Role, mfa: bool) -> TestUser {
         let id = Uuid::now_v7();
-        let email = format!(
-            "{}.{}@example.org",
-            role.as_str(),
-            &id.simple().to_string()[24..]
-        );
+        let email = format!("{}.{}@example.org", role.as_str(), &id.simple().to_string()[24..]);
         let name = format!("Test {}", role.as_str());
         let secret = if mfa { Some(vec![7u8; 20]) } else { None };
-        let sealed = secret
-            .as_ref()
-            .map(|s| trellis::auth::routes::seal_mfa_secret(&self.state, &id, s).unwrap());
+        let sealed = secret.as_ref().map(|s| trellis::auth::routes::seal_mfa_secret(&self.state, &id, s).unwrap());
         let hash = trellis::auth::password::hash_blocking(PASSWORD).unwrap();
         let now = self.clock.now();
         user::ActiveModel {
@@ -227,15 +183,7 @@ impl TestApp {
         .insert(&self.db)
         .await
         .unwrap();
-        TestUser {
-            id,
-            email,
-            name,
-            password: PASSWORD.into(),
-            role,
-            organisation_id: org,
-            totp_secret: secret,
-        }
+        TestUser { id, email, name, password: PASSWORD.into(), role, organisation_id: org, totp_secret: secret }
     }
 
     /// The current TOTP code for a user.
@@ -259,20 +207,14 @@ impl TestApp {
 
     /// A session created directly (no sign-in round trip, no clock movement).
     pub async fn token(&self, u: &TestUser) -> String {
-        trellis::auth::session::create(&self.db, &self.state, u.id, false)
-            .await
-            .unwrap()
-            .0
+        trellis::auth::session::create(&self.db, &self.state, u.id, false).await.unwrap().0
     }
 
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};
         let row = self
             .db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
             .await
             .unwrap()
             .unwrap();
@@ -295,8 +237,7 @@ pub struct Req<'a> {
 
 impl Req<'_> {
     pub fn token(mut self, token: &str) -> Self {
-        self.headers
-            .push(("authorization".into(), format!("Bearer {token}")));
+        self.headers.push(("authorization".into(), format!("Bearer {token}")));
         self
     }
 
@@ -306,15 +247,13 @@ impl Req<'_> {
     }
 
     pub fn json(mut self, body: Value) -> Self {
-        self.headers
-            .push(("content-type".into(), "application/json".into()));
+        self.headers.push(("content-type".into(), "application/json".into()));
         self.body = Some(serde_json::to_vec(&body).unwrap());
         self
     }
 
     pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.headers
-            .push(("content-type".into(), content_type.into()));
+        self.headers.push(("content-type".into(), content_type.into()));
         self.body = Some(body.into());
         self
     }
@@ -329,9 +268,7 @@ impl Req<'_> {
         for (k, v) in &self.headers {
             builder = builder.header(k, v);
         }
-        let mut req = builder
-            .body(self.body.map(Body::from).unwrap_or_else(Body::empty))
-            .unwrap();
+        let mut req = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
         req.extensions_mut().insert(ConnectInfo(self.client));
         let resp = self.app.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
@@ -339,11 +276,87 @@ impl Req<'_> {
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        TestResponse {
-            status,
-            headers,
-            body,
-            text,
+        TestResponse { status, headers, body, text }
+    }
+}
+
+/// A valid new young person (unique name), as JSON, for the given charity.
+pub fn young_person_json(org: Uuid) -> Value {
+    let tag = &Uuid::now_v7().simple().to_string()[20..];
+    // A random postcode and birthday, so that fixtures never look like duplicates.
+    let r = Uuid::new_v4().as_u128();
+    let letter = |n: u128| (b'A' + (n % 26) as u8) as char;
+    let postcode = format!("ZZ{}{} {}{}{}", 1 + r % 9, (r >> 8) % 10, (r >> 16) % 10, letter(r >> 24), letter(r >> 32));
+    let dob = chrono::NaiveDate::from_ymd_opt(2011, 1, 1).unwrap() + chrono::Duration::days(((r >> 40) % 300) as i64);
+    json!({
+        "legal_name": format!("Amara Test{tag}"),
+        "preferred_name": "Amara",
+        "date_of_birth": dob,
+        "gender": "female",
+        "ethnicity": "mixed_white_black_caribbean",
+        "postcode": postcode,
+        "district": "Ashworth",
+        "lsoa_code": "E01012345",
+        "imd_decile": 2,
+        "iod_edition": "iod2025",
+        "contact_details": "Mobile 07700 900123",
+        "education_status": "in_school",
+        "care_status": "child_in_need",
+        "aces": [
+            {"category": "emotional_abuse", "answer": true, "source": "referrer", "recorded_on": "2026-10-01"},
+            {"category": "physical_neglect", "answer": true, "source": "referrer", "recorded_on": "2026-10-01"},
+            {"category": "domestic_violence", "answer": true, "source": "self_report", "recorded_on": "2026-10-01"},
+            {"category": "household_substance_misuse", "answer": true, "source": "referrer", "recorded_on": "2026-10-01"},
+            {"category": "parental_separation", "answer": false, "source": "self_report", "recorded_on": "2026-10-01"}
+        ],
+        "risk_indicators": ["cce", "missing_episodes"],
+        "consents": [
+            {"kind": "participation", "given_by": "young_person", "method": "written", "recorded_on": "2026-10-01"},
+            {"kind": "information_sharing", "given_by": "young_person", "method": "written", "recorded_on": "2026-10-01"},
+            {"kind": "participation", "given_by": "parent_carer", "method": "verbal", "recorded_on": "2026-10-01"}
+        ],
+        "organisation_id": org,
+    })
+}
+
+/// A valid new referral with a new young person, as JSON.
+pub fn referral_json(org: Uuid) -> Value {
+    json!({
+        "young_person": young_person_json(org),
+        "received_on": "2026-11-02",
+        "source_type": "school_college",
+        "referrer": {"name": "Ms Head of Year", "organisation": "Ashworth Academy", "contact": "01632 960 001"},
+        "reasons": "Missing from home three times this term; seen with older men.",
+        "organisation_id": org,
+    })
+}
+
+impl TestApp {
+    /// A programme admin's token, for setting up records through the API.
+    pub async fn admin_token(&self, lead: Uuid) -> String {
+        let admin = self.user(lead, Role::ProgrammeAdmin).await;
+        self.token(&admin).await
+    }
+
+    /// Creates a referral (with a new young person) through the API; returns (referral, young person).
+    pub async fn referral(&self, admin_token: &str, org: Uuid) -> (Uuid, Uuid) {
+        let r = self.post("/api/v1/referrals").token(admin_token).json(referral_json(org)).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        (r.body["id"].as_str().unwrap().parse().unwrap(), r.body["young_person_id"].as_str().unwrap().parse().unwrap())
+    }
+
+    /// Moves a referral through the given statuses as an admin.
+    pub async fn move_referral(&self, admin_token: &str, id: Uuid, path: &[&str]) {
+        for to in path {
+            let mut body = json!({"to": to});
+            if *to == "declined" {
+                body["reason"] = json!("Outside the criteria.");
+            }
+            if *to == "closed" {
+                body["closure_reason"] = json!("planned_ending");
+            }
+            let r = self.post(&format!("/api/v1/referrals/{id}/transitions")).token(admin_token).json(body).send().await;
+            assert_eq!(r.status, StatusCode::OK, "to {to}: {}", r.text);
         }
     }
 }

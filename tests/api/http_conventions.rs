@@ -16,33 +16,13 @@ async fn updates_need_a_current_if_match() {
     let r = app.get(&path).token(&token).send().await;
     assert_eq!(r.header("etag"), Some("\"1\""));
 
-    app.patch(&path)
-        .token(&token)
-        .json(json!({"name": "Renamed"}))
-        .send()
-        .await
-        .assert_problem(428, "if_match_required");
-    let ok = app
-        .patch(&path)
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"name": "Renamed"}))
-        .send()
-        .await;
+    app.patch(&path).token(&token).json(json!({"name": "Renamed"})).send().await.assert_problem(428, "if_match_required");
+    let ok = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"name": "Renamed"})).send().await;
     assert_eq!(ok.status, 200);
     // A second writer who read version 1 does not overwrite the first one's change.
-    let stale = app
-        .patch(&path)
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"name": "Other"}))
-        .send()
-        .await;
+    let stale = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"name": "Other"})).send().await;
     stale.assert_problem(412, "stale_version");
-    assert_eq!(
-        app.get(&path).token(&token).send().await.body["name"],
-        "Renamed"
-    );
+    assert_eq!(app.get(&path).token(&token).send().await.body["name"], "Renamed");
     app.patch(&path)
         .token(&token)
         .header("if-match", "garbage")
@@ -59,23 +39,11 @@ async fn an_idempotency_key_replay_returns_the_first_response_and_creates_nothin
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let token = app.token(&admin).await;
     let body = json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick"]});
-    let first = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "abc-123")
-        .json(body.clone())
-        .send()
-        .await;
+    let first = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "abc-123").json(body.clone()).send().await;
     assert_eq!(first.status, 201, "{}", first.text);
     let count = app.count("organisations").await;
 
-    let again = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "abc-123")
-        .json(body.clone())
-        .send()
-        .await;
+    let again = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "abc-123").json(body.clone()).send().await;
     assert_eq!(again.status, 201);
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("etag"), first.header("etag"));
@@ -120,27 +88,13 @@ async fn replayable_responses_are_stored_encrypted_and_sign_in_answers_never() {
         .await;
     assert_eq!(r.status, 201);
     use sea_orm::EntityTrait;
-    let stored = trellis::entities::idempotency_key::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap();
+    let stored = trellis::entities::idempotency_key::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(stored.len(), 1);
-    assert!(
-        !stored[0]
-            .response_body
-            .as_deref()
-            .unwrap()
-            .contains("Willow")
-    );
+    assert!(!stored[0].response_body.as_deref().unwrap().contains("Willow"));
 
     let mentor = app.user_with(lead, Role::Mentor, false).await;
     let mt = app.token(&mentor).await;
-    let r = app
-        .post("/api/v1/auth/mfa/setup")
-        .token(&mt)
-        .header("idempotency-key", "k-mfa")
-        .send()
-        .await;
+    let r = app.post("/api/v1/auth/mfa/setup").token(&mt).header("idempotency-key", "k-mfa").send().await;
     assert_eq!(r.status, 200);
     let r = app
         .post("/api/v1/auth/login")
@@ -150,11 +104,7 @@ async fn replayable_responses_are_stored_encrypted_and_sign_in_answers_never() {
         .send()
         .await;
     assert_eq!(r.status, 200);
-    assert_eq!(
-        app.count("idempotency_keys").await,
-        1,
-        "no token or TOTP secret is kept for replay"
-    );
+    assert_eq!(app.count("idempotency_keys").await, 1, "no token or TOTP secret is kept for replay");
 }
 
 #[tokio::test]
@@ -181,22 +131,10 @@ async fn an_abandoned_claim_does_not_block_the_key_for_a_day() {
     .await
     .unwrap();
     let token = app.token(&admin).await;
-    let r = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "k-lost")
-        .json(body.clone())
-        .send()
-        .await;
+    let r = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k-lost").json(body.clone()).send().await;
     r.assert_problem(409, "conflict");
     app.clock.advance(chrono::Duration::minutes(2));
-    let r = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "k-lost")
-        .json(body)
-        .send()
-        .await;
+    let r = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k-lost").json(body).send().await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
@@ -207,20 +145,10 @@ async fn idempotency_keys_belong_to_one_user() {
     let one = app.user(lead, Role::ProgrammeAdmin).await;
     let two = app.user(lead, Role::ProgrammeAdmin).await;
     let body = |n: &str| json!({"name": n, "kind": "partner", "districts": ["Fenwick"]});
-    let r1 = app
-        .post("/api/v1/organisations")
-        .token(&app.token(&one).await)
-        .header("idempotency-key", "same")
-        .json(body("One"))
-        .send()
-        .await;
-    let r2 = app
-        .post("/api/v1/organisations")
-        .token(&app.token(&two).await)
-        .header("idempotency-key", "same")
-        .json(body("Two"))
-        .send()
-        .await;
+    let r1 =
+        app.post("/api/v1/organisations").token(&app.token(&one).await).header("idempotency-key", "same").json(body("One")).send().await;
+    let r2 =
+        app.post("/api/v1/organisations").token(&app.token(&two).await).header("idempotency-key", "same").json(body("Two")).send().await;
     assert_eq!((r1.status.as_u16(), r2.status.as_u16()), (201, 201));
     assert_ne!(r1.body["id"], r2.body["id"]);
 }
@@ -239,13 +167,7 @@ async fn a_refused_create_is_replayed_as_refused() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    let again = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "k1")
-        .json(body)
-        .send()
-        .await;
+    let again = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k1").json(body).send().await;
     assert_eq!(again.status, 403);
 }
 
@@ -258,21 +180,10 @@ async fn every_response_has_a_request_id_and_security_headers() {
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
-    assert!(
-        r.header("content-security-policy")
-            .unwrap()
-            .contains("default-src 'none'")
-    );
-    assert_eq!(
-        r.header("strict-transport-security"),
-        Some("max-age=31536000")
-    );
+    assert!(r.header("content-security-policy").unwrap().contains("default-src 'none'"));
+    assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000"));
     // The request id is the service's own: a caller cannot choose the one the audit records.
-    let r = app
-        .get("/api/v1/auth/me")
-        .header("x-request-id", "abc-123")
-        .send()
-        .await;
+    let r = app.get("/api/v1/auth/me").header("x-request-id", "abc-123").send().await;
     assert_ne!(r.header("x-request-id"), Some("abc-123"));
     assert_eq!(r.body["request_id"].as_str(), r.header("x-request-id"));
     assert_eq!(r.body["instance"], "/api/v1/auth/me");
@@ -296,10 +207,7 @@ async fn the_docs_page_and_spec_are_served_without_internet() {
     let docs = app.get("/api/docs/").send().await;
     assert_eq!(docs.status, 200, "{}", docs.text);
     assert!(docs.text.contains("swagger"), "{}", docs.text);
-    assert!(
-        !docs.text.contains("https://"),
-        "the docs page must not load anything from the internet"
-    );
+    assert!(!docs.text.contains("https://"), "the docs page must not load anything from the internet");
     let init = app.get("/api/docs/swagger-initializer.js").send().await;
     assert_eq!(init.status, 200);
 }

@@ -11,4 +11,5 @@ mod bad_input;
 mod http_conventions;
 mod openapi;
 mod organisations;
+mod referrals;
 mod users;

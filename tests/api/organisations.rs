@@ -14,9 +14,7 @@ async fn an_admin_creates_and_updates_a_charity() {
     let r = app
         .post("/api/v1/organisations")
         .token(&token)
-        .json(
-            json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick", "Dunmere"]}),
-        )
+        .json(json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick", "Dunmere"]}))
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -32,11 +30,7 @@ async fn an_admin_creates_and_updates_a_charity() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["version"], 2);
-    let r = app
-        .get(&format!("/api/v1/organisations/{id}"))
-        .token(&token)
-        .send()
-        .await;
+    let r = app.get(&format!("/api/v1/organisations/{id}")).token(&token).send().await;
     assert_eq!(r.body["districts"], json!(["Fenwick"]));
 }
 
@@ -73,45 +67,17 @@ async fn list_filters_and_pages() {
     let (lead, _, _) = app.charities().await;
     let mentor = app.user(lead, Role::Mentor).await;
     let token = app.token(&mentor).await;
-    let r = app
-        .get("/api/v1/organisations?kind=partner")
-        .token(&token)
-        .send()
-        .await;
+    let r = app.get("/api/v1/organisations?kind=partner").token(&token).send().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
-    let first = app
-        .get("/api/v1/organisations?limit=2")
-        .token(&token)
-        .send()
-        .await;
+    let first = app.get("/api/v1/organisations?limit=2").token(&token).send().await;
     assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
     let cursor = first.body["next_cursor"].as_str().unwrap();
-    let second = app
-        .get(&format!("/api/v1/organisations?limit=2&cursor={cursor}"))
-        .token(&token)
-        .send()
-        .await;
+    let second = app.get(&format!("/api/v1/organisations?limit=2&cursor={cursor}")).token(&token).send().await;
     assert_eq!(second.body["items"].as_array().unwrap().len(), 1);
     assert!(second.body["next_cursor"].is_null());
-    app.get("/api/v1/organisations?cursor=!!")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(422, "validation_failed");
-    app.get("/api/v1/organisations?limit=0")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(422, "validation_failed");
-    app.get("/api/v1/organisations?limit=201")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(422, "validation_failed");
-    app.get("/api/v1/organisations?colour=red")
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(422, "validation_failed");
+    app.get("/api/v1/organisations?cursor=!!").token(&token).send().await.assert_problem(422, "validation_failed");
+    app.get("/api/v1/organisations?limit=0").token(&token).send().await.assert_problem(422, "validation_failed");
+    app.get("/api/v1/organisations?limit=201").token(&token).send().await.assert_problem(422, "validation_failed");
+    app.get("/api/v1/organisations?colour=red").token(&token).send().await.assert_problem(422, "validation_failed");
 }

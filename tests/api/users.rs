@@ -18,11 +18,7 @@ async fn a_coordinator_cannot_read_or_change_another_charitys_users() {
     let theirs = app.user(b, Role::Mentor).await;
     let token = app.token(&coord).await;
 
-    app.get(&format!("/api/v1/users/{}", theirs.id))
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/users/{}", theirs.id)).token(&token).send().await.assert_problem(404, "not_found");
     let r = app
         .patch(&format!("/api/v1/users/{}", theirs.id))
         .token(&token)
@@ -31,35 +27,18 @@ async fn a_coordinator_cannot_read_or_change_another_charitys_users() {
         .send()
         .await;
     r.assert_problem(404, "not_found");
-    app.post(&format!("/api/v1/users/{}/revoke-sessions", theirs.id))
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/users/{}/revoke-sessions", theirs.id)).token(&token).send().await.assert_problem(404, "not_found");
 
     let list = app.get("/api/v1/users").token(&token).send().await;
     assert_eq!(list.status, 200);
-    let ids: Vec<&str> = list.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
     assert!(!ids.contains(&theirs.id.to_string().as_str()));
     // Filtering by the other charity does not widen the scope.
-    let list = app
-        .get(&format!("/api/v1/users?organisation_id={b}"))
-        .token(&token)
-        .send()
-        .await;
+    let list = app.get(&format!("/api/v1/users?organisation_id={b}")).token(&token).send().await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
 
     use sea_orm::EntityTrait;
-    let unchanged = trellis::entities::user::Entity::find_by_id(theirs.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let unchanged = trellis::entities::user::Entity::find_by_id(theirs.id).one(&app.db).await.unwrap().unwrap();
     assert_eq!(unchanged.name, theirs.name);
     assert_eq!(unchanged.version, 1);
 }
@@ -71,12 +50,7 @@ async fn a_coordinator_manages_her_own_charitys_mentors() {
     let coord = app.user(a, Role::Coordinator).await;
     let token = app.token(&coord).await;
 
-    let r = app
-        .post("/api/v1/users")
-        .token(&token)
-        .json(new_user("nia@example.org", "mentor", a))
-        .send()
-        .await;
+    let r = app.post("/api/v1/users").token(&token).json(new_user("nia@example.org", "mentor", a)).send().await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.header("etag"), Some("\"1\""));
     let id = r.body["id"].as_str().unwrap().to_string();
@@ -98,12 +72,7 @@ async fn a_coordinator_manages_her_own_charitys_mentors() {
         .send()
         .await
         .assert_problem(403, "forbidden");
-    app.post("/api/v1/users")
-        .token(&token)
-        .json(new_user("x2@example.org", "mentor", b))
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
+    app.post("/api/v1/users").token(&token).json(new_user("x2@example.org", "mentor", b)).send().await.assert_problem(403, "forbidden");
     let r = app
         .patch(&format!("/api/v1/users/{id}"))
         .token(&token)
@@ -121,29 +90,13 @@ async fn a_coordinator_manages_her_own_charitys_mentors() {
         .await;
     r.assert_problem(403, "forbidden");
     // She may deactivate a mentor, but bringing one back is for a programme admin.
-    let r = app
-        .patch(&format!("/api/v1/users/{id}"))
-        .token(&token)
-        .header("if-match", "\"2\"")
-        .json(json!({"active": false}))
-        .send()
-        .await;
+    let r = app.patch(&format!("/api/v1/users/{id}")).token(&token).header("if-match", "\"2\"").json(json!({"active": false})).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = app
-        .patch(&format!("/api/v1/users/{id}"))
-        .token(&token)
-        .header("if-match", "\"3\"")
-        .json(json!({"active": true}))
-        .send()
-        .await;
+    let r = app.patch(&format!("/api/v1/users/{id}")).token(&token).header("if-match", "\"3\"").json(json!({"active": true})).send().await;
     r.assert_problem(403, "forbidden");
     // Her colleagues who are not mentors are not hers to manage.
     let dsl = app.user(a, Role::SafeguardingLead).await;
-    app.get(&format!("/api/v1/users/{}", dsl.id))
-        .token(&token)
-        .send()
-        .await
-        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/users/{}", dsl.id)).token(&token).send().await.assert_problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -151,40 +104,20 @@ async fn nobody_raises_her_own_role_or_moves_herself() {
     let app = TestApp::spawn().await;
     let (lead, a, b) = app.charities().await;
     for role in [Role::Coordinator, Role::Mentor, Role::ProgrammeAdmin] {
-        let org = if role == Role::ProgrammeAdmin {
-            lead
-        } else {
-            a
-        };
+        let org = if role == Role::ProgrammeAdmin { lead } else { a };
         let me = app.user(org, role).await;
         let token = app.token(&me).await;
         let path = format!("/api/v1/users/{}", me.id);
-        let r = app
-            .patch(&path)
-            .token(&token)
-            .header("if-match", "\"1\"")
-            .json(json!({"role": "programme_admin"}))
-            .send()
-            .await;
+        let r = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"role": "programme_admin"})).send().await;
         if role == Role::ProgrammeAdmin {
             // Already an admin: setting the same role is no change and allowed.
             assert_eq!(r.status, 200, "{}", r.text);
-            let r = app
-                .patch(&path)
-                .token(&token)
-                .header("if-match", "\"2\"")
-                .json(json!({"role": "mentor"}))
-                .send()
-                .await;
+            let r = app.patch(&path).token(&token).header("if-match", "\"2\"").json(json!({"role": "mentor"})).send().await;
             r.assert_problem(403, "forbidden");
         } else {
             r.assert_problem(403, "forbidden");
         }
-        let v = if role == Role::ProgrammeAdmin {
-            "\"2\""
-        } else {
-            "\"1\""
-        };
+        let v = if role == Role::ProgrammeAdmin { "\"2\"" } else { "\"1\"" };
         app.patch(&path)
             .token(&token)
             .header("if-match", v)
@@ -192,21 +125,9 @@ async fn nobody_raises_her_own_role_or_moves_herself() {
             .send()
             .await
             .assert_problem(403, "forbidden");
-        app.patch(&path)
-            .token(&token)
-            .header("if-match", v)
-            .json(json!({"active": false}))
-            .send()
-            .await
-            .assert_problem(403, "forbidden");
+        app.patch(&path).token(&token).header("if-match", v).json(json!({"active": false})).send().await.assert_problem(403, "forbidden");
         // Her own name she may correct.
-        let r = app
-            .patch(&path)
-            .token(&token)
-            .header("if-match", v)
-            .json(json!({"name": "Corrected Name"}))
-            .send()
-            .await;
+        let r = app.patch(&path).token(&token).header("if-match", v).json(json!({"name": "Corrected Name"})).send().await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["role"], role.as_str());
     }
@@ -230,11 +151,7 @@ async fn an_admin_manages_everyone_and_a_role_change_ends_sessions() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["role"], "coordinator");
     assert_eq!(r.body["organisation_id"], b.to_string());
-    app.get("/api/v1/auth/me")
-        .token(&mentor_token)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
@@ -243,12 +160,7 @@ async fn emails_are_unique_whatever_their_case() {
     let (lead, a, _) = app.charities().await;
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let token = app.token(&admin).await;
-    let r = app
-        .post("/api/v1/users")
-        .token(&token)
-        .json(new_user("Nia.Okoro@Example.org", "mentor", a))
-        .send()
-        .await;
+    let r = app.post("/api/v1/users").token(&token).json(new_user("Nia.Okoro@Example.org", "mentor", a)).send().await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["email"], "nia.okoro@example.org");
     let before = app.count("users").await;
@@ -268,12 +180,7 @@ async fn a_weak_first_password_is_refused() {
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let mut body = new_user("nia@example.org", "mentor", a);
     body["password"] = json!("qwertyuiop12");
-    let r = app
-        .post("/api/v1/users")
-        .token(&app.token(&admin).await)
-        .json(body)
-        .send()
-        .await;
+    let r = app.post("/api/v1/users").token(&app.token(&admin).await).json(body).send().await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["password"]);
 }
@@ -289,16 +196,9 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
             people.push(app.user(org, Role::Mentor).await);
         }
     }
-    for reader in people
-        .iter()
-        .filter(|p| matches!(p.role, Role::ProgrammeAdmin | Role::Coordinator))
-    {
+    for reader in people.iter().filter(|p| matches!(p.role, Role::ProgrammeAdmin | Role::Coordinator)) {
         let token = app.token(reader).await;
-        let principal = Principal {
-            id: reader.id,
-            role: reader.role.as_str().into(),
-            organisation_id: reader.organisation_id,
-        };
+        let principal = Principal { id: reader.id, role: reader.role.as_str().into(), organisation_id: reader.organisation_id, lead: false };
         let mut cursor: Option<String> = None;
         let mut seen = 0;
         loop {
@@ -315,9 +215,7 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
                     organisation_id: item["organisation_id"].as_str().unwrap().parse().unwrap(),
                 };
                 assert!(
-                    app.state
-                        .authz
-                        .is_allowed(&principal, Action::UsersRead, &resource, &[]),
+                    app.state.authz.is_allowed(&principal, Action::UsersRead, &resource, &[]),
                     "{} listed {item}",
                     reader.role.as_str()
                 );
@@ -332,14 +230,8 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
         let readable = people
             .iter()
             .filter(|p| {
-                let res = Resource::User {
-                    id: p.id,
-                    role: p.role.as_str().into(),
-                    organisation_id: p.organisation_id,
-                };
-                app.state
-                    .authz
-                    .is_allowed(&principal, Action::UsersRead, &res, &[])
+                let res = Resource::User { id: p.id, role: p.role.as_str().into(), organisation_id: p.organisation_id };
+                app.state.authz.is_allowed(&principal, Action::UsersRead, &res, &[])
             })
             .count();
         assert_eq!(seen, readable, "{}", reader.role.as_str());

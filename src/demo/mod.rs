@@ -21,6 +21,8 @@ use crate::entities::{organisation, user};
 use crate::organisations::dto::OrganisationKind;
 use crate::users::Role;
 
+mod referrals;
+
 /// A small deterministic generator (SplitMix64): demo data must be the same for a seed.
 pub struct Rng(u64);
 
@@ -44,15 +46,7 @@ impl Rng {
     }
 }
 
-pub const DISTRICTS: &[&str] = &[
-    "Ashworth",
-    "Brackenfield",
-    "Calder Vale",
-    "Dunmere",
-    "Eastholme",
-    "Fenwick",
-    "Greystone",
-];
+pub const DISTRICTS: &[&str] = &["Ashworth", "Brackenfield", "Calder Vale", "Dunmere", "Eastholme", "Fenwick", "Greystone"];
 
 /// (name, e-mail domain, kind, districts covered)
 const CHARITIES: &[(&str, &str, OrganisationKind, &[&str])] = &[
@@ -60,59 +54,20 @@ const CHARITIES: &[(&str, &str, OrganisationKind, &[&str])] = &[
         "Brightpath Foundation",
         "brightpath",
         OrganisationKind::Lead,
-        &[
-            "Ashworth",
-            "Brackenfield",
-            "Calder Vale",
-            "Dunmere",
-            "Eastholme",
-            "Fenwick",
-            "Greystone",
-        ],
+        &["Ashworth", "Brackenfield", "Calder Vale", "Dunmere", "Eastholme", "Fenwick", "Greystone"],
     ),
-    (
-        "Harbour Youth Trust",
-        "harbour",
-        OrganisationKind::Partner,
-        &["Ashworth", "Brackenfield"],
-    ),
-    (
-        "Kindling Girls' Network",
-        "kindling",
-        OrganisationKind::Partner,
-        &["Calder Vale"],
-    ),
-    (
-        "Oakleaf Mentoring",
-        "oakleaf",
-        OrganisationKind::Partner,
-        &["Dunmere", "Eastholme"],
-    ),
-    (
-        "Northgate Young Women's Project",
-        "northgate",
-        OrganisationKind::Partner,
-        &["Fenwick"],
-    ),
-    (
-        "Riverside Befrienders",
-        "riverside",
-        OrganisationKind::Partner,
-        &["Greystone", "Ashworth"],
-    ),
-    (
-        "Lantern Community Trust",
-        "lantern",
-        OrganisationKind::Partner,
-        &["Brackenfield", "Eastholme"],
-    ),
+    ("Harbour Youth Trust", "harbour", OrganisationKind::Partner, &["Ashworth", "Brackenfield"]),
+    ("Kindling Girls' Network", "kindling", OrganisationKind::Partner, &["Calder Vale"]),
+    ("Oakleaf Mentoring", "oakleaf", OrganisationKind::Partner, &["Dunmere", "Eastholme"]),
+    ("Northgate Young Women's Project", "northgate", OrganisationKind::Partner, &["Fenwick"]),
+    ("Riverside Befrienders", "riverside", OrganisationKind::Partner, &["Greystone", "Ashworth"]),
+    ("Lantern Community Trust", "lantern", OrganisationKind::Partner, &["Brackenfield", "Eastholme"]),
 ];
 
 const FIRST: &[&str] = &[
-    "Amara", "Bethan", "Chloe", "Dara", "Eilidh", "Farah", "Grace", "Hana", "Imani", "Jade",
-    "Keira", "Leah", "Maya", "Nadia", "Orla", "Priya", "Rosa", "Siobhan", "Tamsin", "Uma", "Vera",
-    "Wren", "Yasmin", "Zara", "Ama", "Carys", "Efua", "Gemma", "Ioana", "Lowri", "Mei", "Niamh",
-    "Roisin", "Sana", "Tegan", "Zainab",
+    "Amara", "Bethan", "Chloe", "Dara", "Eilidh", "Farah", "Grace", "Hana", "Imani", "Jade", "Keira", "Leah", "Maya", "Nadia", "Orla",
+    "Priya", "Rosa", "Siobhan", "Tamsin", "Uma", "Vera", "Wren", "Yasmin", "Zara", "Ama", "Carys", "Efua", "Gemma", "Ioana", "Lowri",
+    "Mei", "Niamh", "Roisin", "Sana", "Tegan", "Zainab",
 ];
 const LAST: &[&str] = &[
     "Adeyemi",
@@ -176,12 +131,7 @@ pub async fn seed(
     now: DateTime<Utc>,
     opts: &Options,
 ) -> Result<Option<Vec<DemoAccount>>, String> {
-    if organisation::Entity::find()
-        .count(db)
-        .await
-        .map_err(|e| e.to_string())?
-        > 0
-    {
+    if organisation::Entity::find().count(db).await.map_err(|e| e.to_string())? > 0 {
         return Ok(None);
     }
     let mut rng = Rng::new(opts.seed);
@@ -205,11 +155,7 @@ pub async fn seed(
         plan.push((i, Role::SafeguardingLead, name(&mut rng)));
         let mentors = (3 + rng.below(3)) * scale;
         for m in 0..mentors {
-            let n = if m < FIRST.len() * LAST.len() / 2 {
-                name(&mut rng)
-            } else {
-                format!("Mentor {i}-{m}")
-            };
+            let n = if m < FIRST.len() * LAST.len() / 2 { name(&mut rng) } else { format!("Mentor {i}-{m}") };
             plan.push((i, Role::Mentor, n));
         }
     }
@@ -231,19 +177,13 @@ pub async fn seed(
         if *role == Role::Mentor {
             first_mentor.entry(*charity).or_insert(k);
         }
-        let pw =
-            URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?);
+        let pw = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?);
         passwords.push(pw.clone());
-        jobs.push(Some(tokio::task::spawn_blocking(move || {
-            crate::auth::password::hash_blocking(&pw)
-        })));
+        jobs.push(Some(tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&pw))));
     }
     for (k, job) in jobs.into_iter().enumerate() {
         let h = match job {
-            Some(j) => j
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("{e}"))?,
+            Some(j) => j.await.map_err(|e| e.to_string())?.map_err(|e| format!("{e}"))?,
             None => {
                 let charity = plan[k].0;
                 let j = first_mentor.get(&charity).copied().unwrap_or(0);
@@ -253,28 +193,20 @@ pub async fn seed(
         hashes.push(h);
     }
 
-    let txn = crate::db::begin_write(db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let txn = crate::db::begin_write(db).await.map_err(|e| e.to_string())?;
     let mut org_ids = Vec::new();
     for (name, _, kind, districts) in CHARITIES {
         let d: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
-        let o = crate::organisations::routes::new_organisation(name, *kind, &d, now)
-            .insert(&txn)
-            .await
-            .map_err(|e| e.to_string())?;
+        let o = crate::organisations::routes::new_organisation(name, *kind, &d, now).insert(&txn).await.map_err(|e| e.to_string())?;
         org_ids.push(o.id);
     }
     let mut accounts = Vec::with_capacity(plan.len());
+    let mut coordinators = vec![Uuid::nil(); CHARITIES.len()];
     let mut emails = std::collections::HashSet::new();
     for (k, (charity, role, person)) in plan.iter().enumerate() {
         let (org_name, domain, _, _) = CHARITIES[*charity];
-        let local: String = person
-            .to_lowercase()
-            .replace(' ', ".")
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
-            .collect();
+        let local: String =
+            person.to_lowercase().replace(' ', ".").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
         let mut email = format!("{local}@{domain}.example.org");
         let mut n = 2;
         while !emails.insert(email.clone()) {
@@ -282,17 +214,12 @@ pub async fn seed(
             n += 1;
         }
         let id = Uuid::now_v7();
-        let secret = if cfg.mfa_required(*role) {
-            Some(mfa::new_secret().map_err(|e| e.to_string())?)
-        } else {
-            None
-        };
+        if *role == Role::Coordinator {
+            coordinators[*charity] = id;
+        }
+        let secret = if cfg.mfa_required(*role) { Some(mfa::new_secret().map_err(|e| e.to_string())?) } else { None };
         let sealed = match &secret {
-            Some(s) => Some(
-                keys.fields
-                    .seal("users", "mfa_secret", &id, &mfa::base32(s))
-                    .map_err(|e| e.to_string())?,
-            ),
+            Some(s) => Some(keys.fields.seal("users", "mfa_secret", &id, &mfa::base32(s)).map_err(|e| e.to_string())?),
             None => None,
         };
         user::ActiveModel {
@@ -322,13 +249,24 @@ pub async fn seed(
             totp_secret: secret.map(|s| mfa::base32(&s)),
         });
     }
+    let charities: Vec<referrals::Charity> = CHARITIES
+        .iter()
+        .zip(&org_ids)
+        .zip(&coordinators)
+        .map(|(((_, _, kind, districts), id), coordinator)| referrals::Charity {
+            id: *id,
+            coordinator: *coordinator,
+            districts,
+            weight: if *kind == OrganisationKind::Lead { 1 } else { 3 },
+        })
+        .collect();
+    let referral_count = referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,
         None,
-        Event::new("demo.seeded", "programme").detail(
-            serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len()}),
-        ),
+        Event::new("demo.seeded", "programme")
+            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count})),
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -347,11 +285,8 @@ pub fn write_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<(), Strin
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(json.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut f = opts.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(json.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // An existing file keeps its old mode on open: tighten it too.
     #[cfg(unix)]
     {

@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "referrals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub young_person_id: Uuid,
+    pub organisation_id: Uuid,
+    pub received_on: Date,
+    pub source_type: String,
+    /// Sealed JSON: the referrer's name, organisation and contact.
+    pub referrer: String,
+    /// Sealed text.
+    pub reasons: String,
+    pub status: String,
+    pub eligible: bool,
+    /// JSON array of reasons she is (not) eligible.
+    pub eligibility_reasons: String,
+    /// Sealed justification for accepting an ineligible referral.
+    pub eligibility_override: Option<String>,
+    /// Sealed justification for accepting without recorded consent.
+    pub consent_override: Option<String>,
+    /// Sealed reason for declining.
+    pub decline_reason: Option<String>,
+    pub closure_reason: Option<String>,
+    pub decided_on: Option<Date>,
+    pub reopened_from: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

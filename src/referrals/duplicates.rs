@@ -1,0 +1,147 @@
+//! Possible duplicates across charities: flagged when a new record matches one held by
+//! another charity, reviewed by programme admins, who merge the two or dismiss the flag.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::*;
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{Action, Resource};
+use crate::entities::{case_note, duplicate_flag, referral, young_person};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+use crate::young_people::routes as yp_routes;
+
+/// Possible duplicates for review (programme admins).
+#[utoipa::path(get, path = "/duplicates", tag = "referrals", security(("bearer" = [])), params(ListDuplicates),
+    responses((status = 200, body = DuplicatePage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_duplicates(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<ListDuplicates>) -> Result<Json<DuplicatePage>, ApiError> {
+    state.authorize(&me, Action::DuplicatesList, &Resource::Programme, &[]).await?;
+    let limit = pagination::limit(q.limit);
+    let mut query = duplicate_flag::Entity::find()
+        .filter(duplicate_flag::Column::Status.eq(q.status.clone().unwrap_or_else(|| "open".into())))
+        .order_by_asc(duplicate_flag::Column::Id)
+        .limit(limit + 1);
+    if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(duplicate_flag::Column::Id.gt(after));
+    }
+    let flags = query.all(&state.db).await?;
+    let ids: Vec<Uuid> = flags.iter().flat_map(|f| [f.young_person_id, f.match_id]).collect();
+    let people: HashMap<Uuid, young_person::Model> =
+        young_person::Entity::find().filter(young_person::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|y| (y.id, y)).collect();
+    let page = pagination::page(flags, limit, |f| f.id, |f| f);
+    let mut items = Vec::new();
+    for f in page.items {
+        if let (Some(a), Some(b)) = (people.get(&f.young_person_id), people.get(&f.match_id)) {
+            items.push(DuplicateView {
+                id: f.id,
+                status: f.status,
+                young_person: yp_routes::summary(&state, a),
+                possible_duplicate_of: yp_routes::summary(&state, b),
+                created_at: f.created_at,
+            });
+        }
+    }
+    yp_routes::audit_list(&state, &me, "duplicates.listed", "young_person", items.iter().flat_map(|i| [i.young_person.id, i.possible_duplicate_of.id])).await?;
+    Ok(Json(DuplicatePage { items, next_cursor: page.next_cursor }))
+}
+
+/// Merge the two records (referrals and notes move to the one kept; the other is marked as
+/// merged into it) or dismiss the flag.
+#[utoipa::path(post, path = "/duplicates/{id}/resolve", tag = "referrals", security(("bearer" = [])), request_body = ResolveDuplicate,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = DuplicateView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flag", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn resolve_duplicate(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<ResolveDuplicate>,
+) -> Result<Json<DuplicateView>, ApiError> {
+    state.authorize(&me, Action::DuplicatesResolve, &Resource::Programme, &[]).await?;
+    let flag = duplicate_flag::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    if flag.status != "open" {
+        return Err(ApiError::conflict("This possible duplicate has already been resolved."));
+    }
+    let now = state.now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let status = match body.action {
+        DuplicateAction::Dismiss => "dismissed",
+        DuplicateAction::Merge => {
+            let keep = body.keep.ok_or_else(|| ApiError::field("keep", "required", "Say which record to keep."))?;
+            let gone = if keep == flag.young_person_id {
+                flag.match_id
+            } else if keep == flag.match_id {
+                flag.young_person_id
+            } else {
+                return Err(ApiError::field("keep", "not_in_flag", "Keep one of the two records this flag names."));
+            };
+            let kept = young_person::Entity::find_by_id(keep).one(&txn).await?.ok_or(ApiError::NotFound)?;
+            referral::Entity::update_many()
+                .col_expr(referral::Column::YoungPersonId, Expr::value(keep))
+                .col_expr(referral::Column::OrganisationId, Expr::value(kept.organisation_id))
+                .filter(referral::Column::YoungPersonId.eq(gone))
+                .exec(&txn)
+                .await?;
+            case_note::Entity::update_many()
+                .col_expr(case_note::Column::YoungPersonId, Expr::value(keep))
+                .col_expr(case_note::Column::OrganisationId, Expr::value(kept.organisation_id))
+                .filter(case_note::Column::YoungPersonId.eq(gone))
+                .exec(&txn)
+                .await?;
+            young_person::Entity::update_many()
+                .col_expr(young_person::Column::MergedInto, Expr::value(keep))
+                .col_expr(young_person::Column::Version, crate::db::incremented(young_person::Column::Version))
+                .col_expr(young_person::Column::UpdatedAt, Expr::value(now))
+                .filter(young_person::Column::Id.eq(gone))
+                .exec(&txn)
+                .await?;
+            super::routes::recompute_eligibility(&txn, &kept).await?;
+            "merged"
+        }
+    };
+    duplicate_flag::Entity::update_many()
+        .col_expr(duplicate_flag::Column::Status, Expr::value(status))
+        .col_expr(duplicate_flag::Column::ResolvedAt, Expr::value(now))
+        .col_expr(duplicate_flag::Column::ResolvedBy, Expr::value(me.id()))
+        .filter(duplicate_flag::Column::Id.eq(flag.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).detail(json!({"flag": flag.id, "outcome": status, "keep": body.keep})),
+    )
+    .await?;
+    let a = young_person::Entity::find_by_id(flag.young_person_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    let b = young_person::Entity::find_by_id(flag.match_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok(Json(DuplicateView {
+        id: flag.id,
+        status: status.into(),
+        young_person: yp_routes::summary(&state, &a),
+        possible_duplicate_of: yp_routes::summary(&state, &b),
+        created_at: flag.created_at,
+    }))
+}

@@ -1,0 +1,574 @@
+//! Referral routes: HTTP only; the state machine is in `rules.rs`, eligibility and consent
+//! in `young_people/rules.rs`, who may do what in `policies/referrals.cedar`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::*;
+use super::rules::{self, ClosureReason, SourceType, Status};
+use crate::app::{AppState, Deny};
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{self, Action, RecordScope, Resource};
+use crate::entities::{case_note, organisation, referral, referral_transition, young_person};
+use crate::error::{ApiError, Problem};
+use crate::http::etag::{self, IfMatch};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+use crate::young_people::codes::{Gender, RiskIndicator};
+use crate::young_people::dto::DuplicateCheck;
+use crate::young_people::rules::{self as yp_rules, AceAnswer, Consent, Eligibility};
+use crate::young_people::{open_opt, routes as yp_routes, seal_opt};
+
+const TABLE: &str = "referrals";
+
+pub fn resource(r: &referral::Model) -> Resource {
+    Resource::Referral { id: r.id, organisation_id: r.organisation_id }
+}
+
+/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
+async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<referral::Model, ApiError> {
+    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize_as(me, Action::ReferralsRead, &resource(&r), &[], Deny::NotFound).await?;
+    if action != Action::ReferralsRead {
+        state.authorize_as(me, action, &resource(&r), &[], Deny::Forbidden).await?;
+    }
+    Ok(r)
+}
+
+/// Eligibility of a referral received on `received_on` for this young person.
+pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Eligibility {
+    let aces: Vec<AceAnswer> = serde_json::from_str(&yp.aces).unwrap_or_default();
+    let risks: Vec<RiskIndicator> = serde_json::from_str(&yp.risk_indicators).unwrap_or_default();
+    yp_rules::eligibility(&yp_rules::EligibilityInput {
+        date_of_birth: yp.date_of_birth,
+        received_on,
+        gender: Gender::parse(&yp.gender).unwrap_or(Gender::PreferNotToSay),
+        aces: &aces,
+        risk_indicators: &risks,
+    })
+}
+
+/// Recomputes the eligibility of her open referrals after her record changed.
+pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<(), ApiError> {
+    for r in yp_routes::referrals_of(conn, yp.id).await? {
+        if !rules::is_open(Status::parse(&r.status).unwrap_or(Status::Closed)) {
+            continue;
+        }
+        let e = eligibility_of(yp, r.received_on);
+        referral::Entity::update_many()
+            .col_expr(referral::Column::Eligible, Expr::value(e.eligible))
+            .col_expr(referral::Column::EligibilityReasons, Expr::value(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?))
+            .filter(referral::Column::Id.eq(r.id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
+    let referrer: Referrer = serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
+    let status = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
+    Ok(ReferralView {
+        id: r.id,
+        young_person_id: r.young_person_id,
+        organisation_id: r.organisation_id,
+        received_on: r.received_on,
+        source_type: SourceType::parse(&r.source_type).unwrap_or(SourceType::VoluntarySector),
+        referrer,
+        reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
+        status,
+        eligibility: Eligibility { eligible: r.eligible, reasons: serde_json::from_str(&r.eligibility_reasons).unwrap_or_default() },
+        eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
+        consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
+        decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,
+        closure_reason: r.closure_reason.as_deref().and_then(ClosureReason::parse),
+        decided_on: r.decided_on,
+        reopened_from: r.reopened_from,
+        allowed_transitions: rules::allowed_from(status).to_vec(),
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+fn check_received_on(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), ApiError> {
+    if d > today {
+        return Err(ApiError::field(field, "in_future", "The referral cannot have been received in the future."));
+    }
+    if d < NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(d) {
+        return Err(ApiError::field(field, "out_of_range", "That date is too far in the past; check it."));
+    }
+    Ok(())
+}
+
+/// Inserts a referral and its first transition (to `received`) in `conn`.
+#[allow(clippy::too_many_arguments)]
+async fn insert_referral<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    yp: &young_person::Model,
+    received_on: NaiveDate,
+    source_type: SourceType,
+    referrer: &Referrer,
+    reasons: &str,
+    reopened_from: Option<Uuid>,
+) -> Result<referral::Model, ApiError> {
+    let now = state.now();
+    let id = Uuid::now_v7();
+    let e = eligibility_of(yp, received_on);
+    let referrer_json = serde_json::to_string(referrer).map_err(ApiError::internal)?;
+    let r = referral::ActiveModel {
+        id: Set(id),
+        young_person_id: Set(yp.id),
+        organisation_id: Set(yp.organisation_id),
+        received_on: Set(received_on),
+        source_type: Set(source_type.as_str().into()),
+        referrer: Set(state.keys.fields.seal(TABLE, "referrer", &id, &referrer_json)?),
+        reasons: Set(state.keys.fields.seal(TABLE, "reasons", &id, reasons.trim())?),
+        status: Set(Status::Received.as_str().into()),
+        eligible: Set(e.eligible),
+        eligibility_reasons: Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?),
+        eligibility_override: Set(None),
+        consent_override: Set(None),
+        decline_reason: Set(None),
+        closure_reason: Set(None),
+        decided_on: Set(None),
+        reopened_from: Set(reopened_from),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    record_transition(conn, state, me, &r, None, Status::Received, None).await?;
+    audit::record(
+        conn,
+        now,
+        Some(&me.actor()),
+        Event::new("referral.created", "referral").resource(id, Some(r.organisation_id)).detail(json!({"young_person_id": yp.id, "eligible": e.eligible, "reopened_from": reopened_from})),
+    )
+    .await?;
+    Ok(r)
+}
+
+async fn record_transition<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    r: &referral::Model,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let id = Uuid::now_v7();
+    referral_transition::ActiveModel {
+        id: Set(id),
+        referral_id: Set(r.id),
+        organisation_id: Set(r.organisation_id),
+        from_status: Set(from.map(|s| s.as_str().to_string())),
+        to_status: Set(to.as_str().into()),
+        reason: Set(seal_opt(state, "referral_transitions", "reason", &id, reason)?),
+        actor_id: Set(me.id()),
+        at: Set(state.now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// List referrals the caller may read, with filters.
+#[utoipa::path(get, path = "/referrals", tag = "referrals", security(("bearer" = [])), params(ListReferrals),
+    responses((status = 200, body = ReferralPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_referrals(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<ListReferrals>) -> Result<Json<ReferralPage>, ApiError> {
+    state.authorize(&me, Action::ReferralsList, &Resource::Programme, &[]).await?;
+    let scope = authz::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let limit = pagination::limit(q.limit);
+    let mut query = referral::Entity::find().order_by_asc(referral::Column::Id).limit(limit + 1);
+    if let RecordScope::Organisation(org) = scope {
+        query = query.filter(referral::Column::OrganisationId.eq(org));
+    }
+    if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(referral::Column::Id.gt(after));
+    }
+    if let Some(s) = q.status {
+        query = query.filter(referral::Column::Status.eq(s.as_str()));
+    }
+    if let Some(org) = q.organisation_id {
+        query = query.filter(referral::Column::OrganisationId.eq(org));
+    }
+    if let Some(from) = q.received_from {
+        query = query.filter(referral::Column::ReceivedOn.gte(from));
+    }
+    if let Some(to) = q.received_to {
+        query = query.filter(referral::Column::ReceivedOn.lte(to));
+    }
+    if let Some(e) = q.eligible {
+        query = query.filter(referral::Column::Eligible.eq(e));
+    }
+    if let Some(d) = &q.district {
+        let in_district = Query::select()
+            .column(young_person::Column::Id)
+            .from(young_person::Entity)
+            .and_where(young_person::Column::District.eq(d.clone()))
+            .to_owned();
+        query = query.filter(referral::Column::YoungPersonId.in_subquery(in_district));
+    }
+    let rows = query.all(&state.db).await?;
+    // One query for the page's young people, whatever the page size.
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.young_person_id).collect();
+    let people: HashMap<Uuid, young_person::Model> =
+        young_person::Entity::find().filter(young_person::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|y| (y.id, y)).collect();
+    let page = pagination::page(rows, limit, |r| r.id, |r| r);
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in page.items {
+        let Some(yp) = people.get(&r.young_person_id) else { continue };
+        items.push(ReferralSummary {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            received_on: r.received_on,
+            source_type: SourceType::parse(&r.source_type).unwrap_or(SourceType::VoluntarySector),
+            status: Status::parse(&r.status).unwrap_or(Status::Received),
+            eligible: r.eligible,
+            young_person: yp_routes::summary(&state, yp),
+        });
+    }
+    yp_routes::audit_list(&state, &me, "referrals.listed", "referral", items.iter().map(|i| i.id)).await?;
+    Ok(Json(ReferralPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Record a referral: for an existing young person (`young_person_id`) or a new one
+/// (`young_person`, checked for duplicates). Eligibility is computed and shown with reasons.
+#[utoipa::path(post, path = "/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferral,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = CreatedReferral, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_referral(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<CreateReferral>,
+) -> Result<(StatusCode, HeaderMap, Json<CreatedReferral>), ApiError> {
+    let today = state.now().date_naive();
+    check_received_on(body.received_on, today, "received_on")?;
+    let txn;
+    let (yp, check) = match (body.young_person_id, body.young_person) {
+        (Some(id), None) => {
+            let yp = crate::young_people::load(&state, &me, id, Action::YoungPeopleRead).await?;
+            state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(yp.organisation_id), &[]).await?;
+            if yp.merged_into.is_some() {
+                return Err(ApiError::field("young_person_id", "merged", "This record was merged into another; use that one."));
+            }
+            txn = crate::db::begin_write(&state.db).await?;
+            (yp, DuplicateCheck::default())
+        }
+        (None, Some(new)) => {
+            let org = yp_routes::owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
+            state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(org.id), &[]).await?;
+            state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
+            txn = crate::db::begin_write(&state.db).await?;
+            yp_routes::insert_young_person(&txn, &state, &me, &org, new, "young_person.").await?
+        }
+        _ => return Err(ApiError::field("young_person_id", "one_of", "Give either young_person_id or young_person, not both or neither.")),
+    };
+    let r = insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, None).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, etag::headers(r.version), Json(CreatedReferral { referral: view(&state, &r)?, duplicate_check: check })))
+}
+
+/// Read a referral. Every read is audited.
+#[utoipa::path(get, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_referral(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+    let r = load(&state, &me, id, Action::ReferralsRead).await?;
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id))).await?;
+    state.audit_written();
+    Ok((etag::headers(r.version), Json(view(&state, &r)?)))
+}
+
+/// Correct a referral's details. Its status moves only by POST .../transitions.
+#[utoipa::path(patch, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), request_body = UpdateReferral,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
+    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn update_referral(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UpdateReferral>,
+) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+    let r = load(&state, &me, id, Action::ReferralsUpdate).await?;
+    if r.version != version {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let now = state.now();
+    let mut am: referral::ActiveModel = r.clone().into();
+    let mut changed = Vec::new();
+    if let Some(d) = body.received_on {
+        check_received_on(d, now.date_naive(), "received_on")?;
+        let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+        let e = eligibility_of(&yp, d);
+        am.received_on = Set(d);
+        am.eligible = Set(e.eligible);
+        am.eligibility_reasons = Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?);
+        changed.push("received_on");
+    }
+    if let Some(s) = body.source_type {
+        am.source_type = Set(s.as_str().into());
+        changed.push("source_type");
+    }
+    if let Some(referrer) = &body.referrer {
+        let json = serde_json::to_string(referrer).map_err(ApiError::internal)?;
+        am.referrer = Set(state.keys.fields.seal(TABLE, "referrer", &r.id, &json)?);
+        changed.push("referrer");
+    }
+    if let Some(reasons) = &body.reasons {
+        am.reasons = Set(state.keys.fields.seal(TABLE, "reasons", &r.id, reasons.trim())?);
+        changed.push("reasons");
+    }
+    am.version = Set(r.version + 1);
+    am.updated_at = Set(now);
+    let txn = crate::db::begin_write(&state.db).await?;
+    let result =
+        referral::Entity::update_many().set(am).filter(referral::Column::Id.eq(r.id)).filter(referral::Column::Version.eq(version)).exec(&txn).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(&txn, now, Some(&me.actor()), Event::new("referral.updated", "referral").resource(r.id, Some(r.organisation_id)).detail(json!({"changed": changed}))).await?;
+    let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// Move a referral to another status. A move the machine does not allow is 409 naming the
+/// allowed ones; declining needs `reason`, closing `closure_reason`; accepting needs her to
+/// be eligible and consent recorded, or a written `eligibility_override` / `consent_override`.
+#[utoipa::path(post, path = "/referrals/{id}/transitions", tag = "referrals", security(("bearer" = [])), request_body = Transition,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A reason, closure reason, override or consent is missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn transition(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<Transition>,
+) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+    let r = load(&state, &me, id, Action::ReferralsTransition).await?;
+    let from = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
+    if !rules::can_move(from, body.to) {
+        let allowed: Vec<String> = rules::allowed_from(from).iter().map(|s| s.as_str().to_string()).collect();
+        return Err(ApiError::Conflict {
+            detail: format!("A referral that is {} cannot move to {}.", from.as_str(), body.to.as_str()),
+            allowed: Some(allowed),
+        });
+    }
+    let now = state.now();
+    let mut am: referral::ActiveModel = r.clone().into();
+    let mut detail = json!({"from": from.as_str(), "to": body.to.as_str()});
+    match body.to {
+        Status::Declined => {
+            let reason = body.reason.as_deref().ok_or_else(|| ApiError::field("reason", "required", "Say why the referral is declined."))?;
+            am.decline_reason = Set(seal_opt(&state, TABLE, "decline_reason", &r.id, Some(reason))?);
+            am.decided_on = Set(Some(now.date_naive()));
+        }
+        Status::Waitlisted => {
+            am.decided_on = Set(Some(now.date_naive()));
+        }
+        Status::Closed => {
+            let reason = body.closure_reason.ok_or_else(|| ApiError::field("closure_reason", "required", "Say why the referral is closed."))?;
+            am.closure_reason = Set(Some(reason.as_str().into()));
+            detail["closure_reason"] = json!(reason.as_str());
+        }
+        Status::Accepted => {
+            let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+            let e = eligibility_of(&yp, r.received_on);
+            if !e.eligible {
+                let Some(why) = body.eligibility_override.as_deref() else {
+                    return Err(ApiError::field(
+                        "eligibility_override",
+                        "required",
+                        format!("She does not meet the criteria ({}); accepting needs a written justification.", e.reasons.join("; ")),
+                    ));
+                };
+                am.eligibility_override = Set(seal_opt(&state, TABLE, "eligibility_override", &r.id, Some(why))?);
+                detail["eligibility_override"] = json!(true);
+            }
+            let consents: Vec<Consent> = serde_json::from_str(&yp.consents).unwrap_or_default();
+            let missing = yp_rules::missing_consent(&consents, yp_rules::age_on(yp.date_of_birth, r.received_on), yp.gillick_competent);
+            if !missing.is_empty() {
+                let Some(why) = body.consent_override.as_deref() else {
+                    return Err(ApiError::field(
+                        "consent_override",
+                        "consent_missing",
+                        format!("Consent is missing: {}. Record it on her record, or give a written justification.", missing.join("; ")),
+                    ));
+                };
+                am.consent_override = Set(seal_opt(&state, TABLE, "consent_override", &r.id, Some(why))?);
+                detail["consent_override"] = json!(true);
+            }
+            if r.decided_on.is_none() {
+                am.decided_on = Set(Some(now.date_naive()));
+            }
+        }
+        _ => {}
+    }
+    am.status = Set(body.to.as_str().into());
+    am.version = Set(r.version + 1);
+    am.updated_at = Set(now);
+    let txn = crate::db::begin_write(&state.db).await?;
+    let result = referral::Entity::update_many()
+        .set(am)
+        .filter(referral::Column::Id.eq(r.id))
+        .filter(referral::Column::Version.eq(r.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::conflict("The referral changed while this was being done; read it again."));
+    }
+    record_transition(&txn, &state, &me, &r, Some(from), body.to, body.reason.as_deref()).await?;
+    audit::record(&txn, now, Some(&me.actor()), Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).detail(detail)).await?;
+    let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// Move a referral, with its young person and her whole record, to a partner charity. The
+/// previous charity's access ends (the lead charity's never does).
+#[utoipa::path(post, path = "/referrals/{id}/allocate", tag = "referrals", security(("bearer" = [])), request_body = Allocate,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn allocate(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<Allocate>,
+) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+    let r = load(&state, &me, id, Action::ReferralsAllocate).await?;
+    let target = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
+    let target = match target {
+        Some(o) if o.active && o.kind == "partner" => o,
+        Some(_) => return Err(ApiError::field("organisation_id", "not_a_partner", "Referrals are allocated to an active partner charity.")),
+        None => return Err(ApiError::field("organisation_id", "not_found", "There is no such organisation.")),
+    };
+    let now = state.now();
+    let from = r.organisation_id;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let moved = target.id;
+    referral::Entity::update_many()
+        .col_expr(referral::Column::OrganisationId, Expr::value(moved))
+        .col_expr(referral::Column::Version, crate::db::incremented(referral::Column::Version))
+        .col_expr(referral::Column::UpdatedAt, Expr::value(now))
+        .filter(referral::Column::YoungPersonId.eq(r.young_person_id))
+        .exec(&txn)
+        .await?;
+    young_person::Entity::update_many()
+        .col_expr(young_person::Column::OrganisationId, Expr::value(moved))
+        .col_expr(young_person::Column::Version, crate::db::incremented(young_person::Column::Version))
+        .col_expr(young_person::Column::UpdatedAt, Expr::value(now))
+        .filter(young_person::Column::Id.eq(r.young_person_id))
+        .exec(&txn)
+        .await?;
+    case_note::Entity::update_many()
+        .col_expr(case_note::Column::OrganisationId, Expr::value(moved))
+        .filter(case_note::Column::YoungPersonId.eq(r.young_person_id))
+        .exec(&txn)
+        .await?;
+    let refs: Vec<Uuid> = yp_routes::referrals_of(&txn, r.young_person_id).await?.iter().map(|x| x.id).collect();
+    referral_transition::Entity::update_many()
+        .col_expr(referral_transition::Column::OrganisationId, Expr::value(moved))
+        .filter(referral_transition::Column::ReferralId.is_in(refs))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).detail(json!({"from": from, "to": moved, "young_person_id": r.young_person_id})),
+    )
+    .await?;
+    let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    // The move shows in her chronology, with the reason, as a step that keeps the status.
+    let status = Status::parse(&r.status).unwrap_or(Status::Received);
+    let note = format!("Allocated to another charity: {}", body.reason.trim());
+    record_transition(&txn, &state, &me, &updated, Some(status), status, Some(&note)).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// Reopen a closed (or declined) referral: a new referral for the same young person.
+#[utoipa::path(post, path = "/referrals/{id}/reopen", tag = "referrals", security(("bearer" = [])), request_body = Reopen,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = ReferralView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The referral is still open", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<Reopen>,
+) -> Result<(StatusCode, HeaderMap, Json<ReferralView>), ApiError> {
+    let r = load(&state, &me, id, Action::ReferralsTransition).await?;
+    state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(r.organisation_id), &[]).await?;
+    if rules::is_open(Status::parse(&r.status).unwrap_or(Status::Received)) {
+        return Err(ApiError::Conflict { detail: "Only a closed or declined referral can be reopened.".into(), allowed: None });
+    }
+    check_received_on(body.received_on, state.now().date_naive(), "received_on")?;
+    let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let new = insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, etag::headers(new.version), Json(view(&state, &new)?)))
+}

@@ -1,0 +1,94 @@
+//! The referral state machine: received -> screening -> accepted | declined | waitlisted;
+//! waitlisted -> accepted; accepted -> matched -> active -> closed. Declining needs a reason,
+//! closing a closure reason; accepting needs eligibility and consent, or a written override.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::young_people::codes::code_enum;
+
+code_enum!(
+    Status {
+        Received = "received",
+        Screening = "screening",
+        Accepted = "accepted",
+        Declined = "declined",
+        Waitlisted = "waitlisted",
+        Matched = "matched",
+        Active = "active",
+        Closed = "closed",
+    }
+);
+
+code_enum!(
+    SourceType {
+        SchoolCollege = "school_college",
+        Police = "police",
+        ChildrensSocialCare = "childrens_social_care",
+        YouthJusticeService = "youth_justice_service",
+        Health = "health",
+        VoluntarySector = "voluntary_sector",
+        Family = "family",
+        SelfReferral = "self",
+    }
+);
+
+code_enum!(
+    ClosureReason {
+        PlannedEnding = "planned_ending",
+        GoalsMet = "goals_met",
+        Disengaged = "disengaged",
+        MovedAway = "moved_away",
+        EscalatedToStatutory = "escalated_to_statutory",
+        AgedOut = "aged_out",
+        Other = "other",
+    }
+);
+
+/// The statuses a referral may move to from `from`.
+pub fn allowed_from(from: Status) -> &'static [Status] {
+    use Status::*;
+    match from {
+        Received => &[Screening],
+        Screening => &[Accepted, Declined, Waitlisted],
+        Waitlisted => &[Accepted],
+        Accepted => &[Matched],
+        Matched => &[Active],
+        Active => &[Closed],
+        Declined | Closed => &[],
+    }
+}
+
+pub fn can_move(from: Status, to: Status) -> bool {
+    allowed_from(from).contains(&to)
+}
+
+/// Referrals still open, whose eligibility follows changes to the young person's record.
+pub fn is_open(s: Status) -> bool {
+    !matches!(s, Status::Declined | Status::Closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pair_of_statuses_is_allowed_or_refused_as_the_machine_says() {
+        let allowed = [
+            ("received", "screening"),
+            ("screening", "accepted"),
+            ("screening", "declined"),
+            ("screening", "waitlisted"),
+            ("waitlisted", "accepted"),
+            ("accepted", "matched"),
+            ("matched", "active"),
+            ("active", "closed"),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected = allowed.contains(&(from.as_str(), to.as_str()));
+                assert_eq!(can_move(*from, *to), expected, "{} -> {}", from.as_str(), to.as_str());
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Young people's case records: the record itself, its case notes and its chronology.
+
+pub mod codes;
+pub mod dto;
+pub mod notes;
+pub mod routes;
+pub mod rules;
+
+use uuid::Uuid;
+
+use crate::app::{AppState, Deny};
+use crate::auth::CurrentUser;
+use crate::authz::{Action, Resource};
+use crate::entities::young_person;
+use crate::error::ApiError;
+
+pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(routes::list_young_people, routes::create_young_person_route))
+        .routes(routes!(routes::get_young_person, routes::update_young_person))
+        .routes(routes!(notes::list_notes, notes::create_note))
+        .routes(routes!(notes::chronology))
+}
+
+pub fn resource(yp: &young_person::Model) -> Resource {
+    Resource::YoungPerson { id: yp.id, organisation_id: yp.organisation_id }
+}
+
+/// Loads a young person the caller may read (404 otherwise, so a refusal does not confirm
+/// that she exists), then checks `action` (403).
+pub async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<young_person::Model, ApiError> {
+    use sea_orm::EntityTrait;
+    let yp = young_person::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    let read = if matches!(action, Action::NotesList) { Action::NotesList } else { Action::YoungPeopleRead };
+    state.authorize_as(me, read, &resource(&yp), &[], Deny::NotFound).await?;
+    if action != read {
+        state.authorize_as(me, action, &resource(&yp), &[], Deny::Forbidden).await?;
+    }
+    Ok(yp)
+}
+
+/// Seals optional free text for its place.
+pub fn seal_opt(state: &AppState, table: &str, column: &str, id: &Uuid, text: Option<&str>) -> Result<Option<String>, ApiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Ok(Some(state.keys.fields.seal(table, column, id, t)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn open_opt(state: &AppState, table: &str, column: &str, id: &Uuid, sealed: Option<&str>) -> Result<Option<String>, ApiError> {
+    match sealed {
+        Some(s) => Ok(Some(state.keys.fields.open(table, column, id, s)?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,171 @@
+//! Case notes (append-only, encrypted; a correction is a new note that names the one it
+//! corrects) and the chronology that merges a young person's history, newest first.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::*;
+use super::load;
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::Action;
+use crate::entities::{case_note, referral_transition};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+
+const TABLE: &str = "case_notes";
+
+fn note_view(state: &AppState, n: case_note::Model) -> Result<NoteView, ApiError> {
+    let body = state.keys.fields.open(TABLE, "body", &n.id, &n.body)?;
+    Ok(NoteView { id: n.id, young_person_id: n.young_person_id, author_id: n.author_id, body, corrects: n.corrects, created_at: n.created_at })
+}
+
+/// A young person's case notes, newest first. Every read is audited.
+#[utoipa::path(get, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = NotePage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_notes(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath, ApiQuery(q): ApiQuery<PageParams>) -> Result<Json<NotePage>, ApiError> {
+    let yp = load(&state, &me, id, Action::NotesList).await?;
+    let limit = pagination::limit(q.limit);
+    let mut query = case_note::Entity::find().filter(case_note::Column::YoungPersonId.eq(yp.id)).order_by_desc(case_note::Column::Id).limit(limit + 1);
+    if let Some(before) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(case_note::Column::Id.lt(before));
+    }
+    let rows = query.all(&state.db).await?;
+    let page = pagination::page(rows, limit, |n| n.id, |n| n);
+    let items = page.items.into_iter().map(|n| note_view(&state, n)).collect::<Result<Vec<_>, _>>()?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("notes.read", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(serde_json::json!({"count": items.len()})),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(NotePage { items, next_cursor: page.next_cursor }))
+}
+
+/// Add a case note. Notes are never edited or deleted: to correct one, add a note that names
+/// it in `corrects`.
+#[utoipa::path(post, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    request_body = CreateNote,
+    responses((status = 201, body = NoteView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_note(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CreateNote>,
+) -> Result<(StatusCode, Json<NoteView>), ApiError> {
+    let yp = load(&state, &me, id, Action::NotesCreate).await?;
+    if let Some(c) = body.corrects {
+        let original = case_note::Entity::find_by_id(c).one(&state.db).await?;
+        if original.is_none_or(|o| o.young_person_id != yp.id) {
+            return Err(ApiError::field("corrects", "not_found", "There is no such note on this young person's record."));
+        }
+    }
+    let now = state.now();
+    let note_id = Uuid::now_v7();
+    let sealed = state.keys.fields.seal(TABLE, "body", &note_id, body.body.trim())?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let note = case_note::ActiveModel {
+        id: Set(note_id),
+        young_person_id: Set(yp.id),
+        organisation_id: Set(yp.organisation_id),
+        author_id: Set(me.id()),
+        body: Set(sealed),
+        corrects: Set(body.corrects),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("note.created", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(serde_json::json!({"note_id": note_id, "correction": body.corrects.is_some()})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, Json(note_view(&state, note)?)))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChronologyParams {
+    /// Most recent entries to return, 1–500 (default 100).
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<usize>,
+}
+
+/// Her history, newest first: referrals received, their status changes and case notes.
+#[utoipa::path(get, path = "/young-people/{id}/chronology", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), ChronologyParams),
+    responses((status = 200, body = Chronology),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn chronology(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath, ApiQuery(q): ApiQuery<ChronologyParams>) -> Result<Json<Chronology>, ApiError> {
+    let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
+    let limit = q.limit.unwrap_or(100);
+    let referrals = super::routes::referrals_of(&state.db, yp.id).await?;
+    let referral_ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
+    let transitions = referral_transition::Entity::find()
+        .filter(referral_transition::Column::ReferralId.is_in(referral_ids))
+        .order_by_desc(referral_transition::Column::At)
+        .limit(limit as u64)
+        .all(&state.db)
+        .await?;
+    let may_read_notes = state.authz.is_allowed(&me.principal(), Action::NotesList, &super::resource(&yp), &[]);
+    let notes = if may_read_notes {
+        case_note::Entity::find().filter(case_note::Column::YoungPersonId.eq(yp.id)).order_by_desc(case_note::Column::Id).limit(limit as u64).all(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    let mut items = Vec::new();
+    for t in transitions {
+        let reason = super::open_opt(&state, "referral_transitions", "reason", &t.id, t.reason.as_deref())?;
+        let (kind, summary) = match &t.from_status {
+            None => ("referral_received".to_string(), "Referral received".to_string()),
+            Some(from) if *from == t.to_status => ("referral_allocated".to_string(), "Referral allocated to another charity".to_string()),
+            Some(from) => ("referral_transition".to_string(), format!("Referral moved from {from} to {}", t.to_status)),
+        };
+        items.push(ChronologyEntry { at: t.at, kind, referral_id: Some(t.referral_id), note_id: None, actor_id: Some(t.actor_id), summary, text: reason });
+    }
+    for n in notes {
+        let v = note_view(&state, n)?;
+        let summary = if v.corrects.is_some() { "Case note (a correction)" } else { "Case note" };
+        items.push(ChronologyEntry {
+            at: v.created_at,
+            kind: "case_note".into(),
+            referral_id: None,
+            note_id: Some(v.id),
+            actor_id: Some(v.author_id),
+            summary: summary.into(),
+            text: Some(v.body),
+        });
+    }
+    items.sort_by_key(|e| std::cmp::Reverse(e.at));
+    items.truncate(limit);
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("chronology.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
+    state.audit_written();
+    Ok(Json(Chronology { items }))
+}

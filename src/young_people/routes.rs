@@ -1,0 +1,445 @@
+//! Young people routes: HTTP only; the rules are in `rules.rs` and the policies.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::codes::*;
+use super::dto::*;
+use super::rules::{self, AceAnswer, Consent};
+use super::{load, open_opt, seal_opt};
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{self, Action, RecordScope, Resource};
+use crate::entities::{duplicate_flag, organisation, referral, young_person};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::etag::{self, IfMatch};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+
+const TABLE: &str = "young_people";
+
+fn parse_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonView, ApiError> {
+    let today = state.now().date_naive();
+    let ethnicity = Ethnicity::parse(&yp.ethnicity).unwrap_or(Ethnicity::NotKnown);
+    Ok(YoungPersonView {
+        id: yp.id,
+        organisation_id: yp.organisation_id,
+        legal_name: yp.legal_name.clone(),
+        preferred_name: yp.preferred_name.clone(),
+        date_of_birth: yp.date_of_birth,
+        age: rules::age_on(yp.date_of_birth, today),
+        gender: Gender::parse(&yp.gender).unwrap_or(Gender::PreferNotToSay),
+        gender_identity: yp.gender_identity.clone(),
+        ethnicity,
+        ethnic_group: ethnicity.group().to_string(),
+        postcode: yp.postcode.clone(),
+        district: yp.district.clone(),
+        lsoa_code: yp.lsoa_code.clone(),
+        imd_decile: yp.imd_decile,
+        iod_edition: yp.iod_edition.as_deref().and_then(IodEdition::parse),
+        contact_details: open_opt(state, TABLE, "contact_details", &yp.id, yp.contact_details.as_deref())?,
+        parent_carer_contact: open_opt(state, TABLE, "parent_carer_contact", &yp.id, yp.parent_carer_contact.as_deref())?,
+        education_status: EducationStatus::parse(&yp.education_status).unwrap_or(EducationStatus::Other),
+        care_status: CareStatus::parse(&yp.care_status).unwrap_or(CareStatus::None),
+        send: yp.send,
+        aces: parse_json(&yp.aces),
+        ace_count: yp.ace_count,
+        risk_indicators: parse_json(&yp.risk_indicators),
+        consents: parse_json(&yp.consents),
+        gillick_competent: yp.gillick_competent,
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+        merged_into: yp.merged_into,
+        version: yp.version,
+        created_at: yp.created_at,
+        updated_at: yp.updated_at,
+    })
+}
+
+pub fn summary(state: &AppState, yp: &young_person::Model) -> YoungPersonSummary {
+    YoungPersonSummary {
+        id: yp.id,
+        organisation_id: yp.organisation_id,
+        preferred_name: yp.preferred_name.clone(),
+        legal_name: yp.legal_name.clone(),
+        age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
+        district: yp.district.clone(),
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+    }
+}
+
+/// A date of birth in the past giving an age of 0–30.
+pub fn check_date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<(), ApiError> {
+    if dob > today {
+        return Err(ApiError::field("date_of_birth", "in_future", "The date of birth is in the future."));
+    }
+    if !(0..=30).contains(&rules::age_on(dob, today)) {
+        return Err(ApiError::field("date_of_birth", "out_of_range", "That gives an age outside 0–30; check the date."));
+    }
+    Ok(())
+}
+
+fn check_dates(aces: &[AceAnswer], consents: &[Consent], today: NaiveDate, prefix: &str) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (i, a) in aces.iter().enumerate() {
+        if a.recorded_on > today {
+            errors.push(FieldError::new(format!("{prefix}aces[{i}].recorded_on"), "in_future", "This date is in the future."));
+        }
+    }
+    for (i, c) in consents.iter().enumerate() {
+        if c.recorded_on > today {
+            errors.push(FieldError::new(format!("{prefix}consents[{i}].recorded_on"), "in_future", "This date is in the future."));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// The charity that will own a new record: the one named (admins), else the caller's own.
+pub async fn owning_organisation(state: &AppState, me: &CurrentUser, requested: Option<Uuid>, field: &str) -> Result<organisation::Model, ApiError> {
+    let id = requested.unwrap_or(me.user.organisation_id);
+    let org = organisation::Entity::find_by_id(id).one(&state.db).await?;
+    match org {
+        Some(o) if o.active => Ok(o),
+        Some(_) => Err(ApiError::field(field, "inactive", "This organisation is no longer active.")),
+        None => Err(ApiError::field(field, "not_found", "There is no such organisation.")),
+    }
+}
+
+/// Validates and inserts a new young person (in `conn`, the request's transaction) after
+/// the duplicate check. A possible duplicate in the same charity stops the create unless the
+/// caller confirmed it is someone else; one in another charity is flagged for the programme
+/// admins and reported without any of its details.
+pub async fn insert_young_person<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    org: &organisation::Model,
+    body: CreateYoungPerson,
+    prefix: &str,
+) -> Result<(young_person::Model, DuplicateCheck), ApiError> {
+    let now = state.now();
+    let today = now.date_naive();
+    check_date_of_birth(body.date_of_birth, today).map_err(|e| prefixed(e, prefix))?;
+    check_dates(&body.aces, &body.consents, today, prefix)?;
+    if body.imd_decile.is_some() && body.iod_edition.is_none() {
+        return Err(ApiError::field(&format!("{prefix}iod_edition"), "required", "Say which Index of Deprivation the decile comes from."));
+    }
+    let postcode = rules::normalise_postcode(&body.postcode).unwrap_or_default();
+    let name_key = rules::name_key(&body.legal_name);
+
+    let matches = young_person::Entity::find()
+        .filter(young_person::Column::DateOfBirth.eq(body.date_of_birth))
+        .filter(young_person::Column::MergedInto.is_null())
+        .filter(Condition::any().add(young_person::Column::NameKey.eq(name_key.clone())).add(young_person::Column::Postcode.eq(postcode.clone())))
+        .all(conn)
+        .await?;
+    let own: Vec<Uuid> = matches.iter().filter(|m| m.organisation_id == org.id).map(|m| m.id).collect();
+    let others: Vec<Uuid> = matches.iter().filter(|m| m.organisation_id != org.id).map(|m| m.id).collect();
+    if !own.is_empty() && !body.confirm_not_duplicate {
+        let ids: Vec<String> = own.iter().map(Uuid::to_string).collect();
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "Your charity may already hold this young person ({}). Link to that record with young_person_id, or resend with confirm_not_duplicate: true if she is someone else.",
+                ids.join(", ")
+            ),
+            allowed: None,
+        });
+    }
+
+    let id = Uuid::now_v7();
+    let aces_json = serde_json::to_string(&body.aces).map_err(ApiError::internal)?;
+    let yp = young_person::ActiveModel {
+        id: Set(id),
+        organisation_id: Set(org.id),
+        legal_name: Set(body.legal_name.trim().to_string()),
+        preferred_name: Set(body.preferred_name.as_deref().unwrap_or(&body.legal_name).trim().to_string()),
+        name_key: Set(name_key),
+        date_of_birth: Set(body.date_of_birth),
+        gender: Set(body.gender.as_str().into()),
+        gender_identity: Set(body.gender_identity.map(|g| g.trim().to_string()).filter(|g| !g.is_empty())),
+        ethnicity: Set(body.ethnicity.as_str().into()),
+        postcode: Set(postcode),
+        district: Set(body.district.trim().to_string()),
+        lsoa_code: Set(body.lsoa_code),
+        imd_decile: Set(body.imd_decile),
+        iod_edition: Set(body.iod_edition.map(|e| e.as_str().to_string())),
+        contact_details: Set(seal_opt(state, TABLE, "contact_details", &id, body.contact_details.as_deref())?),
+        parent_carer_contact: Set(seal_opt(state, TABLE, "parent_carer_contact", &id, body.parent_carer_contact.as_deref())?),
+        education_status: Set(body.education_status.as_str().into()),
+        care_status: Set(body.care_status.as_str().into()),
+        send: Set(body.send),
+        aces: Set(aces_json),
+        ace_count: Set(rules::ace_count(&body.aces) as i16),
+        risk_indicators: Set(serde_json::to_string(&body.risk_indicators).map_err(ApiError::internal)?),
+        consents: Set(serde_json::to_string(&body.consents).map_err(ApiError::internal)?),
+        gillick_competent: Set(body.gillick_competent),
+        safeguarding_flag: Set(SafeguardingFlag::Green.as_str().into()),
+        merged_into: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    audit::record(conn, now, Some(&me.actor()), Event::new("young_person.created", "young_person").resource(id, Some(org.id))).await?;
+
+    let mut check = DuplicateCheck { own_charity_matches: own, notice: None };
+    if !others.is_empty() {
+        for other in &others {
+            duplicate_flag::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                young_person_id: Set(id),
+                match_id: Set(*other),
+                status: Set("open".into()),
+                created_at: Set(now),
+                resolved_at: Set(None),
+                resolved_by: Set(None),
+            }
+            .insert(conn)
+            .await?;
+        }
+        audit::record(
+            conn,
+            now,
+            Some(&me.actor()),
+            Event::new("duplicate.flagged", "young_person").resource(id, Some(org.id)).detail(json!({"matches": others.len()})),
+        )
+        .await?;
+        check.notice = Some("A possible duplicate is held by another partner; the programme admin has been told.".into());
+    }
+    Ok((yp, check))
+}
+
+fn prefixed(e: ApiError, prefix: &str) -> ApiError {
+    match e {
+        ApiError::Validation(v) => {
+            ApiError::Validation(v.into_iter().map(|f| FieldError { field: format!("{prefix}{}", f.field), ..f }).collect())
+        }
+        other => other,
+    }
+}
+
+/// List young people the caller may read.
+#[utoipa::path(get, path = "/young-people", tag = "young_people", security(("bearer" = [])), params(ListYoungPeople),
+    responses((status = 200, body = YoungPersonPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_young_people(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListYoungPeople>,
+) -> Result<Json<YoungPersonPage>, ApiError> {
+    state.authorize(&me, Action::YoungPeopleList, &Resource::Programme, &[]).await?;
+    let scope = authz::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let limit = pagination::limit(q.limit);
+    let mut query = young_person::Entity::find()
+        .filter(young_person::Column::MergedInto.is_null())
+        .order_by_asc(young_person::Column::Id)
+        .limit(limit + 1);
+    if let RecordScope::Organisation(org) = scope {
+        query = query.filter(young_person::Column::OrganisationId.eq(org));
+    }
+    if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(young_person::Column::Id.gt(after));
+    }
+    if let Some(org) = q.organisation_id {
+        query = query.filter(young_person::Column::OrganisationId.eq(org));
+    }
+    if let Some(d) = &q.district {
+        query = query.filter(young_person::Column::District.eq(d.clone()));
+    }
+    let rows = query.all(&state.db).await?;
+    let page = pagination::page(rows, limit, |y| y.id, |y| summary(&state, &y));
+    audit_list(&state, &me, "young_people.listed", "young_person", page.items.iter().map(|i| i.id)).await?;
+    Ok(Json(YoungPersonPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// Records which identifiable records a list showed (ids only).
+pub async fn audit_list(state: &AppState, me: &CurrentUser, action: &'static str, kind: &'static str, ids: impl Iterator<Item = Uuid>) -> Result<(), ApiError> {
+    let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new(action, kind).detail(json!({"count": ids.len(), "ids": ids}))).await?;
+    state.audit_written();
+    Ok(())
+}
+
+/// Create a young person's record (without a referral: see POST /referrals to do both).
+#[utoipa::path(post, path = "/young-people", tag = "young_people", security(("bearer" = [])), request_body = CreateYoungPerson,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = CreatedYoungPerson, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_young_person_route(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<CreateYoungPerson>,
+) -> Result<(StatusCode, HeaderMap, Json<CreatedYoungPerson>), ApiError> {
+    let org = owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
+    state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let (yp, check) = insert_young_person(&txn, &state, &me, &org, body, "").await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, etag::headers(yp.version), Json(CreatedYoungPerson { young_person: view(&state, &yp)?, duplicate_check: check })))
+}
+
+/// Read a young person's record. Every read is audited.
+#[utoipa::path(get, path = "/young-people/{id}", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = YoungPersonView, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_young_person(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<YoungPersonView>), ApiError> {
+    let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("young_person.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
+    state.audit_written();
+    Ok((etag::headers(yp.version), Json(view(&state, &yp)?)))
+}
+
+/// Update a young person's record. Send If-Match. Eligibility of her referrals is recomputed.
+#[utoipa::path(patch, path = "/young-people/{id}", tag = "young_people", security(("bearer" = [])), request_body = UpdateYoungPerson,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
+    responses((status = 200, body = YoungPersonView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn update_young_person(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UpdateYoungPerson>,
+) -> Result<(HeaderMap, Json<YoungPersonView>), ApiError> {
+    let yp = load(&state, &me, id, Action::YoungPeopleUpdate).await?;
+    if yp.version != version {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let now = state.now();
+    let today = now.date_naive();
+    if let Some(dob) = body.date_of_birth {
+        check_date_of_birth(dob, today)?;
+    }
+    check_dates(body.aces.as_deref().unwrap_or(&[]), body.consents.as_deref().unwrap_or(&[]), today, "")?;
+    let mut am: young_person::ActiveModel = yp.clone().into();
+    let mut changed: Vec<&str> = Vec::new();
+    macro_rules! set {
+        ($field:ident, $value:expr) => {{
+            am.$field = Set($value);
+            changed.push(stringify!($field));
+        }};
+    }
+    if let Some(n) = &body.legal_name {
+        set!(legal_name, n.trim().to_string());
+        set!(name_key, rules::name_key(n));
+    }
+    if let Some(n) = &body.preferred_name {
+        set!(preferred_name, n.trim().to_string());
+    }
+    if let Some(d) = body.date_of_birth {
+        set!(date_of_birth, d);
+    }
+    if let Some(g) = body.gender {
+        set!(gender, g.as_str().into());
+    }
+    if let Some(g) = &body.gender_identity {
+        set!(gender_identity, Some(g.trim().to_string()).filter(|g| !g.is_empty()));
+    }
+    if let Some(e) = body.ethnicity {
+        set!(ethnicity, e.as_str().into());
+    }
+    if let Some(p) = &body.postcode {
+        set!(postcode, rules::normalise_postcode(p).unwrap_or_default());
+    }
+    if let Some(d) = &body.district {
+        set!(district, d.trim().to_string());
+    }
+    if let Some(l) = &body.lsoa_code {
+        set!(lsoa_code, Some(l.clone()));
+    }
+    if let Some(d) = body.imd_decile {
+        if body.iod_edition.is_none() && yp.iod_edition.is_none() {
+            return Err(ApiError::field("iod_edition", "required", "Say which Index of Deprivation the decile comes from."));
+        }
+        set!(imd_decile, Some(d));
+    }
+    if let Some(e) = body.iod_edition {
+        set!(iod_edition, Some(e.as_str().into()));
+    }
+    if let Some(c) = &body.contact_details {
+        set!(contact_details, seal_opt(&state, TABLE, "contact_details", &yp.id, Some(c))?);
+    }
+    if let Some(c) = &body.parent_carer_contact {
+        set!(parent_carer_contact, seal_opt(&state, TABLE, "parent_carer_contact", &yp.id, Some(c))?);
+    }
+    if let Some(e) = body.education_status {
+        set!(education_status, e.as_str().into());
+    }
+    if let Some(c) = body.care_status {
+        set!(care_status, c.as_str().into());
+    }
+    if let Some(s) = body.send {
+        set!(send, s);
+    }
+    if let Some(a) = &body.aces {
+        set!(aces, serde_json::to_string(a).map_err(ApiError::internal)?);
+        set!(ace_count, rules::ace_count(a) as i16);
+    }
+    if let Some(r) = &body.risk_indicators {
+        set!(risk_indicators, serde_json::to_string(r).map_err(ApiError::internal)?);
+    }
+    if let Some(c) = &body.consents {
+        set!(consents, serde_json::to_string(c).map_err(ApiError::internal)?);
+    }
+    if let Some(g) = body.gillick_competent {
+        set!(gillick_competent, Some(g));
+    }
+    am.version = Set(yp.version + 1);
+    am.updated_at = Set(now);
+    let txn = crate::db::begin_write(&state.db).await?;
+    let result = young_person::Entity::update_many()
+        .set(am)
+        .filter(young_person::Column::Id.eq(yp.id))
+        .filter(young_person::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let updated = young_person::Entity::find_by_id(yp.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    crate::referrals::routes::recompute_eligibility(&txn, &updated).await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("young_person.updated", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(json!({"changed": changed})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// The referrals of a young person, oldest first.
+pub async fn referrals_of<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -> Result<Vec<referral::Model>, ApiError> {
+    Ok(referral::Entity::find().filter(referral::Column::YoungPersonId.eq(young_person_id)).order_by_asc(referral::Column::Id).all(conn).await?)
+}
+
