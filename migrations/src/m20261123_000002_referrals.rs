@@ -21,7 +21,8 @@ impl MigrationTrait for Migration {
                 .col(uuid(YoungPeople::OrganisationId))
                 .col(string_len(YoungPeople::LegalName, 200))
                 .col(string_len(YoungPeople::PreferredName, 200))
-                .col(string_len(YoungPeople::NameKey, 200))
+                // Text, not varchar(200): lower-casing can lengthen a name ('İ' becomes two characters).
+                .col(text(YoungPeople::NameKey))
                 .col(date(YoungPeople::DateOfBirth))
                 .col(string_len(YoungPeople::Gender, 32))
                 .col(string_len_null(YoungPeople::GenderIdentity, 100))
@@ -56,6 +57,7 @@ impl MigrationTrait for Migration {
             ("ix_young_people_org", YoungPeople::OrganisationId),
             ("ix_young_people_name_key", YoungPeople::NameKey),
             ("ix_young_people_district", YoungPeople::District),
+            ("ix_young_people_dob", YoungPeople::DateOfBirth),
         ] {
             m.create_index(Index::create().name(name).table(YoungPeople::Table).col(col).to_owned()).await?;
         }

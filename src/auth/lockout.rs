@@ -38,7 +38,9 @@ pub async fn record_failure(state: &AppState, key: &str) -> Result<(i32, Option<
     // The count is qualified with its table: PostgreSQL finds a bare `failures` ambiguous
     // beside EXCLUDED.failures.
     let mut conflict = OnConflict::column(ll::Column::Key);
-    conflict.value(ll::Column::Failures, crate::db::incremented((ll::Entity, ll::Column::Failures))).value(ll::Column::UpdatedAt, Expr::value(now));
+    conflict
+        .value(ll::Column::Failures, crate::db::incremented((ll::Entity, ll::Column::Failures)))
+        .value(ll::Column::UpdatedAt, Expr::value(now));
     ll::Entity::insert(ll::ActiveModel { key: Set(key.to_string()), failures: Set(1), locked_until: Set(None), updated_at: Set(now) })
         .on_conflict(conflict)
         .exec_without_returning(&txn)

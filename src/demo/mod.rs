@@ -260,7 +260,8 @@ pub async fn seed(
             weight: if *kind == OrganisationKind::Lead { 1 } else { 3 },
         })
         .collect();
-    let referral_count = referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
+    let referral_count =
+        referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,

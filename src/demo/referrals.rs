@@ -112,8 +112,17 @@ struct Person {
 }
 
 /// Seeds the referrals; returns how many.
-pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, charities: &[Charity], now: DateTime<Utc>, scale: usize) -> Result<usize, DbErr> {
-    let seal = |table: &str, column: &str, id: &Uuid, text: &str| keys.fields.seal(table, column, id, text).map_err(|e| DbErr::Custom(e.to_string()));
+pub async fn seed<C: ConnectionTrait>(
+    conn: &C,
+    keys: &Keys,
+    rng: &mut Rng,
+    charities: &[Charity],
+    now: DateTime<Utc>,
+    scale: usize,
+) -> Result<usize, DbErr> {
+    let seal = |table: &str, column: &str, id: &Uuid, text: &str| {
+        keys.fields.seal(table, column, id, text).map_err(|e| DbErr::Custom(e.to_string()))
+    };
     let today = now.date_naive();
     let total_weight: usize = charities.iter().map(|c| c.weight).sum();
     let mut count = 0;
@@ -121,7 +130,17 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
     for n in 0..PER_SCALE * scale {
         // The charity, by weight; a district it covers.
         let mut pick = rng.below(total_weight);
-        let org = charities.iter().position(|c| if pick < c.weight { true } else { pick -= c.weight; false }).unwrap_or(0);
+        let org = charities
+            .iter()
+            .position(|c| {
+                if pick < c.weight {
+                    true
+                } else {
+                    pick -= c.weight;
+                    false
+                }
+            })
+            .unwrap_or(0);
         let district = *rng.pick(charities[org].districts);
         let received_on = today - Duration::days(rng.below(3 * 365) as i64);
         // Mostly 13–17; a few just outside 11–24, who are not eligible.
@@ -152,10 +171,20 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
         let mut consents = Vec::new();
         if rng.below(10) > 0 {
             for kind in [ConsentKind::Participation, ConsentKind::InformationSharing] {
-                consents.push(Consent { kind, given_by: ConsentGivenBy::YoungPerson, method: ConsentMethod::Written, recorded_on: received_on });
+                consents.push(Consent {
+                    kind,
+                    given_by: ConsentGivenBy::YoungPerson,
+                    method: ConsentMethod::Written,
+                    recorded_on: received_on,
+                });
             }
             if age < 16 && rng.below(5) > 0 {
-                consents.push(Consent { kind: ConsentKind::Participation, given_by: ConsentGivenBy::ParentCarer, method: ConsentMethod::Verbal, recorded_on: received_on });
+                consents.push(Consent {
+                    kind: ConsentKind::Participation,
+                    given_by: ConsentGivenBy::ParentCarer,
+                    method: ConsentMethod::Verbal,
+                    recorded_on: received_on,
+                });
             }
         }
         let legal_name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
@@ -166,7 +195,13 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
             6 => 3,
             _ => 4 + rng.below(7),
         } as i16;
-        let postcode = format!("ZZ{} {}{}{}", 1 + rng.below(9), rng.below(10), (b'A' + rng.below(26) as u8) as char, (b'A' + rng.below(26) as u8) as char);
+        let postcode = format!(
+            "ZZ{} {}{}{}",
+            1 + rng.below(9),
+            rng.below(10),
+            (b'A' + rng.below(26) as u8) as char,
+            (b'A' + rng.below(26) as u8) as char
+        );
         let created = day(now, received_on, rng);
         let model = young_person::ActiveModel {
             id: Set(id),
@@ -184,8 +219,21 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
             imd_decile: Set(Some(decile)),
             iod_edition: Set(Some(if received_on.year() >= 2026 { "iod2025" } else { "iod2019" }.into())),
             contact_details: Set(Some(seal("young_people", "contact_details", &id, &format!("Mobile 07700 900{:03}", rng.below(1000)))?)),
-            parent_carer_contact: Set(if age < 18 { Some(seal("young_people", "parent_carer_contact", &id, "Carer: 01632 960 000")?) } else { None }),
-            education_status: Set(if age < 16 { "in_school" } else if age < 18 { "in_college" } else if rng.below(3) == 0 { "neet" } else { "employed" }.into()),
+            parent_carer_contact: Set(if age < 18 {
+                Some(seal("young_people", "parent_carer_contact", &id, "Carer: 01632 960 000")?)
+            } else {
+                None
+            }),
+            education_status: Set(if age < 16 {
+                "in_school"
+            } else if age < 18 {
+                "in_college"
+            } else if rng.below(3) == 0 {
+                "neet"
+            } else {
+                "employed"
+            }
+            .into()),
             care_status: Set(["none", "none", "child_in_need", "looked_after", "child_protection_plan", "care_leaver"][rng.below(6)].into()),
             send: Set(rng.below(5) == 0),
             aces: Set(serde_json::to_string(&aces).unwrap_or_default()),
@@ -215,7 +263,8 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
         model.contact_details = Set(Some(seal("young_people", "contact_details", &id, "Mobile 07700 900999")?));
         model.parent_carer_contact = Set(None);
         flags.push((id, original.id));
-        let (dob, gender, aces, risks, legal_name) = (original.dob, original.gender, original.aces.clone(), original.risks.clone(), original.legal_name.clone());
+        let (dob, gender, aces, risks, legal_name) =
+            (original.dob, original.gender, original.aces.clone(), original.risks.clone(), original.legal_name.clone());
         people.push(Person { model, id, org: other_org, dob, gender, aces, risks, legal_name });
     }
 
@@ -242,7 +291,13 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
             sea_orm::ActiveValue::Set(t) => t.date_naive(),
             _ => today,
         };
-        let e = rules::eligibility(&EligibilityInput { date_of_birth: p.dob, received_on, gender: p.gender, aces: &p.aces, risk_indicators: &p.risks });
+        let e = rules::eligibility(&EligibilityInput {
+            date_of_birth: p.dob,
+            received_on,
+            gender: p.gender,
+            aces: &p.aces,
+            risk_indicators: &p.risks,
+        });
         let days_ago = (today - received_on).num_days();
         // The path this referral took, by how long ago it arrived.
         let mut path = vec![Status::Received];
@@ -291,11 +346,25 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, char
             eligibility_reasons: Set(serde_json::to_string(&e.reasons).unwrap_or_default()),
             eligibility_override: Set(None),
             consent_override: Set(if path.contains(&Status::Accepted) && rng.below(10) == 0 {
-                Some(seal("referrals", "consent_override", &id, "Verbal consent by phone; written consent to follow at the first meeting.")?)
+                Some(seal(
+                    "referrals",
+                    "consent_override",
+                    &id,
+                    "Verbal consent by phone; written consent to follow at the first meeting.",
+                )?)
             } else {
                 None
             }),
-            decline_reason: Set(if status == Status::Declined { Some(seal("referrals", "decline_reason", &id, if e.eligible { "Already well supported by another service." } else { "Outside the programme's criteria." })?) } else { None }),
+            decline_reason: Set(if status == Status::Declined {
+                Some(seal(
+                    "referrals",
+                    "decline_reason",
+                    &id,
+                    if e.eligible { "Already well supported by another service." } else { "Outside the programme's criteria." },
+                )?)
+            } else {
+                None
+            }),
             closure_reason: Set(closure.map(|c| c.as_str().to_string())),
             decided_on: Set(decided_on),
             reopened_from: Set(None),

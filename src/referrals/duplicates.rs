@@ -27,7 +27,11 @@ use crate::young_people::routes as yp_routes;
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_duplicates(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<ListDuplicates>) -> Result<Json<DuplicatePage>, ApiError> {
+pub async fn list_duplicates(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListDuplicates>,
+) -> Result<Json<DuplicatePage>, ApiError> {
     state.authorize(&me, Action::DuplicatesList, &Resource::Programme, &[]).await?;
     let limit = pagination::limit(q.limit);
     let mut query = duplicate_flag::Entity::find()
@@ -39,8 +43,13 @@ pub async fn list_duplicates(State(state): State<AppState>, me: CurrentUser, Api
     }
     let flags = query.all(&state.db).await?;
     let ids: Vec<Uuid> = flags.iter().flat_map(|f| [f.young_person_id, f.match_id]).collect();
-    let people: HashMap<Uuid, young_person::Model> =
-        young_person::Entity::find().filter(young_person::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|y| (y.id, y)).collect();
+    let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
+        .filter(young_person::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y))
+        .collect();
     let page = pagination::page(flags, limit, |f| f.id, |f| f);
     let mut items = Vec::new();
     for f in page.items {
@@ -54,7 +63,14 @@ pub async fn list_duplicates(State(state): State<AppState>, me: CurrentUser, Api
             });
         }
     }
-    yp_routes::audit_list(&state, &me, "duplicates.listed", "young_person", items.iter().flat_map(|i| [i.young_person.id, i.possible_duplicate_of.id])).await?;
+    yp_routes::audit_list(
+        &state,
+        &me,
+        "duplicates.listed",
+        "young_person",
+        items.iter().flat_map(|i| [i.young_person.id, i.possible_duplicate_of.id]),
+    )
+    .await?;
     Ok(Json(DuplicatePage { items, next_cursor: page.next_cursor }))
 }
 
@@ -79,13 +95,27 @@ pub async fn resolve_duplicate(
 ) -> Result<Json<DuplicateView>, ApiError> {
     state.authorize(&me, Action::DuplicatesResolve, &Resource::Programme, &[]).await?;
     let flag = duplicate_flag::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    if flag.status != "open" {
-        return Err(ApiError::conflict("This possible duplicate has already been resolved."));
-    }
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
     let status = match body.action {
         DuplicateAction::Dismiss => "dismissed",
+        DuplicateAction::Merge => "merged",
+    };
+    // Claim the flag first: of two admins resolving it at once, one gets 409.
+    let claimed = duplicate_flag::Entity::update_many()
+        .col_expr(duplicate_flag::Column::Status, Expr::value(status))
+        .col_expr(duplicate_flag::Column::ResolvedAt, Expr::value(now))
+        .col_expr(duplicate_flag::Column::ResolvedBy, Expr::value(me.id()))
+        .filter(duplicate_flag::Column::Id.eq(flag.id))
+        .filter(duplicate_flag::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(ApiError::conflict("This possible duplicate has already been resolved."));
+    }
+    let mut detail = json!({"flag": flag.id, "outcome": status});
+    match body.action {
+        DuplicateAction::Dismiss => {}
         DuplicateAction::Merge => {
             let keep = body.keep.ok_or_else(|| ApiError::field("keep", "required", "Say which record to keep."))?;
             let gone = if keep == flag.young_person_id {
@@ -96,12 +126,40 @@ pub async fn resolve_duplicate(
                 return Err(ApiError::field("keep", "not_in_flag", "Keep one of the two records this flag names."));
             };
             let kept = young_person::Entity::find_by_id(keep).one(&txn).await?.ok_or(ApiError::NotFound)?;
+            let leaving = young_person::Entity::find_by_id(gone).one(&txn).await?.ok_or(ApiError::NotFound)?;
+            if kept.merged_into.is_some() || leaving.merged_into.is_some() {
+                return Err(ApiError::conflict(
+                    "One of these records has already been merged; resolve the flag that names the remaining record.",
+                ));
+            }
+            let moved: Vec<uuid::Uuid> = crate::young_people::routes::referrals_of(&txn, gone).await?.iter().map(|r| r.id).collect();
+            // The version moves too, so a write prepared against the old charity fails.
             referral::Entity::update_many()
                 .col_expr(referral::Column::YoungPersonId, Expr::value(keep))
                 .col_expr(referral::Column::OrganisationId, Expr::value(kept.organisation_id))
+                .col_expr(referral::Column::Version, crate::db::incremented(referral::Column::Version))
                 .filter(referral::Column::YoungPersonId.eq(gone))
                 .exec(&txn)
                 .await?;
+            crate::entities::referral_transition::Entity::update_many()
+                .col_expr(crate::entities::referral_transition::Column::OrganisationId, Expr::value(kept.organisation_id))
+                .filter(crate::entities::referral_transition::Column::ReferralId.is_in(moved.clone()))
+                .exec(&txn)
+                .await?;
+            // Other open flags naming the merged-away record now name the one kept.
+            for column in [duplicate_flag::Column::YoungPersonId, duplicate_flag::Column::MatchId] {
+                duplicate_flag::Entity::update_many()
+                    .col_expr(column, Expr::value(keep))
+                    .filter(column.eq(gone))
+                    .filter(duplicate_flag::Column::Status.eq("open"))
+                    .exec(&txn)
+                    .await?;
+            }
+            detail["keep"] = json!(keep);
+            detail["merged_away"] = json!(gone);
+            detail["from_organisation"] = json!(leaving.organisation_id);
+            detail["to_organisation"] = json!(kept.organisation_id);
+            detail["referrals_moved"] = json!(moved);
             case_note::Entity::update_many()
                 .col_expr(case_note::Column::YoungPersonId, Expr::value(keep))
                 .col_expr(case_note::Column::OrganisationId, Expr::value(kept.organisation_id))
@@ -116,21 +174,13 @@ pub async fn resolve_duplicate(
                 .exec(&txn)
                 .await?;
             super::routes::recompute_eligibility(&txn, &kept).await?;
-            "merged"
         }
-    };
-    duplicate_flag::Entity::update_many()
-        .col_expr(duplicate_flag::Column::Status, Expr::value(status))
-        .col_expr(duplicate_flag::Column::ResolvedAt, Expr::value(now))
-        .col_expr(duplicate_flag::Column::ResolvedBy, Expr::value(me.id()))
-        .filter(duplicate_flag::Column::Id.eq(flag.id))
-        .exec(&txn)
-        .await?;
+    }
     audit::record(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).detail(json!({"flag": flag.id, "outcome": status, "keep": body.keep})),
+        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).detail(detail),
     )
     .await?;
     let a = young_person::Entity::find_by_id(flag.young_person_id).one(&txn).await?.ok_or(ApiError::NotFound)?;

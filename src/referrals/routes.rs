@@ -75,7 +75,8 @@ pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_pers
 }
 
 pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
-    let referrer: Referrer = serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
+    let referrer: Referrer =
+        serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
     let status = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
     Ok(ReferralView {
         id: r.id,
@@ -155,7 +156,9 @@ async fn insert_referral<C: ConnectionTrait>(
         conn,
         now,
         Some(&me.actor()),
-        Event::new("referral.created", "referral").resource(id, Some(r.organisation_id)).detail(json!({"young_person_id": yp.id, "eligible": e.eligible, "reopened_from": reopened_from})),
+        Event::new("referral.created", "referral")
+            .resource(id, Some(r.organisation_id))
+            .detail(json!({"young_person_id": yp.id, "eligible": e.eligible, "reopened_from": reopened_from})),
     )
     .await?;
     Ok(r)
@@ -192,7 +195,11 @@ async fn record_transition<C: ConnectionTrait>(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_referrals(State(state): State<AppState>, me: CurrentUser, ApiQuery(q): ApiQuery<ListReferrals>) -> Result<Json<ReferralPage>, ApiError> {
+pub async fn list_referrals(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListReferrals>,
+) -> Result<Json<ReferralPage>, ApiError> {
     state.authorize(&me, Action::ReferralsList, &Resource::Programme, &[]).await?;
     let scope = authz::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
@@ -208,6 +215,12 @@ pub async fn list_referrals(State(state): State<AppState>, me: CurrentUser, ApiQ
     }
     if let Some(org) = q.organisation_id {
         query = query.filter(referral::Column::OrganisationId.eq(org));
+    }
+    for (date, field) in [(q.received_from, "received_from"), (q.received_to, "received_to")] {
+        // PostgreSQL cannot hold every date chrono can parse; nothing here is outside these years.
+        if date.is_some_and(|d| !(1900..=2200).contains(&chrono::Datelike::year(&d))) {
+            return Err(ApiError::field(field, "out_of_range", "Give a date between 1900 and 2200."));
+        }
     }
     if let Some(from) = q.received_from {
         query = query.filter(referral::Column::ReceivedOn.gte(from));
@@ -229,12 +242,24 @@ pub async fn list_referrals(State(state): State<AppState>, me: CurrentUser, ApiQ
     let rows = query.all(&state.db).await?;
     // One query for the page's young people, whatever the page size.
     let ids: Vec<Uuid> = rows.iter().map(|r| r.young_person_id).collect();
-    let people: HashMap<Uuid, young_person::Model> =
-        young_person::Entity::find().filter(young_person::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|y| (y.id, y)).collect();
+    let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
+        .filter(young_person::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y))
+        .collect();
     let page = pagination::page(rows, limit, |r| r.id, |r| r);
     let mut items = Vec::with_capacity(page.items.len());
     for r in page.items {
         let Some(yp) = people.get(&r.young_person_id) else { continue };
+        // Her summary only where the reader may see her (a referral and its young person
+        // move together, but never rely on that to show a name).
+        if let RecordScope::Organisation(org) = scope
+            && yp.organisation_id != org
+        {
+            continue;
+        }
         items.push(ReferralSummary {
             id: r.id,
             organisation_id: r.organisation_id,
@@ -277,9 +302,16 @@ pub async fn create_referral(
                 return Err(ApiError::field("young_person_id", "merged", "This record was merged into another; use that one."));
             }
             txn = crate::db::begin_write(&state.db).await?;
-            (yp, DuplicateCheck::default())
+            (crate::young_people::still_owned(&txn, &yp).await?, DuplicateCheck::default())
         }
         (None, Some(new)) => {
+            if new.organisation_id.is_some() && new.organisation_id != body.organisation_id {
+                return Err(ApiError::field(
+                    "young_person.organisation_id",
+                    "mismatch",
+                    "Name the owning charity once, as the referral's organisation_id.",
+                ));
+            }
             let org = yp_routes::owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
             state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(org.id), &[]).await?;
             state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
@@ -299,9 +331,19 @@ pub async fn create_referral(
     responses((status = 200, body = ReferralView, headers(("ETag" = String))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json")))]
-pub async fn get_referral(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+pub async fn get_referral(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsRead).await?;
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id))).await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id)),
+    )
+    .await?;
     state.audit_written();
     Ok((etag::headers(r.version), Json(view(&state, &r)?)))
 }
@@ -358,12 +400,22 @@ pub async fn update_referral(
     am.version = Set(r.version + 1);
     am.updated_at = Set(now);
     let txn = crate::db::begin_write(&state.db).await?;
-    let result =
-        referral::Entity::update_many().set(am).filter(referral::Column::Id.eq(r.id)).filter(referral::Column::Version.eq(version)).exec(&txn).await?;
+    let result = referral::Entity::update_many()
+        .set(am)
+        .filter(referral::Column::Id.eq(r.id))
+        .filter(referral::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
     if result.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(&txn, now, Some(&me.actor()), Event::new("referral.updated", "referral").resource(r.id, Some(r.organisation_id)).detail(json!({"changed": changed}))).await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("referral.updated", "referral").resource(r.id, Some(r.organisation_id)).detail(json!({"changed": changed})),
+    )
+    .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
@@ -404,7 +456,8 @@ pub async fn transition(
     let mut detail = json!({"from": from.as_str(), "to": body.to.as_str()});
     match body.to {
         Status::Declined => {
-            let reason = body.reason.as_deref().ok_or_else(|| ApiError::field("reason", "required", "Say why the referral is declined."))?;
+            let reason =
+                body.reason.as_deref().ok_or_else(|| ApiError::field("reason", "required", "Say why the referral is declined."))?;
             am.decline_reason = Set(seal_opt(&state, TABLE, "decline_reason", &r.id, Some(reason))?);
             am.decided_on = Set(Some(now.date_naive()));
         }
@@ -412,7 +465,8 @@ pub async fn transition(
             am.decided_on = Set(Some(now.date_naive()));
         }
         Status::Closed => {
-            let reason = body.closure_reason.ok_or_else(|| ApiError::field("closure_reason", "required", "Say why the referral is closed."))?;
+            let reason =
+                body.closure_reason.ok_or_else(|| ApiError::field("closure_reason", "required", "Say why the referral is closed."))?;
             am.closure_reason = Set(Some(reason.as_str().into()));
             detail["closure_reason"] = json!(reason.as_str());
         }
@@ -463,7 +517,13 @@ pub async fn transition(
         return Err(ApiError::conflict("The referral changed while this was being done; read it again."));
     }
     record_transition(&txn, &state, &me, &r, Some(from), body.to, body.reason.as_deref()).await?;
-    audit::record(&txn, now, Some(&me.actor()), Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).detail(detail)).await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).detail(detail),
+    )
+    .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
@@ -492,9 +552,14 @@ pub async fn allocate(
     let target = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
     let target = match target {
         Some(o) if o.active && o.kind == "partner" => o,
-        Some(_) => return Err(ApiError::field("organisation_id", "not_a_partner", "Referrals are allocated to an active partner charity.")),
+        Some(_) => {
+            return Err(ApiError::field("organisation_id", "not_a_partner", "Referrals are allocated to an active partner charity."));
+        }
         None => return Err(ApiError::field("organisation_id", "not_found", "There is no such organisation.")),
     };
+    if target.id == r.organisation_id {
+        return Err(ApiError::field("organisation_id", "same_charity", "The referral is already with this charity."));
+    }
     let now = state.now();
     let from = r.organisation_id;
     let txn = crate::db::begin_write(&state.db).await?;
@@ -528,7 +593,9 @@ pub async fn allocate(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).detail(json!({"from": from, "to": moved, "young_person_id": r.young_person_id})),
+        Event::new("referral.allocated", "referral")
+            .resource(r.id, Some(moved))
+            .detail(json!({"from": from, "to": moved, "young_person_id": r.young_person_id})),
     )
     .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
@@ -567,7 +634,15 @@ pub async fn reopen(
     check_received_on(body.received_on, state.now().date_naive(), "received_on")?;
     let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     let txn = crate::db::begin_write(&state.db).await?;
-    let new = insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
+    let yp = crate::young_people::still_owned(&txn, &yp).await?;
+    if yp.organisation_id != r.organisation_id {
+        return Err(ApiError::conflict("Her record is held by another charity now."));
+    }
+    if yp_routes::referrals_of(&txn, yp.id).await?.iter().any(|x| rules::is_open(Status::parse(&x.status).unwrap_or(Status::Closed))) {
+        return Err(ApiError::conflict("She already has an open referral; work with that one."));
+    }
+    let new =
+        insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
     txn.commit().await?;
     state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(new.version), Json(view(&state, &new)?)))

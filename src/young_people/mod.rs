@@ -36,8 +36,30 @@ pub async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) 
     state.authorize_as(me, read, &resource(&yp), &[], Deny::NotFound).await?;
     if action != read {
         state.authorize_as(me, action, &resource(&yp), &[], Deny::Forbidden).await?;
+        if let Some(into) = yp.merged_into {
+            return Err(merged(into));
+        }
     }
     Ok(yp)
+}
+
+/// A merged record is kept for the history but takes no new information.
+pub fn merged(into: Uuid) -> ApiError {
+    ApiError::conflict(format!("This record was merged into {into} as a duplicate; add to that record instead."))
+}
+
+/// Re-reads a young person inside a write transaction and checks she is still where the
+/// caller was authorized to act (an allocation or merge may have moved her meanwhile).
+pub async fn still_owned<C: sea_orm::ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<young_person::Model, ApiError> {
+    use sea_orm::EntityTrait;
+    let fresh = young_person::Entity::find_by_id(yp.id).one(conn).await?.ok_or(ApiError::NotFound)?;
+    if let Some(into) = fresh.merged_into {
+        return Err(merged(into));
+    }
+    if fresh.organisation_id != yp.organisation_id {
+        return Err(ApiError::conflict("Her record moved to another charity while this was being done; read it again."));
+    }
+    Ok(fresh)
 }
 
 /// Seals optional free text for its place.

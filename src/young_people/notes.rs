@@ -25,7 +25,14 @@ const TABLE: &str = "case_notes";
 
 fn note_view(state: &AppState, n: case_note::Model) -> Result<NoteView, ApiError> {
     let body = state.keys.fields.open(TABLE, "body", &n.id, &n.body)?;
-    Ok(NoteView { id: n.id, young_person_id: n.young_person_id, author_id: n.author_id, body, corrects: n.corrects, created_at: n.created_at })
+    Ok(NoteView {
+        id: n.id,
+        young_person_id: n.young_person_id,
+        author_id: n.author_id,
+        body,
+        corrects: n.corrects,
+        created_at: n.created_at,
+    })
 }
 
 /// A young person's case notes, newest first. Every read is audited.
@@ -34,10 +41,16 @@ fn note_view(state: &AppState, n: case_note::Model) -> Result<NoteView, ApiError
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_notes(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath, ApiQuery(q): ApiQuery<PageParams>) -> Result<Json<NotePage>, ApiError> {
+pub async fn list_notes(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> Result<Json<NotePage>, ApiError> {
     let yp = load(&state, &me, id, Action::NotesList).await?;
     let limit = pagination::limit(q.limit);
-    let mut query = case_note::Entity::find().filter(case_note::Column::YoungPersonId.eq(yp.id)).order_by_desc(case_note::Column::Id).limit(limit + 1);
+    let mut query =
+        case_note::Entity::find().filter(case_note::Column::YoungPersonId.eq(yp.id)).order_by_desc(case_note::Column::Id).limit(limit + 1);
     if let Some(before) = pagination::decode_cursor(q.cursor.as_deref())? {
         query = query.filter(case_note::Column::Id.lt(before));
     }
@@ -48,7 +61,9 @@ pub async fn list_notes(State(state): State<AppState>, me: CurrentUser, IdPath(i
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("notes.read", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(serde_json::json!({"count": items.len()})),
+        Event::new("notes.read", "young_person")
+            .resource(yp.id, Some(yp.organisation_id))
+            .detail(serde_json::json!({"count": items.len()})),
     )
     .await?;
     state.audit_written();
@@ -85,6 +100,7 @@ pub async fn create_note(
     let note_id = Uuid::now_v7();
     let sealed = state.keys.fields.seal(TABLE, "body", &note_id, body.body.trim())?;
     let txn = crate::db::begin_write(&state.db).await?;
+    let yp = super::still_owned(&txn, &yp).await?;
     let note = case_note::ActiveModel {
         id: Set(note_id),
         young_person_id: Set(yp.id),
@@ -100,7 +116,9 @@ pub async fn create_note(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("note.created", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(serde_json::json!({"note_id": note_id, "correction": body.corrects.is_some()})),
+        Event::new("note.created", "young_person")
+            .resource(yp.id, Some(yp.organisation_id))
+            .detail(serde_json::json!({"note_id": note_id, "correction": body.corrects.is_some()})),
     )
     .await?;
     txn.commit().await?;
@@ -123,7 +141,12 @@ pub struct ChronologyParams {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn chronology(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath, ApiQuery(q): ApiQuery<ChronologyParams>) -> Result<Json<Chronology>, ApiError> {
+pub async fn chronology(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<ChronologyParams>,
+) -> Result<Json<Chronology>, ApiError> {
     let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
     let limit = q.limit.unwrap_or(100);
     let referrals = super::routes::referrals_of(&state.db, yp.id).await?;
@@ -136,7 +159,12 @@ pub async fn chronology(State(state): State<AppState>, me: CurrentUser, IdPath(i
         .await?;
     let may_read_notes = state.authz.is_allowed(&me.principal(), Action::NotesList, &super::resource(&yp), &[]);
     let notes = if may_read_notes {
-        case_note::Entity::find().filter(case_note::Column::YoungPersonId.eq(yp.id)).order_by_desc(case_note::Column::Id).limit(limit as u64).all(&state.db).await?
+        case_note::Entity::find()
+            .filter(case_note::Column::YoungPersonId.eq(yp.id))
+            .order_by_desc(case_note::Column::Id)
+            .limit(limit as u64)
+            .all(&state.db)
+            .await?
     } else {
         Vec::new()
     };
@@ -148,7 +176,15 @@ pub async fn chronology(State(state): State<AppState>, me: CurrentUser, IdPath(i
             Some(from) if *from == t.to_status => ("referral_allocated".to_string(), "Referral allocated to another charity".to_string()),
             Some(from) => ("referral_transition".to_string(), format!("Referral moved from {from} to {}", t.to_status)),
         };
-        items.push(ChronologyEntry { at: t.at, kind, referral_id: Some(t.referral_id), note_id: None, actor_id: Some(t.actor_id), summary, text: reason });
+        items.push(ChronologyEntry {
+            at: t.at,
+            kind,
+            referral_id: Some(t.referral_id),
+            note_id: None,
+            actor_id: Some(t.actor_id),
+            summary,
+            text: reason,
+        });
     }
     for n in notes {
         let v = note_view(&state, n)?;
@@ -165,7 +201,13 @@ pub async fn chronology(State(state): State<AppState>, me: CurrentUser, IdPath(i
     }
     items.sort_by_key(|e| std::cmp::Reverse(e.at));
     items.truncate(limit);
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("chronology.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("chronology.read", "young_person").resource(yp.id, Some(yp.organisation_id)),
+    )
+    .await?;
     state.audit_written();
     Ok(Json(Chronology { items }))
 }

@@ -104,7 +104,12 @@ fn check_dates(aces: &[AceAnswer], consents: &[Consent], today: NaiveDate, prefi
 }
 
 /// The charity that will own a new record: the one named (admins), else the caller's own.
-pub async fn owning_organisation(state: &AppState, me: &CurrentUser, requested: Option<Uuid>, field: &str) -> Result<organisation::Model, ApiError> {
+pub async fn owning_organisation(
+    state: &AppState,
+    me: &CurrentUser,
+    requested: Option<Uuid>,
+    field: &str,
+) -> Result<organisation::Model, ApiError> {
     let id = requested.unwrap_or(me.user.organisation_id);
     let org = organisation::Entity::find_by_id(id).one(&state.db).await?;
     match org {
@@ -139,7 +144,11 @@ pub async fn insert_young_person<C: ConnectionTrait>(
     let matches = young_person::Entity::find()
         .filter(young_person::Column::DateOfBirth.eq(body.date_of_birth))
         .filter(young_person::Column::MergedInto.is_null())
-        .filter(Condition::any().add(young_person::Column::NameKey.eq(name_key.clone())).add(young_person::Column::Postcode.eq(postcode.clone())))
+        .filter(
+            Condition::any()
+                .add(young_person::Column::NameKey.eq(name_key.clone()))
+                .add(young_person::Column::Postcode.eq(postcode.clone())),
+        )
         .all(conn)
         .await?;
     let own: Vec<Uuid> = matches.iter().filter(|m| m.organisation_id == org.id).map(|m| m.id).collect();
@@ -265,9 +274,16 @@ pub async fn list_young_people(
 }
 
 /// Records which identifiable records a list showed (ids only).
-pub async fn audit_list(state: &AppState, me: &CurrentUser, action: &'static str, kind: &'static str, ids: impl Iterator<Item = Uuid>) -> Result<(), ApiError> {
+pub async fn audit_list(
+    state: &AppState,
+    me: &CurrentUser,
+    action: &'static str,
+    kind: &'static str,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<(), ApiError> {
     let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new(action, kind).detail(json!({"count": ids.len(), "ids": ids}))).await?;
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new(action, kind).detail(json!({"count": ids.len(), "ids": ids})))
+        .await?;
     state.audit_written();
     Ok(())
 }
@@ -294,7 +310,11 @@ pub async fn create_young_person_route(
     let (yp, check) = insert_young_person(&txn, &state, &me, &org, body, "").await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((StatusCode::CREATED, etag::headers(yp.version), Json(CreatedYoungPerson { young_person: view(&state, &yp)?, duplicate_check: check })))
+    Ok((
+        StatusCode::CREATED,
+        etag::headers(yp.version),
+        Json(CreatedYoungPerson { young_person: view(&state, &yp)?, duplicate_check: check }),
+    ))
 }
 
 /// Read a young person's record. Every read is audited.
@@ -302,9 +322,19 @@ pub async fn create_young_person_route(
     responses((status = 200, body = YoungPersonView, headers(("ETag" = String))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
-pub async fn get_young_person(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<YoungPersonView>), ApiError> {
+pub async fn get_young_person(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<(HeaderMap, Json<YoungPersonView>), ApiError> {
     let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("young_person.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("young_person.read", "young_person").resource(yp.id, Some(yp.organisation_id)),
+    )
+    .await?;
     state.audit_written();
     Ok((etag::headers(yp.version), Json(view(&state, &yp)?)))
 }
@@ -440,6 +470,9 @@ pub async fn update_young_person(
 
 /// The referrals of a young person, oldest first.
 pub async fn referrals_of<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -> Result<Vec<referral::Model>, ApiError> {
-    Ok(referral::Entity::find().filter(referral::Column::YoungPersonId.eq(young_person_id)).order_by_asc(referral::Column::Id).all(conn).await?)
+    Ok(referral::Entity::find()
+        .filter(referral::Column::YoungPersonId.eq(young_person_id))
+        .order_by_asc(referral::Column::Id)
+        .all(conn)
+        .await?)
 }
-

@@ -127,7 +127,10 @@ pub fn normalise_postcode(raw: &str) -> Option<String> {
     let outward_ok = ob[0].is_ascii_alphabetic()
         && match ob.len() {
             2 => ob[1].is_ascii_digit(),
-            3 => (ob[1].is_ascii_digit() && (ob[2].is_ascii_digit() || ob[2].is_ascii_alphabetic())) || (ob[1].is_ascii_alphabetic() && ob[2].is_ascii_digit()),
+            3 => {
+                (ob[1].is_ascii_digit() && (ob[2].is_ascii_digit() || ob[2].is_ascii_alphabetic()))
+                    || (ob[1].is_ascii_alphabetic() && ob[2].is_ascii_digit())
+            }
             4 => ob[1].is_ascii_alphabetic() && ob[2].is_ascii_digit() && (ob[3].is_ascii_digit() || ob[3].is_ascii_alphabetic()),
             _ => false,
         };
@@ -187,7 +190,13 @@ mod tests {
         assert!(!check(dob, on, Gender::Male, 4, &r));
         assert!(!check(dob, on, Gender::Female, 3, &r));
         assert!(!check(dob, on, Gender::Female, 4, &[]));
-        let e = eligibility(&EligibilityInput { date_of_birth: dob, received_on: on, gender: Gender::Female, aces: &aces(3), risk_indicators: &r });
+        let e = eligibility(&EligibilityInput {
+            date_of_birth: dob,
+            received_on: on,
+            gender: Gender::Female,
+            aces: &aces(3),
+            risk_indicators: &r,
+        });
         assert!(e.reasons.iter().any(|r| r.contains("fewer than 4")), "{:?}", e.reasons);
     }
 
@@ -200,7 +209,10 @@ mod tests {
     #[test]
     fn consent_rules() {
         let c = |kind, by| Consent { kind, given_by: by, method: ConsentMethod::Written, recorded_on: d(2026, 1, 1) };
-        let hers = vec![c(ConsentKind::Participation, ConsentGivenBy::YoungPerson), c(ConsentKind::InformationSharing, ConsentGivenBy::YoungPerson)];
+        let hers = vec![
+            c(ConsentKind::Participation, ConsentGivenBy::YoungPerson),
+            c(ConsentKind::InformationSharing, ConsentGivenBy::YoungPerson),
+        ];
         assert!(missing_consent(&hers, 16, None).is_empty());
         assert_eq!(missing_consent(&hers, 15, None).len(), 1);
         assert!(missing_consent(&hers, 15, Some(true)).is_empty());

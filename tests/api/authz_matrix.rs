@@ -144,10 +144,12 @@ async fn every_row_of_the_matrix_holds() {
             ("POST", "/referrals") => Some(referral_json(target_org)),
             ("PATCH", "/referrals/{id}") => Some(json!({"reasons": "Updated after the screening call."})),
             ("POST", "/referrals/{id}/transitions") => Some(json!({"to": "screening"})),
-            ("POST", "/referrals/{id}/allocate") => Some(json!({"organisation_id": if target_org == b { a } else { b }, "reason": "Closer to home."})),
-            ("POST", "/referrals/{id}/reopen") => {
-                Some(json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Missing again."}))
+            ("POST", "/referrals/{id}/allocate") => {
+                Some(json!({"organisation_id": if target_org == b { a } else { b }, "reason": "Closer to home."}))
             }
+            ("POST", "/referrals/{id}/reopen") => Some(
+                json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Missing again."}),
+            ),
             ("POST", "/duplicates/{id}/resolve") => Some(json!({"action": "dismiss"})),
             _ => None,
         };

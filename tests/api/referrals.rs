@@ -108,7 +108,12 @@ async fn declining_needs_a_reason_and_closing_a_closure_reason() {
     app.move_referral(&admin, rid, &["screening", "accepted", "matched", "active"]).await;
     let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "closed"})).send().await;
     assert_eq!(r.error_fields(), vec!["closure_reason"]);
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "closed", "closure_reason": "moved_abroad"})).send().await;
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/transitions"))
+        .token(&admin)
+        .json(json!({"to": "closed", "closure_reason": "moved_abroad"}))
+        .send()
+        .await;
     assert_eq!(r.error_fields(), vec!["closure_reason"]);
     let r = app.get(&format!("/api/v1/referrals/{rid}")).token(&admin).send().await;
     assert_eq!(r.body["status"], "active", "nothing changed");
@@ -169,7 +174,13 @@ async fn no_referral_is_accepted_without_consent_or_a_justified_override() {
     // Recording Gillick competence is enough.
     let y = app.get(&format!("/api/v1/young-people/{yp}")).token(&admin).send().await;
     let etag = y.header("etag").unwrap().to_string();
-    let u = app.patch(&format!("/api/v1/young-people/{yp}")).token(&admin).header("if-match", &etag).json(json!({"gillick_competent": true})).send().await;
+    let u = app
+        .patch(&format!("/api/v1/young-people/{yp}"))
+        .token(&admin)
+        .header("if-match", &etag)
+        .json(json!({"gillick_competent": true}))
+        .send()
+        .await;
     assert_eq!(u.status, 200, "{}", u.text);
     let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "accepted"})).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -180,9 +191,12 @@ async fn eligibility_turns_on_her_11th_birthday_and_off_on_her_25th() {
     let app = TestApp::spawn().await;
     let (lead, a, _) = app.charities().await;
     let admin = app.admin_token(lead).await;
-    for (dob, received, eligible) in
-        [("2015-11-02", "2026-11-01", false), ("2015-11-02", "2026-11-02", true), ("2001-11-02", "2026-11-01", true), ("2001-11-02", "2026-11-02", false)]
-    {
+    for (dob, received, eligible) in [
+        ("2015-11-02", "2026-11-01", false),
+        ("2015-11-02", "2026-11-02", true),
+        ("2001-11-02", "2026-11-01", true),
+        ("2001-11-02", "2026-11-02", false),
+    ] {
         let mut body = referral_json(a);
         body["young_person"]["date_of_birth"] = json!(dob);
         body["received_on"] = json!(received);
@@ -239,15 +253,31 @@ async fn allocation_moves_her_record_and_ends_the_old_charitys_access() {
     let coord_b = app.user(b, Role::Coordinator).await;
     let (ta, tb) = (app.token(&coord_a).await, app.token(&coord_b).await);
     let (rid, yp) = app.referral(&admin, a).await;
-    let note = app.post(&format!("/api/v1/young-people/{yp}/notes")).token(&ta).json(json!({"body": "First meeting arranged."})).send().await;
+    let note =
+        app.post(&format!("/api/v1/young-people/{yp}/notes")).token(&ta).json(json!({"body": "First meeting arranged."})).send().await;
     assert_eq!(note.status, 201);
     assert_eq!(app.get(&format!("/api/v1/referrals/{rid}")).token(&tb).send().await.status, 404);
 
-    let r = app.post(&format!("/api/v1/referrals/{rid}/allocate")).token(&ta).json(json!({"organisation_id": b, "reason": "Closer to home."})).send().await;
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&ta)
+        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
+        .send()
+        .await;
     r.assert_problem(403, "forbidden");
-    let r = app.post(&format!("/api/v1/referrals/{rid}/allocate")).token(&admin).json(json!({"organisation_id": lead, "reason": "x"})).send().await;
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&admin)
+        .json(json!({"organisation_id": lead, "reason": "x"}))
+        .send()
+        .await;
     assert_eq!(r.error_fields(), vec!["organisation_id"]);
-    let r = app.post(&format!("/api/v1/referrals/{rid}/allocate")).token(&admin).json(json!({"organisation_id": b, "reason": "Closer to home."})).send().await;
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&admin)
+        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
+        .send()
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["organisation_id"], b.to_string());
 
@@ -302,10 +332,20 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["possible_duplicate_of"]["id"], original);
     let flag = items[0]["id"].as_str().unwrap();
-    let r = app.post(&format!("/api/v1/duplicates/{flag}/resolve")).token(&admin).json(json!({"action": "merge", "keep": original})).send().await;
+    let r = app
+        .post(&format!("/api/v1/duplicates/{flag}/resolve"))
+        .token(&admin)
+        .json(json!({"action": "merge", "keep": original}))
+        .send()
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "merged");
-    app.post(&format!("/api/v1/duplicates/{flag}/resolve")).token(&admin).json(json!({"action": "dismiss"})).send().await.assert_problem(409, "conflict");
+    app.post(&format!("/api/v1/duplicates/{flag}/resolve"))
+        .token(&admin)
+        .json(json!({"action": "dismiss"}))
+        .send()
+        .await
+        .assert_problem(409, "conflict");
     // Both referrals are now on the kept record.
     let refs = trellis::young_people::routes::referrals_of(&app.db, original.parse().unwrap()).await.unwrap();
     assert_eq!(refs.len(), 2);
@@ -356,7 +396,12 @@ async fn the_programme_dsl_reads_every_charity_and_a_partner_dsl_only_her_own() 
     assert_eq!(app.get(&format!("/api/v1/young-people/{yp}")).token(&t).send().await.status, 200);
     assert_eq!(app.get("/api/v1/referrals").token(&t).send().await.body["items"].as_array().unwrap().len(), 1);
     // Reading is all: she does not change the record.
-    app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&t).json(json!({"to": "screening"})).send().await.assert_problem(403, "forbidden");
+    app.post(&format!("/api/v1/referrals/{rid}/transitions"))
+        .token(&t)
+        .json(json!({"to": "screening"}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
     let t = app.token(&partner_dsl).await;
     assert_eq!(app.get(&format!("/api/v1/referrals/{rid}")).token(&t).send().await.status, 404);
     assert_eq!(app.get("/api/v1/referrals").token(&t).send().await.body["items"].as_array().unwrap().len(), 0);
@@ -400,10 +445,16 @@ async fn lists_filter_and_return_only_what_the_reader_may_read() {
     assert!(all.body["next_cursor"].is_string());
     let screening = app.get("/api/v1/referrals?status=screening").token(&admin).send().await;
     assert_eq!(screening.body["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.get("/api/v1/referrals?district=Ashworth&eligible=true").token(&admin).send().await.body["items"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        app.get("/api/v1/referrals?district=Ashworth&eligible=true").token(&admin).send().await.body["items"].as_array().unwrap().len(),
+        4
+    );
     assert_eq!(app.get("/api/v1/referrals?district=Nowhere").token(&admin).send().await.body["items"].as_array().unwrap().len(), 0);
     assert_eq!(app.get("/api/v1/referrals?received_from=2026-11-03").token(&admin).send().await.body["items"].as_array().unwrap().len(), 0);
-    assert_eq!(app.get(&format!("/api/v1/referrals?organisation_id={b}")).token(&t).send().await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.get(&format!("/api/v1/referrals?organisation_id={b}")).token(&t).send().await.body["items"].as_array().unwrap().len(),
+        0
+    );
     app.get("/api/v1/referrals?status=lost").token(&admin).send().await.assert_problem(422, "validation_failed");
     let people = app.get("/api/v1/young-people").token(&t).send().await;
     assert_eq!(people.body["items"].as_array().unwrap().len(), 3);
@@ -447,7 +498,92 @@ async fn every_read_of_a_record_is_audited() {
     ] {
         assert_eq!(app.get(&path).token(&t).send().await.status, 200);
     }
-    let who = app.get(&format!("/api/v1/audit-events?resource_type=young_person&resource_id={yp}&actor_id={}", coord.id)).token(&admin).send().await;
+    let who = app
+        .get(&format!("/api/v1/audit-events?resource_type=young_person&resource_id={yp}&actor_id={}", coord.id))
+        .token(&admin)
+        .send()
+        .await;
     let actions: Vec<&str> = who.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["young_person.read", "notes.read", "chronology.read"]);
+}
+
+#[tokio::test]
+async fn a_merged_record_takes_no_new_information_and_flags_follow_the_kept_record() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let (_, keep) = app.referral(&admin, a).await;
+    let (_, gone) = app.referral(&admin, b).await;
+    let (_, third) = app.referral(&admin, b).await;
+    use sea_orm::ActiveModelTrait;
+    let flag = |x: uuid::Uuid, y: uuid::Uuid| trellis::entities::duplicate_flag::ActiveModel {
+        id: sea_orm::Set(uuid::Uuid::now_v7()),
+        young_person_id: sea_orm::Set(x),
+        match_id: sea_orm::Set(y),
+        status: sea_orm::Set("open".into()),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+        resolved_at: sea_orm::Set(None),
+        resolved_by: sea_orm::Set(None),
+    };
+    let f1 = flag(gone, keep).insert(&app.db).await.unwrap();
+    let f2 = flag(gone, third).insert(&app.db).await.unwrap();
+    let r = app
+        .post(&format!("/api/v1/duplicates/{}/resolve", f1.id))
+        .token(&admin)
+        .json(json!({"action": "merge", "keep": keep}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The second flag now names the kept record.
+    let f2 = trellis::entities::duplicate_flag::Entity::find_by_id(f2.id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(f2.young_person_id, keep);
+    // The merged-away record refuses notes and changes.
+    let r = app.post(&format!("/api/v1/young-people/{gone}/notes")).token(&admin).json(json!({"body": "Late news."})).send().await;
+    r.assert_problem(409, "conflict");
+    assert!(r.text.contains(&keep.to_string()));
+    let etag = app.get(&format!("/api/v1/young-people/{gone}")).token(&admin).send().await.header("etag").unwrap().to_string();
+    app.patch(&format!("/api/v1/young-people/{gone}"))
+        .token(&admin)
+        .header("if-match", &etag)
+        .json(json!({"district": "Fenwick"}))
+        .send()
+        .await
+        .assert_problem(409, "conflict");
+}
+
+#[tokio::test]
+async fn odd_but_well_formed_input_is_refused_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    app.get("/api/v1/referrals?received_from=-5000-01-01").token(&admin).send().await.assert_problem(422, "validation_failed");
+    let mut body = referral_json(a);
+    body["young_person"]["organisation_id"] = json!(b);
+    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+    assert_eq!(r.error_fields(), vec!["young_person.organisation_id"]);
+    let mut body = referral_json(a);
+    body["young_person"]["legal_name"] = json!("İ".repeat(150));
+    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let (rid, _) = app.referral(&admin, a).await;
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&admin)
+        .json(json!({"organisation_id": a, "reason": "x"}))
+        .send()
+        .await;
+    assert_eq!(r.error_fields(), vec!["organisation_id"]);
+}
+
+#[tokio::test]
+async fn reopening_is_refused_while_another_referral_is_open() {
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let (rid, yp) = app.referral(&admin, a).await;
+    app.move_referral(&admin, rid, &["screening", "declined"]).await;
+    let body = json!({"young_person_id": yp, "received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Again."});
+    assert_eq!(app.post("/api/v1/referrals").token(&admin).json(body).send().await.status, 201);
+    let again = json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Again."});
+    app.post(&format!("/api/v1/referrals/{rid}/reopen")).token(&admin).json(again).send().await.assert_problem(409, "conflict");
 }

@@ -198,7 +198,8 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
     }
     for reader in people.iter().filter(|p| matches!(p.role, Role::ProgrammeAdmin | Role::Coordinator)) {
         let token = app.token(reader).await;
-        let principal = Principal { id: reader.id, role: reader.role.as_str().into(), organisation_id: reader.organisation_id, lead: false };
+        let principal =
+            Principal { id: reader.id, role: reader.role.as_str().into(), organisation_id: reader.organisation_id, lead: false };
         let mut cursor: Option<String> = None;
         let mut seen = 0;
         loop {
