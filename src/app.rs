@@ -109,6 +109,7 @@ impl AppState {
             Resource::User { id, organisation_id, .. } => ("user", Some(*id), Some(*organisation_id)),
             Resource::YoungPerson { id, organisation_id } => ("young_person", Some(*id), Some(*organisation_id)),
             Resource::Referral { id, organisation_id } => ("referral", Some(*id), Some(*organisation_id)),
+            Resource::Mentor { id, organisation_id } => ("mentor", Some(*id), Some(*organisation_id)),
         };
         let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
@@ -134,6 +135,7 @@ impl AppState {
         (name = "users", description = "Staff and volunteer accounts"),
         (name = "young_people", description = "Young people's case records, case notes and chronology"),
         (name = "referrals", description = "Referrals, decisions, allocation and possible duplicates"),
+        (name = "mentors", description = "Mentors: safer recruitment, training, supervision and compliance"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -156,6 +158,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::users::router())
         .merge(crate::young_people::router())
         .merge(crate::referrals::router())
+        .merge(crate::mentors::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

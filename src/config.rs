@@ -35,6 +35,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("login_address_limit", "TRELLIS_LOGIN_ADDRESS_LIMIT", "sign-in attempts allowed per client address per window (default 30)"),
     ("login_address_window_minutes", "TRELLIS_LOGIN_ADDRESS_WINDOW_MINUTES", "length of that window (default 15)"),
     ("lockout_threshold", "TRELLIS_LOCKOUT_THRESHOLD", "failed sign-ins before an account locks (default 5)"),
+    ("dbs_max_age_years", "TRELLIS_DBS_MAX_AGE_YEARS", "years a DBS certificate counts without an Update Service check (default 3)"),
     ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
     ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
     ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
@@ -66,6 +67,7 @@ pub struct Config {
     pub login_address_window: Duration,
     pub lockout_threshold: u32,
     pub password_hash_concurrency: usize,
+    pub dbs_max_age_years: u32,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
 }
@@ -91,6 +93,7 @@ impl Default for Config {
             login_address_window: Duration::minutes(15),
             lockout_threshold: 5,
             password_hash_concurrency: 2,
+            dbs_max_age_years: 3,
             trust_proxy: false,
             log_format: LogFormat::Pretty,
         }
@@ -264,6 +267,10 @@ impl Sources {
                 "password_hash_concurrency" => match parse_range(raw, 1, 64) {
                     Some(n) => c.password_hash_concurrency = n as usize,
                     None => bad("must be a number from 1 to 64"),
+                },
+                "dbs_max_age_years" => match parse_range(raw, 1, 10) {
+                    Some(n) => c.dbs_max_age_years = n as u32,
+                    None => bad("must be a number of years from 1 to 10"),
                 },
                 "trust_proxy" => match raw {
                     "true" | "1" | "yes" => c.trust_proxy = true,

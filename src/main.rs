@@ -191,6 +191,9 @@ fn init_logging(cfg: &Config) {
 async fn open_db(cfg: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     let conn = db::connect(&cfg.database_url).await?;
     db::migrate_up(&conn).await.map_err(|e| format!("migrations failed: {e}"))?;
+    trellis::mentors::routes::ensure_catalogue(&conn, SystemClock.now())
+        .await
+        .map_err(|e| format!("cannot seed the training catalogue: {e}"))?;
     Ok(conn)
 }
 

@@ -7,13 +7,18 @@ pub use sea_orm_migration::prelude::*;
 
 pub mod m20261123_000001_foundation;
 mod m20261123_000002_referrals;
+mod m20261123_000003_mentors;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_referrals::Migration)]
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_referrals::Migration),
+            Box::new(m20261123_000003_mentors::Migration),
+        ]
     }
 }
 

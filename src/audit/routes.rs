@@ -27,7 +27,7 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// `user`, `organisation`, `session`, `programme`, `audit_trail`, `young_person` or `referral`.
+    /// `user`, `organisation`, `session`, `programme`, `audit_trail`, `young_person`, `referral` or `mentor`.
     #[validate(custom(function = "known_resource_type"))]
     pub resource_type: Option<String>,
     pub resource_id: Option<Uuid>,
@@ -39,7 +39,7 @@ pub struct AuditQuery {
 }
 
 /// The resource types events are recorded against.
-pub const RESOURCE_TYPES: &[&str] = &["user", "organisation", "session", "programme", "audit_trail", "young_person", "referral"];
+pub const RESOURCE_TYPES: &[&str] = &["user", "organisation", "session", "programme", "audit_trail", "young_person", "referral", "mentor"];
 
 fn known_resource_type(t: &str) -> Result<(), validator::ValidationError> {
     if RESOURCE_TYPES.contains(&t) {

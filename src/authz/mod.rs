@@ -18,6 +18,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("auth.cedar", include_str!("../../policies/auth.cedar")),
     ("audit.cedar", include_str!("../../policies/audit.cedar")),
     ("evaluators.cedar", include_str!("../../policies/evaluators.cedar")),
+    ("mentors.cedar", include_str!("../../policies/mentors.cedar")),
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
@@ -52,6 +53,19 @@ pub enum Action {
     ReferralsAllocate,
     DuplicatesList,
     DuplicatesResolve,
+    MentorsList,
+    MentorsExpiring,
+    MentorsCreate,
+    MentorsRead,
+    MentorsUpdate,
+    MentorsChecks,
+    MentorsCompliance,
+    MentorsTrainingRead,
+    MentorsTrainingCreate,
+    MentorsSupervisionRead,
+    MentorsSupervisionCreate,
+    CoursesList,
+    CoursesCreate,
 }
 
 impl Action {
@@ -82,6 +96,19 @@ impl Action {
             Action::ReferralsAllocate => "referrals.allocate",
             Action::DuplicatesList => "duplicates.list",
             Action::DuplicatesResolve => "duplicates.resolve",
+            Action::MentorsList => "mentors.list",
+            Action::MentorsExpiring => "mentors.expiring",
+            Action::MentorsCreate => "mentors.create",
+            Action::MentorsRead => "mentors.read",
+            Action::MentorsUpdate => "mentors.update",
+            Action::MentorsChecks => "mentors.checks",
+            Action::MentorsCompliance => "mentors.compliance",
+            Action::MentorsTrainingRead => "mentors.training.read",
+            Action::MentorsTrainingCreate => "mentors.training.create",
+            Action::MentorsSupervisionRead => "mentors.supervision.read",
+            Action::MentorsSupervisionCreate => "mentors.supervision.create",
+            Action::CoursesList => "courses.list",
+            Action::CoursesCreate => "courses.create",
         }
     }
 }
@@ -102,9 +129,24 @@ pub enum Resource {
     Programme,
     AuditTrail,
     Organisation(Uuid),
-    User { id: Uuid, role: String, organisation_id: Uuid },
-    YoungPerson { id: Uuid, organisation_id: Uuid },
-    Referral { id: Uuid, organisation_id: Uuid },
+    User {
+        id: Uuid,
+        role: String,
+        organisation_id: Uuid,
+    },
+    YoungPerson {
+        id: Uuid,
+        organisation_id: Uuid,
+    },
+    Referral {
+        id: Uuid,
+        organisation_id: Uuid,
+    },
+    /// A mentor's profile; `id` is her user id.
+    Mentor {
+        id: Uuid,
+        organisation_id: Uuid,
+    },
 }
 
 /// A value in an action's context.
@@ -233,6 +275,16 @@ impl Authz {
                 entities.push(e);
                 u
             }
+            Resource::Mentor { id, organisation_id } => {
+                orgs.insert(*organisation_id);
+                let m = uid("Trellis::Mentor", &id.to_string())?;
+                let attrs = HashMap::from([
+                    ("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(organisation_id)?)),
+                    ("account".to_string(), RestrictedExpression::new_entity_uid(uid("Trellis::User", &id.to_string())?)),
+                ]);
+                entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
+                m
+            }
         };
         let mut pairs = Vec::new();
         for (k, v) in context {
@@ -301,6 +353,15 @@ pub fn record_list_scope(p: &Principal) -> Option<RecordScope> {
         "programme_admin" => Some(RecordScope::All),
         "safeguarding_lead" if p.lead => Some(RecordScope::All),
         "coordinator" | "safeguarding_lead" => Some(RecordScope::Organisation(p.organisation_id)),
+        _ => None,
+    }
+}
+
+/// Which charities' mentors a principal may list: mirrors `policies/mentors.cedar`.
+pub fn mentor_list_scope(p: &Principal) -> Option<RecordScope> {
+    match p.role.as_str() {
+        "programme_admin" => Some(RecordScope::All),
+        "coordinator" => Some(RecordScope::Organisation(p.organisation_id)),
         _ => None,
     }
 }

@@ -21,6 +21,7 @@ use crate::entities::{organisation, user};
 use crate::organisations::dto::OrganisationKind;
 use crate::users::Role;
 
+mod mentors;
 mod referrals;
 
 /// A small deterministic generator (SplitMix64): demo data must be the same for a seed.
@@ -202,6 +203,7 @@ pub async fn seed(
     }
     let mut accounts = Vec::with_capacity(plan.len());
     let mut coordinators = vec![Uuid::nil(); CHARITIES.len()];
+    let mut mentor_ids: Vec<(usize, Uuid)> = Vec::new();
     let mut emails = std::collections::HashSet::new();
     for (k, (charity, role, person)) in plan.iter().enumerate() {
         let (org_name, domain, _, _) = CHARITIES[*charity];
@@ -216,6 +218,9 @@ pub async fn seed(
         let id = Uuid::now_v7();
         if *role == Role::Coordinator {
             coordinators[*charity] = id;
+        }
+        if *role == Role::Mentor {
+            mentor_ids.push((*charity, id));
         }
         let secret = if cfg.mfa_required(*role) { Some(mfa::new_secret().map_err(|e| e.to_string())?) } else { None };
         let sealed = match &secret {
@@ -260,6 +265,23 @@ pub async fn seed(
             weight: if *kind == OrganisationKind::Lead { 1 } else { 3 },
         })
         .collect();
+    crate::mentors::routes::ensure_catalogue(&txn, now).await.map_err(|e| e.to_string())?;
+    let mut per_charity = vec![0usize; CHARITIES.len()];
+    let demo_mentors: Vec<mentors::DemoMentor> = mentor_ids
+        .iter()
+        .map(|(charity, id)| {
+            let index = per_charity[*charity];
+            per_charity[*charity] += 1;
+            mentors::DemoMentor {
+                user_id: *id,
+                organisation_id: org_ids[*charity],
+                coordinator: coordinators[*charity],
+                districts: CHARITIES[*charity].3,
+                index,
+            }
+        })
+        .collect();
+    mentors::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
     let referral_count =
         referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     audit::record(

@@ -70,6 +70,8 @@ async fn every_row_of_the_matrix_holds() {
     let app = TestApp::spawn().await;
     let (lead, a, b) = app.charities().await;
     let admin = app.admin_token(lead).await;
+    trellis::mentors::routes::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
+    let course = app.get("/api/v1/training-courses").token(&admin).send().await.body["items"][0]["id"].clone();
     let mut failures = Vec::new();
     let rows = rows();
     for (n, row) in rows.iter().enumerate() {
@@ -88,7 +90,15 @@ async fn every_row_of_the_matrix_holds() {
             _ => app.user(own_org, Role::Mentor).await,
         };
         let target_org = if row.relation == "other_org" { b } else { own_org };
-        let id = if row.path.starts_with("/users/") {
+        let id = if row.path.starts_with("/mentors/") {
+            match (&actor, row.relation.as_str()) {
+                (Some(me), "self") => {
+                    app.add_profile(&admin, me).await;
+                    me.id
+                }
+                _ => app.mentor(&admin, target_org).await.id,
+            }
+        } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
             let (rid, yp) = app.referral(&admin, target_org).await;
@@ -151,6 +161,17 @@ async fn every_row_of_the_matrix_holds() {
                 json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Missing again."}),
             ),
             ("POST", "/duplicates/{id}/resolve") => Some(json!({"action": "dismiss"})),
+            ("POST", "/mentors") => {
+                let account = app.user(target_org, Role::Mentor).await;
+                Some(json!({"user_id": account.id, "districts": ["Ashworth"], "recruitment_source": "other", "start_date": "2026-01-05"}))
+            }
+            ("PATCH", "/mentors/{id}") => Some(json!({"interests": ["art"]})),
+            ("POST", "/mentors/{id}/checks") => Some(json!({"kind": "interview", "completed_on": "2026-02-01", "outcome": "satisfactory"})),
+            ("POST", "/mentors/{id}/training") => {
+                Some(json!({"course_id": course, "completed_on": "2026-02-01", "provider": "Programme team"}))
+            }
+            ("POST", "/mentors/{id}/supervision") => Some(json!({"held_on": "2026-11-20", "minutes": 30})),
+            ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,
         };
         let mut req = app.req(Method::from_bytes(row.method.as_bytes()).unwrap(), &format!("/api/v1{path}"));

@@ -360,3 +360,34 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Gives a mentor account a profile, through the API.
+    pub async fn add_profile(&self, admin_token: &str, mentor: &TestUser) {
+        let body = json!({"user_id": mentor.id, "districts": ["Ashworth"], "interests": ["football"], "availability": [{"day": "sat", "part": "afternoon"}],
+            "recruitment_source": "volunteer_centre", "start_date": "2026-01-05"});
+        let r = self.post("/api/v1/mentors").token(admin_token).json(body).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
+    /// A lead charity for a test that needs only one.
+    pub async fn charities_lead(&self) -> Uuid {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        match trellis::entities::organisation::Entity::find()
+            .filter(trellis::entities::organisation::Column::Kind.eq("lead"))
+            .one(&self.db)
+            .await
+            .unwrap()
+        {
+            Some(o) => o.id,
+            None => self.org("Lead Charity", OrganisationKind::Lead).await,
+        }
+    }
+
+    /// A mentor with a profile (status applicant, nothing recorded yet).
+    pub async fn mentor(&self, admin_token: &str, org: Uuid) -> TestUser {
+        let m = self.user(org, Role::Mentor).await;
+        self.add_profile(admin_token, &m).await;
+        m
+    }
+}

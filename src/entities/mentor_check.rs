@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mentor_checks")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub mentor_id: Uuid,
+    pub organisation_id: Uuid,
+    pub kind: String,
+    pub completed_on: Date,
+    pub outcome: String,
+    /// JSON: the kind's own fields (never conviction details).
+    pub details: String,
+    /// The earlier record this one corrects: checks are never edited in place.
+    pub supersedes: Option<Uuid>,
+    pub recorded_by: Uuid,
+    pub recorded_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

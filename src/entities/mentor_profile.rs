@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "mentor_profiles")]
+pub struct Model {
+    /// The mentor's user account.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    /// JSON arrays.
+    pub districts: String,
+    pub languages: String,
+    pub interests: String,
+    pub availability: String,
+    pub capacity: i16,
+    pub age_min: i16,
+    pub age_max: i16,
+    /// Sealed: what she chooses to share of her own experience.
+    pub lived_experience: Option<String>,
+    pub recruitment_source: String,
+    pub start_date: Date,
+    pub status: String,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

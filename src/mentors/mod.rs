@@ -1,0 +1,19 @@
+//! Mentors: profiles, safer-recruitment checks, training with expiry, supervision, and the
+//! compliance gate that decides whether a volunteer may be matched.
+
+pub mod dto;
+pub mod routes;
+pub mod rules;
+
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(routes::list_mentors, routes::create_mentor))
+        .routes(routes!(routes::get_mentor, routes::update_mentor))
+        .routes(routes!(routes::list_checks, routes::create_check))
+        .routes(routes!(routes::list_training, routes::create_training))
+        .routes(routes!(routes::get_compliance))
+        .routes(routes!(routes::list_supervision, routes::create_supervision))
+        .routes(routes!(routes::list_courses, routes::create_course))
+        .routes(routes!(routes::expiring))
+}

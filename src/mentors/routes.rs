@@ -1,0 +1,875 @@
+//! Mentor routes: HTTP only; the rules are in `rules.rs` and `policies/mentors.cedar`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::*;
+use super::rules::{self, Check, CheckKind, CourseState, MentorStatus, RecruitmentSource};
+use crate::app::{AppState, Deny};
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{self, Action, RecordScope, Resource, Value};
+use crate::entities::{mentor_check, mentor_profile, supervision, training_course, training_record, user};
+use crate::error::{ApiError, Problem};
+use crate::http::etag::{self, IfMatch};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+use crate::young_people::{open_opt, seal_opt};
+
+const TABLE: &str = "mentor_profiles";
+
+pub fn resource(p: &mentor_profile::Model) -> Resource {
+    Resource::Mentor { id: p.user_id, organisation_id: p.organisation_id }
+}
+
+/// Loads a mentor the caller may read (404 otherwise), then checks `action` (403).
+async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<mentor_profile::Model, ApiError> {
+    let p = mentor_profile::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize_as(me, Action::MentorsRead, &resource(&p), &[], Deny::NotFound).await?;
+    if action != Action::MentorsRead {
+        state.authorize_as(me, action, &resource(&p), &[], Deny::Forbidden).await?;
+    }
+    Ok(p)
+}
+
+fn list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn json_of<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(ApiError::internal)
+}
+
+fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<MentorView, ApiError> {
+    Ok(MentorView {
+        id: p.user_id,
+        name: u.name.clone(),
+        email: u.email.clone(),
+        organisation_id: p.organisation_id,
+        districts: list(&p.districts),
+        languages: list(&p.languages),
+        interests: list(&p.interests),
+        availability: list(&p.availability),
+        capacity: p.capacity,
+        age_min: p.age_min,
+        age_max: p.age_max,
+        lived_experience: open_opt(state, TABLE, "lived_experience", &p.user_id, p.lived_experience.as_deref())?,
+        recruitment_source: RecruitmentSource::parse(&p.recruitment_source).unwrap_or(RecruitmentSource::Other),
+        start_date: p.start_date,
+        status: MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Applicant),
+        version: p.version,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    })
+}
+
+async fn account(state: &AppState, id: Uuid) -> Result<user::Model, ApiError> {
+    user::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)
+}
+
+fn not_future(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), ApiError> {
+    if d > today { Err(ApiError::field(field, "in_future", "This date is in the future.")) } else { Ok(()) }
+}
+
+async fn audit_write<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    action: &'static str,
+    p: &mentor_profile::Model,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        state.now(),
+        Some(&me.actor()),
+        Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail),
+    )
+    .await?;
+    Ok(())
+}
+
+/// List mentors (programme admins: all; coordinators: their charity's).
+#[utoipa::path(get, path = "/mentors", tag = "mentors", security(("bearer" = [])), params(ListMentors),
+    responses((status = 200, body = MentorPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_mentors(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListMentors>,
+) -> Result<Json<MentorPage>, ApiError> {
+    state.authorize(&me, Action::MentorsList, &Resource::Programme, &[]).await?;
+    let scope = authz::mentor_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let limit = pagination::limit(q.limit);
+    let mut query = mentor_profile::Entity::find().order_by_asc(mentor_profile::Column::UserId).limit(limit + 1);
+    if let RecordScope::Organisation(org) = scope {
+        query = query.filter(mentor_profile::Column::OrganisationId.eq(org));
+    }
+    if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(mentor_profile::Column::UserId.gt(after));
+    }
+    if let Some(s) = q.status {
+        query = query.filter(mentor_profile::Column::Status.eq(s.as_str()));
+    }
+    if let Some(org) = q.organisation_id {
+        query = query.filter(mentor_profile::Column::OrganisationId.eq(org));
+    }
+    let rows = query.all(&state.db).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.user_id).collect();
+    let users: HashMap<Uuid, user::Model> =
+        user::Entity::find().filter(user::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|u| (u.id, u)).collect();
+    let page = pagination::page(rows, limit, |p| p.user_id, |p| p);
+    let mut items = Vec::new();
+    for p in &page.items {
+        if let Some(u) = users.get(&p.user_id) {
+            items.push(view(&state, p, u)?);
+        }
+    }
+    crate::young_people::routes::audit_list(&state, &me, "mentors.listed", "mentor", items.iter().map(|m| m.id)).await?;
+    Ok(Json(MentorPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Create a mentor's profile for an account with the mentor role.
+#[utoipa::path(post, path = "/mentors", tag = "mentors", security(("bearer" = [])), request_body = CreateMentor,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = MentorView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "She already has a profile", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_mentor(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<CreateMentor>,
+) -> Result<(StatusCode, HeaderMap, Json<MentorView>), ApiError> {
+    let u = user::Entity::find_by_id(body.user_id).one(&state.db).await?;
+    let org = u.as_ref().map(|u| u.organisation_id).unwrap_or(me.user.organisation_id);
+    state.authorize(&me, Action::MentorsCreate, &Resource::Organisation(org), &[]).await?;
+    let u = u.ok_or_else(|| ApiError::field("user_id", "not_found", "There is no such account."))?;
+    if u.role != "mentor" {
+        return Err(ApiError::field("user_id", "not_a_mentor", "The account does not have the mentor role."));
+    }
+    let (age_min, age_max) = (body.age_min.unwrap_or(11), body.age_max.unwrap_or(24));
+    if age_min > age_max {
+        return Err(ApiError::field("age_max", "range", "The oldest age must not be below the youngest."));
+    }
+    let now = state.now();
+    not_future(body.start_date, now.date_naive() + chrono::Duration::days(366), "start_date")?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    if mentor_profile::Entity::find_by_id(u.id).one(&txn).await?.is_some() {
+        return Err(ApiError::conflict("She already has a mentor profile."));
+    }
+    let p = mentor_profile::ActiveModel {
+        user_id: Set(u.id),
+        organisation_id: Set(u.organisation_id),
+        districts: Set(json_of(&body.districts)?),
+        languages: Set(json_of(&body.languages)?),
+        interests: Set(json_of(&body.interests)?),
+        availability: Set(json_of(&body.availability)?),
+        capacity: Set(body.capacity.unwrap_or(1)),
+        age_min: Set(age_min),
+        age_max: Set(age_max),
+        lived_experience: Set(seal_opt(&state, TABLE, "lived_experience", &u.id, body.lived_experience.as_deref())?),
+        recruitment_source: Set(body.recruitment_source.as_str().into()),
+        start_date: Set(body.start_date),
+        status: Set(MentorStatus::Applicant.as_str().into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit_write(&txn, &state, &me, "mentor.created", &p, json!({})).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, etag::headers(p.version), Json(view(&state, &p, &u)?)))
+}
+
+/// Read a mentor's profile (a mentor may read her own).
+#[utoipa::path(get, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = MentorView, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_mentor(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<(HeaderMap, Json<MentorView>), ApiError> {
+    let p = load(&state, &me, id, Action::MentorsRead).await?;
+    let u = account(&state, p.user_id).await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("mentor.read", "mentor").resource(p.user_id, Some(p.organisation_id)),
+    )
+    .await?;
+    state.audit_written();
+    Ok((etag::headers(p.version), Json(view(&state, &p, &u)?)))
+}
+
+/// Update a profile. A mentor may change only her own availability, interests and languages.
+#[utoipa::path(patch, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), request_body = UpdateMentor,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
+    responses((status = 200, body = MentorView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn update_mentor(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UpdateMentor>,
+) -> Result<(HeaderMap, Json<MentorView>), ApiError> {
+    let p = load(&state, &me, id, Action::MentorsRead).await?;
+    state.authorize(&me, Action::MentorsUpdate, &resource(&p), &[("personal_only", Value::Bool(body.personal_only()))]).await?;
+    if p.version != version {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let age_min = body.age_min.unwrap_or(p.age_min);
+    let age_max = body.age_max.unwrap_or(p.age_max);
+    if age_min > age_max {
+        return Err(ApiError::field("age_max", "range", "The oldest age must not be below the youngest."));
+    }
+    let now = state.now();
+    let mut am: mentor_profile::ActiveModel = p.clone().into();
+    let mut changed = Vec::new();
+    if let Some(v) = &body.districts {
+        am.districts = Set(json_of(v)?);
+        changed.push("districts");
+    }
+    if let Some(v) = &body.languages {
+        am.languages = Set(json_of(v)?);
+        changed.push("languages");
+    }
+    if let Some(v) = &body.interests {
+        am.interests = Set(json_of(v)?);
+        changed.push("interests");
+    }
+    if let Some(v) = &body.availability {
+        am.availability = Set(json_of(v)?);
+        changed.push("availability");
+    }
+    if let Some(v) = body.capacity {
+        am.capacity = Set(v);
+        changed.push("capacity");
+    }
+    am.age_min = Set(age_min);
+    am.age_max = Set(age_max);
+    if let Some(v) = &body.lived_experience {
+        am.lived_experience = Set(seal_opt(&state, TABLE, "lived_experience", &p.user_id, Some(v))?);
+        changed.push("lived_experience");
+    }
+    if let Some(v) = body.recruitment_source {
+        am.recruitment_source = Set(v.as_str().into());
+        changed.push("recruitment_source");
+    }
+    if let Some(v) = body.start_date {
+        am.start_date = Set(v);
+        changed.push("start_date");
+    }
+    if let Some(v) = body.status {
+        am.status = Set(v.as_str().into());
+        changed.push("status");
+    }
+    am.version = Set(p.version + 1);
+    am.updated_at = Set(now);
+    let txn = crate::db::begin_write(&state.db).await?;
+    let r = mentor_profile::Entity::update_many()
+        .set(am)
+        .filter(mentor_profile::Column::UserId.eq(p.user_id))
+        .filter(mentor_profile::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if r.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit_write(&txn, &state, &me, "mentor.updated", &p, json!({"changed": changed})).await?;
+    let updated = mentor_profile::Entity::find_by_id(p.user_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    let u = account(&state, p.user_id).await?;
+    Ok((etag::headers(updated.version), Json(view(&state, &updated, &u)?)))
+}
+
+fn check_view(c: &mentor_check::Model, superseded: bool) -> CheckView {
+    let details: serde_json::Value = serde_json::from_str(&c.details).unwrap_or_default();
+    CheckView {
+        id: c.id,
+        mentor_id: c.mentor_id,
+        kind: CheckKind::parse(&c.kind).unwrap_or(CheckKind::Interview),
+        completed_on: c.completed_on,
+        outcome: c.outcome.clone(),
+        dbs: details.get("dbs").and_then(|d| serde_json::from_value(d.clone()).ok()),
+        reference: details.get("reference").and_then(|d| serde_json::from_value(d.clone()).ok()),
+        supersedes: c.supersedes,
+        superseded,
+        recorded_by: c.recorded_by,
+        recorded_at: c.recorded_at,
+    }
+}
+
+async fn checks_of<C: ConnectionTrait>(conn: &C, mentor: Uuid) -> Result<Vec<mentor_check::Model>, ApiError> {
+    Ok(mentor_check::Entity::find()
+        .filter(mentor_check::Column::MentorId.eq(mentor))
+        .order_by_asc(mentor_check::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Her checks, oldest first, corrections marked.
+#[utoipa::path(get, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CheckList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<CheckList>, ApiError> {
+    let p = load(&state, &me, id, Action::MentorsChecks).await?;
+    let rows = checks_of(&state.db, p.user_id).await?;
+    let superseded: std::collections::HashSet<Uuid> = rows.iter().filter_map(|c| c.supersedes).collect();
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("mentor.checks_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(CheckList { items: rows.iter().map(|c| check_view(c, superseded.contains(&c.id))).collect() }))
+}
+
+/// Record a check. Checks are never edited: to correct one, record a new one that names it
+/// in `supersedes`.
+#[utoipa::path(post, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), request_body = CreateCheck,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = CheckView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_check(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CreateCheck>,
+) -> Result<(StatusCode, Json<CheckView>), ApiError> {
+    let p = load(&state, &me, id, Action::MentorsChecks).await?;
+    let today = state.now().date_naive();
+    not_future(body.completed_on, today, "completed_on")?;
+    let (outcome, details) = match body.kind {
+        CheckKind::Dbs => {
+            let d = body.dbs.as_ref().ok_or_else(|| ApiError::field("dbs", "required", "Give the certificate's details."))?;
+            if !rules::valid_certificate_number(&d.certificate_number) {
+                return Err(ApiError::field("dbs.certificate_number", "invalid", "A DBS certificate number is 12 digits."));
+            }
+            not_future(d.issue_date, today, "dbs.issue_date")?;
+            for (i, s) in d.status_checks.iter().enumerate() {
+                not_future(s.checked_on, today, &format!("dbs.status_checks[{i}].checked_on"))?;
+            }
+            if d.result == rules::DbsResult::InformationDisclosed
+                && (d.decision.is_none() || d.assessed_by.as_deref().is_none_or(|a| a.trim().is_empty()))
+            {
+                return Err(ApiError::field(
+                    "dbs.decision",
+                    "required",
+                    "When information is disclosed, record who assessed it and the decision.",
+                ));
+            }
+            if d.assessed_by.as_deref().is_some_and(|a| a.chars().count() > 200) {
+                return Err(ApiError::field("dbs.assessed_by", "length", "At most 200 characters."));
+            }
+            (d.result.as_str().to_string(), json!({"dbs": d}))
+        }
+        kind => {
+            let outcome = body.outcome.ok_or_else(|| ApiError::field("outcome", "required", "Say whether it was satisfactory."))?;
+            let outcome = if outcome == CheckOutcome::Satisfactory { "satisfactory" } else { "unsatisfactory" };
+            let details = if kind == CheckKind::Reference {
+                let r = body
+                    .reference
+                    .as_ref()
+                    .ok_or_else(|| ApiError::field("reference", "required", "Give the referee's relationship and when it came."))?;
+                not_future(r.received_on, today, "reference.received_on")?;
+                json!({"reference": r})
+            } else {
+                json!({})
+            };
+            (outcome.to_string(), details)
+        }
+    };
+    let txn = crate::db::begin_write(&state.db).await?;
+    if let Some(s) = body.supersedes {
+        let prior = mentor_check::Entity::find_by_id(s).one(&txn).await?;
+        if prior.as_ref().is_none_or(|c| c.mentor_id != p.user_id || c.kind != body.kind.as_str()) {
+            return Err(ApiError::field("supersedes", "not_found", "There is no such check of this kind for her."));
+        }
+    }
+    let c = mentor_check::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        mentor_id: Set(p.user_id),
+        organisation_id: Set(p.organisation_id),
+        kind: Set(body.kind.as_str().into()),
+        completed_on: Set(body.completed_on),
+        outcome: Set(outcome),
+        details: Set(details.to_string()),
+        supersedes: Set(body.supersedes),
+        recorded_by: Set(me.id()),
+        recorded_at: Set(state.now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit_write(
+        &txn,
+        &state,
+        &me,
+        "mentor.check_recorded",
+        &p,
+        json!({"kind": body.kind.as_str(), "check": c.id, "supersedes": body.supersedes}),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, Json(check_view(&c, false))))
+}
+
+fn course_view(c: &training_course::Model) -> CourseView {
+    CourseView {
+        id: c.id,
+        name: c.name.clone(),
+        mandatory: c.mandatory,
+        hours: c.hours,
+        validity_months: c.validity_months,
+        available_from: c.available_from,
+    }
+}
+
+/// The training catalogue.
+#[utoipa::path(get, path = "/training-courses", tag = "mentors", security(("bearer" = [])),
+    responses((status = 200, body = CourseList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Result<Json<CourseList>, ApiError> {
+    state.authorize(&me, Action::CoursesList, &Resource::Programme, &[]).await?;
+    let rows = training_course::Entity::find().order_by_asc(training_course::Column::Name).all(&state.db).await?;
+    Ok(Json(CourseList { items: rows.iter().map(course_view).collect() }))
+}
+
+/// Add a course to the catalogue (programme admins).
+#[utoipa::path(post, path = "/training-courses", tag = "mentors", security(("bearer" = [])), request_body = CreateCourse,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = CourseView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A course with this name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_course(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<CreateCourse>,
+) -> Result<(StatusCode, Json<CourseView>), ApiError> {
+    state.authorize(&me, Action::CoursesCreate, &Resource::Programme, &[]).await?;
+    let now = state.now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let c = new_course(
+        body.name.trim(),
+        body.mandatory,
+        body.hours,
+        body.validity_months,
+        body.available_from.unwrap_or(now.date_naive()),
+        now,
+    )
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("A course with this name already exists."),
+        _ => e.into(),
+    })?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("course.created", "programme").detail(json!({"course": c.id, "mandatory": c.mandatory})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, Json(course_view(&c))))
+}
+
+pub fn new_course(
+    name: &str,
+    mandatory: bool,
+    hours: f64,
+    validity_months: Option<i16>,
+    available_from: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> training_course::ActiveModel {
+    training_course::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_string()),
+        mandatory: Set(mandatory),
+        hours: Set(hours),
+        validity_months: Set(validity_months),
+        available_from: Set(available_from),
+        created_at: Set(now),
+    }
+}
+
+fn expiry(completed: NaiveDate, validity: Option<i16>) -> Option<NaiveDate> {
+    validity.and_then(|m| completed.checked_add_months(chrono::Months::new(m.max(0) as u32)))
+}
+
+/// Her training records, newest first, each with its expiry.
+#[utoipa::path(get, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = TrainingList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<TrainingList>, ApiError> {
+    let p = load(&state, &me, id, Action::MentorsTrainingRead).await?;
+    let courses: HashMap<Uuid, training_course::Model> =
+        training_course::Entity::find().all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let rows = training_record::Entity::find()
+        .filter(training_record::Column::MentorId.eq(p.user_id))
+        .order_by_desc(training_record::Column::CompletedOn)
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let c = courses.get(&r.course_id);
+            TrainingView {
+                id: r.id,
+                mentor_id: r.mentor_id,
+                course_id: r.course_id,
+                course_name: c.map(|c| c.name.clone()).unwrap_or_default(),
+                completed_on: r.completed_on,
+                expires_on: expiry(r.completed_on, c.and_then(|c| c.validity_months)),
+                hours: r.hours,
+                provider: r.provider,
+                evidence_ref: r.evidence_ref,
+                recorded_at: r.recorded_at,
+            }
+        })
+        .collect();
+    Ok(Json(TrainingList { items }))
+}
+
+/// Record a completed course.
+#[utoipa::path(post, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), request_body = CreateTraining,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = TrainingView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_training(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CreateTraining>,
+) -> Result<(StatusCode, Json<TrainingView>), ApiError> {
+    let p = load(&state, &me, id, Action::MentorsTrainingCreate).await?;
+    let course = training_course::Entity::find_by_id(body.course_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::field("course_id", "not_found", "There is no such course."))?;
+    let now = state.now();
+    not_future(body.completed_on, now.date_naive(), "completed_on")?;
+    if body.completed_on < course.available_from {
+        return Err(ApiError::field(
+            "completed_on",
+            "before_course",
+            format!("The course has only been available since {}.", course.available_from),
+        ));
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let r = training_record::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        mentor_id: Set(p.user_id),
+        organisation_id: Set(p.organisation_id),
+        course_id: Set(course.id),
+        completed_on: Set(body.completed_on),
+        hours: Set(body.hours.unwrap_or(course.hours)),
+        provider: Set(body.provider.trim().to_string()),
+        evidence_ref: Set(body.evidence_ref.map(|e| e.trim().to_string()).filter(|e| !e.is_empty())),
+        recorded_by: Set(me.id()),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit_write(&txn, &state, &me, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id})).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((
+        StatusCode::CREATED,
+        Json(TrainingView {
+            id: r.id,
+            mentor_id: r.mentor_id,
+            course_id: course.id,
+            course_name: course.name.clone(),
+            completed_on: r.completed_on,
+            expires_on: expiry(r.completed_on, course.validity_months),
+            hours: r.hours,
+            provider: r.provider,
+            evidence_ref: r.evidence_ref,
+            recorded_at: r.recorded_at,
+        }),
+    ))
+}
+
+/// Her compliance on `on`: the checks and mandatory courses, as the rules see them.
+pub async fn compliance_of<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    p: &mentor_profile::Model,
+    on: NaiveDate,
+) -> Result<rules::Compliance, ApiError> {
+    let checks: Vec<Check> = checks_of(conn, p.user_id)
+        .await?
+        .iter()
+        .map(|c| {
+            let details: serde_json::Value = serde_json::from_str(&c.details).unwrap_or_default();
+            Check {
+                id: c.id,
+                kind: CheckKind::parse(&c.kind).unwrap_or(CheckKind::Interview),
+                completed_on: c.completed_on,
+                satisfactory: c.outcome == "satisfactory" || c.outcome == "clear" || c.outcome == "information_disclosed",
+                dbs: details.get("dbs").and_then(|d| serde_json::from_value(d.clone()).ok()),
+                supersedes: c.supersedes,
+            }
+        })
+        .collect();
+    let mandatory = training_course::Entity::find().filter(training_course::Column::Mandatory.eq(true)).all(conn).await?;
+    let records = training_record::Entity::find().filter(training_record::Column::MentorId.eq(p.user_id)).all(conn).await?;
+    let courses: Vec<CourseState> = mandatory
+        .iter()
+        .map(|c| CourseState {
+            name: c.name.clone(),
+            validity_months: c.validity_months,
+            completed_on: records.iter().filter(|r| r.course_id == c.id && r.completed_on <= on).map(|r| r.completed_on).max(),
+        })
+        .collect();
+    let status = MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Applicant);
+    Ok(rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years))
+}
+
+/// Whether she can be matched today, and every reason why not.
+#[utoipa::path(get, path = "/mentors/{id}/compliance", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = rules::Compliance),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_compliance(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Json<rules::Compliance>, ApiError> {
+    let p = load(&state, &me, id, Action::MentorsCompliance).await?;
+    Ok(Json(compliance_of(&state.db, &state, &p, state.now().date_naive()).await?))
+}
+
+/// Mentors whose DBS or training lapses within `within_days`, and approved mentors already
+/// lapsed, with their active matches: the coordinator's week.
+#[utoipa::path(get, path = "/compliance/expiring", tag = "mentors", security(("bearer" = [])), params(ExpiringParams),
+    responses((status = 200, body = Expiring),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn expiring(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ExpiringParams>,
+) -> Result<Json<Expiring>, ApiError> {
+    state.authorize(&me, Action::MentorsExpiring, &Resource::Programme, &[]).await?;
+    let scope = authz::mentor_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let within = q.within_days.unwrap_or(30);
+    let today = state.now().date_naive();
+    let horizon = today + chrono::Duration::days(within);
+    let mut query =
+        mentor_profile::Entity::find().filter(mentor_profile::Column::Status.eq("approved")).order_by_asc(mentor_profile::Column::UserId);
+    if let RecordScope::Organisation(org) = scope {
+        query = query.filter(mentor_profile::Column::OrganisationId.eq(org));
+    }
+    let profiles = query.all(&state.db).await?;
+    let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
+    let names: HashMap<Uuid, String> =
+        user::Entity::find().filter(user::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let (mut soon, mut lapsed) = (Vec::new(), Vec::new());
+    for p in &profiles {
+        let now_c = compliance_of(&state.db, &state, p, today).await?;
+        let entry = |gaps| ExpiringMentor {
+            mentor_id: p.user_id,
+            name: names.get(&p.user_id).cloned().unwrap_or_default(),
+            organisation_id: p.organisation_id,
+            gaps,
+            // Matches arrive with the matching capability; until then no match is at risk.
+            active_matches: Vec::new(),
+        };
+        if !now_c.matchable {
+            lapsed.push(entry(now_c.gaps));
+        } else if now_c.next_lapse.is_some_and(|d| d <= horizon) {
+            let later = compliance_of(&state.db, &state, p, horizon).await?;
+            soon.push(entry(later.gaps));
+        }
+    }
+    crate::young_people::routes::audit_list(
+        &state,
+        &me,
+        "mentors.expiring_listed",
+        "mentor",
+        soon.iter().chain(&lapsed).map(|m| m.mentor_id),
+    )
+    .await?;
+    Ok(Json(Expiring { within_days: within, expiring: soon, lapsed }))
+}
+
+/// Her supervision record. A mentor reading her own does not see the coordinator's notes.
+#[utoipa::path(get, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = SupervisionList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_supervision(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Json<SupervisionList>, ApiError> {
+    let p = load(&state, &me, id, Action::MentorsSupervisionRead).await?;
+    let own = me.id() == p.user_id;
+    let rows = supervision::Entity::find()
+        .filter(supervision::Column::MentorId.eq(p.user_id))
+        .order_by_desc(supervision::Column::HeldOn)
+        .all(&state.db)
+        .await?;
+    let mut items = Vec::new();
+    for s in rows {
+        let notes = if own { None } else { open_opt(&state, "supervisions", "private_notes", &s.id, s.private_notes.as_deref())? };
+        items.push(SupervisionView {
+            id: s.id,
+            mentor_id: s.mentor_id,
+            coordinator_id: s.coordinator_id,
+            held_on: s.held_on,
+            minutes: s.minutes,
+            topics: list(&s.topics),
+            concern_discussed: s.concern_discussed,
+            concern_id: s.concern_id,
+            private_notes: notes,
+            recorded_at: s.recorded_at,
+        });
+    }
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("mentor.supervision_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(SupervisionList { items }))
+}
+
+/// Record a supervision session.
+#[utoipa::path(post, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), request_body = CreateSupervision,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = SupervisionView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_supervision(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CreateSupervision>,
+) -> Result<(StatusCode, Json<SupervisionView>), ApiError> {
+    let p = load(&state, &me, id, Action::MentorsSupervisionCreate).await?;
+    let now = state.now();
+    not_future(body.held_on, now.date_naive(), "held_on")?;
+    let sid = Uuid::now_v7();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let s = supervision::ActiveModel {
+        id: Set(sid),
+        mentor_id: Set(p.user_id),
+        organisation_id: Set(p.organisation_id),
+        coordinator_id: Set(me.id()),
+        held_on: Set(body.held_on),
+        minutes: Set(body.minutes),
+        topics: Set(json_of(&body.topics)?),
+        concern_discussed: Set(body.concern_discussed || body.concern_id.is_some()),
+        concern_id: Set(body.concern_id),
+        private_notes: Set(seal_opt(&state, "supervisions", "private_notes", &sid, body.private_notes.as_deref())?),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit_write(&txn, &state, &me, "mentor.supervision_recorded", &p, json!({"supervision": s.id})).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((
+        StatusCode::CREATED,
+        Json(SupervisionView {
+            id: s.id,
+            mentor_id: s.mentor_id,
+            coordinator_id: s.coordinator_id,
+            held_on: s.held_on,
+            minutes: s.minutes,
+            topics: body.topics,
+            concern_discussed: s.concern_discussed,
+            concern_id: s.concern_id,
+            private_notes: body.private_notes.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+            recorded_at: s.recorded_at,
+        }),
+    ))
+}
+
+/// The mandatory courses of DOMAIN.md (name, hours, validity in months).
+pub const MANDATORY_COURSES: &[(&str, f64, i16)] = &[
+    ("Safeguarding children", 3.0, 24),
+    ("ACE-aware and trauma-informed practice", 6.0, 36),
+    ("Child criminal and sexual exploitation, including county lines", 3.0, 24),
+    ("Professional boundaries and lone working", 2.0, 36),
+    ("Data protection", 1.5, 12),
+];
+
+/// Adds any missing mandatory course to the catalogue (run at start-up; idempotent).
+pub async fn ensure_catalogue<C: ConnectionTrait>(conn: &C, now: chrono::DateTime<chrono::Utc>) -> Result<(), sea_orm::DbErr> {
+    let existing: Vec<String> = training_course::Entity::find().all(conn).await?.into_iter().map(|c| c.name).collect();
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(now.date_naive());
+    for (name, hours, months) in MANDATORY_COURSES {
+        if !existing.iter().any(|e| e == name) {
+            new_course(name, true, *hours, Some(*months), since, now).insert(conn).await?;
+        }
+    }
+    Ok(())
+}
