@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Defines a code list: the enum, its codes, and `as_str`/`parse`.
+/// Defines a code list: the enum, its codes, and `as_str`/`parse`. The codes are taken as
+/// `tt`, not `literal`: utoipa's derive does not see a `literal` fragment in
+/// `#[serde(rename = ...)]` and would document the variant names instead of the codes.
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum $name {
