@@ -539,6 +539,21 @@ pub fn new_course(
     }
 }
 
+fn training_view(r: training_record::Model, course_name: String, validity_months: Option<i16>) -> TrainingView {
+    TrainingView {
+        id: r.id,
+        mentor_id: r.mentor_id,
+        course_id: r.course_id,
+        course_name,
+        completed_on: r.completed_on,
+        expires_on: expiry(r.completed_on, validity_months),
+        hours: r.hours,
+        provider: r.provider,
+        evidence_ref: r.evidence_ref,
+        recorded_at: r.recorded_at,
+    }
+}
+
 fn expiry(completed: NaiveDate, validity: Option<i16>) -> Option<NaiveDate> {
     validity.and_then(|m| completed.checked_add_months(chrono::Months::new(m.max(0) as u32)))
 }
@@ -562,18 +577,7 @@ pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPat
         .into_iter()
         .map(|r| {
             let c = courses.get(&r.course_id);
-            TrainingView {
-                id: r.id,
-                mentor_id: r.mentor_id,
-                course_id: r.course_id,
-                course_name: c.map(|c| c.name.clone()).unwrap_or_default(),
-                completed_on: r.completed_on,
-                expires_on: expiry(r.completed_on, c.and_then(|c| c.validity_months)),
-                hours: r.hours,
-                provider: r.provider,
-                evidence_ref: r.evidence_ref,
-                recorded_at: r.recorded_at,
-            }
+            training_view(r, c.map(|c| c.name.clone()).unwrap_or_default(), c.and_then(|c| c.validity_months))
         })
         .collect();
     Ok(Json(TrainingList { items }))
@@ -628,32 +632,20 @@ pub async fn create_training(
     audit_write(&txn, &state, &me, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id})).await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((
-        StatusCode::CREATED,
-        Json(TrainingView {
-            id: r.id,
-            mentor_id: r.mentor_id,
-            course_id: course.id,
-            course_name: course.name.clone(),
-            completed_on: r.completed_on,
-            expires_on: expiry(r.completed_on, course.validity_months),
-            hours: r.hours,
-            provider: r.provider,
-            evidence_ref: r.evidence_ref,
-            recorded_at: r.recorded_at,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(training_view(r, course.name.clone(), course.validity_months))))
 }
 
-/// Her compliance on `on`: the checks and mandatory courses, as the rules see them.
-pub async fn compliance_of<C: ConnectionTrait>(
-    conn: &C,
+/// Her compliance on `on`, from her check and training records and the mandatory courses
+/// (plain data: the list route loads these for every mentor at once).
+fn assess(
     state: &AppState,
     p: &mentor_profile::Model,
+    checks: &[&mentor_check::Model],
+    records: &[&training_record::Model],
+    mandatory: &[training_course::Model],
     on: NaiveDate,
-) -> Result<rules::Compliance, ApiError> {
-    let checks: Vec<Check> = checks_of(conn, p.user_id)
-        .await?
+) -> rules::Compliance {
+    let checks: Vec<Check> = checks
         .iter()
         .map(|c| {
             let details: serde_json::Value = serde_json::from_str(&c.details).unwrap_or_default();
@@ -667,8 +659,6 @@ pub async fn compliance_of<C: ConnectionTrait>(
             }
         })
         .collect();
-    let mandatory = training_course::Entity::find().filter(training_course::Column::Mandatory.eq(true)).all(conn).await?;
-    let records = training_record::Entity::find().filter(training_record::Column::MentorId.eq(p.user_id)).all(conn).await?;
     let courses: Vec<CourseState> = mandatory
         .iter()
         .map(|c| CourseState {
@@ -678,7 +668,24 @@ pub async fn compliance_of<C: ConnectionTrait>(
         })
         .collect();
     let status = MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Applicant);
-    Ok(rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years))
+    rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years)
+}
+
+async fn mandatory_courses<C: ConnectionTrait>(conn: &C) -> Result<Vec<training_course::Model>, ApiError> {
+    Ok(training_course::Entity::find().filter(training_course::Column::Mandatory.eq(true)).all(conn).await?)
+}
+
+/// Her compliance on `on`: the checks and mandatory courses, as the rules see them.
+pub async fn compliance_of<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    p: &mentor_profile::Model,
+    on: NaiveDate,
+) -> Result<rules::Compliance, ApiError> {
+    let checks = checks_of(conn, p.user_id).await?;
+    let records = training_record::Entity::find().filter(training_record::Column::MentorId.eq(p.user_id)).all(conn).await?;
+    let mandatory = mandatory_courses(conn).await?;
+    Ok(assess(state, p, &checks.iter().collect::<Vec<_>>(), &records.iter().collect::<Vec<_>>(), &mandatory, on))
 }
 
 /// Whether she can be matched today, and every reason why not.
@@ -720,11 +727,34 @@ pub async fn expiring(
     }
     let profiles = query.all(&state.db).await?;
     let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
-    let names: HashMap<Uuid, String> =
-        user::Entity::find().filter(user::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let names: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    // Every mentor's records in three queries, whatever the number of mentors.
+    let all_checks = mentor_check::Entity::find()
+        .filter(mentor_check::Column::MentorId.is_in(ids.clone()))
+        .order_by_asc(mentor_check::Column::Id)
+        .all(&state.db)
+        .await?;
+    let all_records = training_record::Entity::find().filter(training_record::Column::MentorId.is_in(ids)).all(&state.db).await?;
+    let mandatory = mandatory_courses(&state.db).await?;
+    let mut checks: HashMap<Uuid, Vec<&mentor_check::Model>> = HashMap::new();
+    for c in &all_checks {
+        checks.entry(c.mentor_id).or_default().push(c);
+    }
+    let mut records: HashMap<Uuid, Vec<&training_record::Model>> = HashMap::new();
+    for r in &all_records {
+        records.entry(r.mentor_id).or_default().push(r);
+    }
     let (mut soon, mut lapsed) = (Vec::new(), Vec::new());
     for p in &profiles {
-        let now_c = compliance_of(&state.db, &state, p, today).await?;
+        let her_checks = checks.get(&p.user_id).map(Vec::as_slice).unwrap_or_default();
+        let her_records = records.get(&p.user_id).map(Vec::as_slice).unwrap_or_default();
+        let now_c = assess(&state, p, her_checks, her_records, &mandatory, today);
         let entry = |gaps| ExpiringMentor {
             mentor_id: p.user_id,
             name: names.get(&p.user_id).cloned().unwrap_or_default(),
@@ -736,7 +766,7 @@ pub async fn expiring(
         if !now_c.matchable {
             lapsed.push(entry(now_c.gaps));
         } else if now_c.next_lapse.is_some_and(|d| d <= horizon) {
-            let later = compliance_of(&state.db, &state, p, horizon).await?;
+            let later = assess(&state, p, her_checks, her_records, &mandatory, horizon);
             soon.push(entry(later.gaps));
         }
     }
