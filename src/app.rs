@@ -110,6 +110,7 @@ impl AppState {
             Resource::YoungPerson { id, organisation_id } => ("young_person", Some(*id), Some(*organisation_id)),
             Resource::Referral { id, organisation_id } => ("referral", Some(*id), Some(*organisation_id)),
             Resource::Mentor { id, organisation_id } => ("mentor", Some(*id), Some(*organisation_id)),
+            Resource::Match { id, organisation_id, .. } => ("match", Some(*id), Some(*organisation_id)),
         };
         let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
@@ -136,6 +137,7 @@ impl AppState {
         (name = "young_people", description = "Young people's case records, case notes and chronology"),
         (name = "referrals", description = "Referrals, decisions, allocation and possible duplicates"),
         (name = "mentors", description = "Mentors: safer recruitment, training, supervision and compliance"),
+        (name = "matching", description = "Matching: explainable suggestions, the optimal plan, matches and their lifecycle, the mentor's view of her mentee"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -159,6 +161,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::young_people::router())
         .merge(crate::referrals::router())
         .merge(crate::mentors::router())
+        .merge(crate::matches::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

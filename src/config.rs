@@ -36,6 +36,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("login_address_window_minutes", "TRELLIS_LOGIN_ADDRESS_WINDOW_MINUTES", "length of that window (default 15)"),
     ("lockout_threshold", "TRELLIS_LOCKOUT_THRESHOLD", "failed sign-ins before an account locks (default 5)"),
     ("dbs_max_age_years", "TRELLIS_DBS_MAX_AGE_YEARS", "years a DBS certificate counts without an Update Service check (default 3)"),
+    (
+        "match_weights",
+        "TRELLIS_MATCH_WEIGHTS",
+        "points for each matching criterion, e.g. district:30,availability:20,interests:15,language:10,age:15,preferences:10 (the defaults)",
+    ),
     ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
     ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
     ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
@@ -68,6 +73,7 @@ pub struct Config {
     pub lockout_threshold: u32,
     pub password_hash_concurrency: usize,
     pub dbs_max_age_years: u32,
+    pub match_weights: crate::matches::rules::Weights,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
 }
@@ -94,6 +100,7 @@ impl Default for Config {
             lockout_threshold: 5,
             password_hash_concurrency: 2,
             dbs_max_age_years: 3,
+            match_weights: crate::matches::rules::Weights::default(),
             trust_proxy: false,
             log_format: LogFormat::Pretty,
         }
@@ -271,6 +278,10 @@ impl Sources {
                 "dbs_max_age_years" => match parse_range(raw, 1, 10) {
                     Some(n) => c.dbs_max_age_years = n as u32,
                     None => bad("must be a number of years from 1 to 10"),
+                },
+                "match_weights" => match crate::matches::rules::Weights::parse(raw) {
+                    Some(w) => c.match_weights = w,
+                    None => bad("must be criterion:points pairs (district, availability, interests, language, age, preferences; 0–100)"),
                 },
                 "trust_proxy" => match raw {
                     "true" | "1" | "yes" => c.trust_proxy = true,

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod matches;
 pub mod mentors;
 pub mod metrics;
 pub mod organisations;

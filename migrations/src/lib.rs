@@ -6,8 +6,9 @@
 pub use sea_orm_migration::prelude::*;
 
 pub mod m20261123_000001_foundation;
-mod m20261123_000002_referrals;
-mod m20261123_000003_mentors;
+pub mod m20261123_000002_referrals;
+pub mod m20261123_000003_mentors;
+mod m20261123_000004_matching;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_referrals::Migration),
             Box::new(m20261123_000003_mentors::Migration),
+            Box::new(m20261123_000004_matching::Migration),
         ]
     }
 }

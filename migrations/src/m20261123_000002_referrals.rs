@@ -220,6 +220,11 @@ pub enum YoungPeople {
     Version,
     CreatedAt,
     UpdatedAt,
+    // Added by the matching migration.
+    Interests,
+    Languages,
+    Availability,
+    MentorPreferences,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

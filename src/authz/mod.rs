@@ -18,6 +18,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("auth.cedar", include_str!("../../policies/auth.cedar")),
     ("audit.cedar", include_str!("../../policies/audit.cedar")),
     ("evaluators.cedar", include_str!("../../policies/evaluators.cedar")),
+    ("matches.cedar", include_str!("../../policies/matches.cedar")),
     ("mentors.cedar", include_str!("../../policies/mentors.cedar")),
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
@@ -66,6 +67,14 @@ pub enum Action {
     MentorsSupervisionCreate,
     CoursesList,
     CoursesCreate,
+    MatchesList,
+    MatchesPlan,
+    MatchesSuggest,
+    MatchesCreate,
+    MatchesRead,
+    MatchesUpdate,
+    MatchesTransition,
+    MatchesMentee,
 }
 
 impl Action {
@@ -109,6 +118,14 @@ impl Action {
             Action::MentorsSupervisionCreate => "mentors.supervision.create",
             Action::CoursesList => "courses.list",
             Action::CoursesCreate => "courses.create",
+            Action::MatchesList => "matches.list",
+            Action::MatchesPlan => "matches.plan",
+            Action::MatchesSuggest => "matches.suggest",
+            Action::MatchesCreate => "matches.create",
+            Action::MatchesRead => "matches.read",
+            Action::MatchesUpdate => "matches.update",
+            Action::MatchesTransition => "matches.transition",
+            Action::MatchesMentee => "matches.mentee",
         }
     }
 }
@@ -146,6 +163,12 @@ pub enum Resource {
     Mentor {
         id: Uuid,
         organisation_id: Uuid,
+    },
+    /// A match; `organisation_id` is the young person's charity, `mentor_id` the mentor's account.
+    Match {
+        id: Uuid,
+        organisation_id: Uuid,
+        mentor_id: Uuid,
     },
 }
 
@@ -285,6 +308,16 @@ impl Authz {
                 entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 m
             }
+            Resource::Match { id, organisation_id, mentor_id } => {
+                orgs.insert(*organisation_id);
+                let m = uid("Trellis::Match", &id.to_string())?;
+                let attrs = HashMap::from([
+                    ("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(organisation_id)?)),
+                    ("mentor".to_string(), RestrictedExpression::new_entity_uid(uid("Trellis::User", &mentor_id.to_string())?)),
+                ]);
+                entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
+                m
+            }
         };
         let mut pairs = Vec::new();
         for (k, v) in context {
@@ -363,6 +396,25 @@ pub fn mentor_list_scope(p: &Principal) -> Option<RecordScope> {
         "programme_admin" => Some(RecordScope::All),
         "coordinator" => Some(RecordScope::Organisation(p.organisation_id)),
         _ => None,
+    }
+}
+
+/// Which matches a principal may list: mirrors the read rules of `policies/matches.cedar`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MatchScope {
+    All,
+    Organisation(Uuid),
+    /// A mentor's own matches.
+    Mentor(Uuid),
+}
+
+pub fn match_list_scope(p: &Principal) -> Option<MatchScope> {
+    match p.role.as_str() {
+        "mentor" => Some(MatchScope::Mentor(p.id)),
+        _ => record_list_scope(p).map(|s| match s {
+            RecordScope::All => MatchScope::All,
+            RecordScope::Organisation(o) => MatchScope::Organisation(o),
+        }),
     }
 }
 

@@ -19,11 +19,12 @@ pub struct DemoMentor {
     pub index: usize,
 }
 
-const INTERESTS: &[&str] = &["football", "art", "music", "cooking", "climbing", "gaming", "photography", "dance", "animals", "reading"];
-const LANGUAGES: &[&str] = &["Urdu", "Polish", "Romanian", "Somali", "Welsh", "Punjabi", "Arabic"];
+pub(super) const INTERESTS: &[&str] =
+    &["football", "art", "music", "cooking", "climbing", "gaming", "photography", "dance", "animals", "reading"];
+pub(super) const LANGUAGES: &[&str] = &["Urdu", "Polish", "Romanian", "Somali", "Welsh", "Punjabi", "Arabic"];
 const SOURCES: &[&str] = &["word_of_mouth", "social_media", "volunteer_centre", "university", "employer", "community"];
-const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const PARTS: &[&str] = &["morning", "afternoon", "evening"];
+pub(super) const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub(super) const PARTS: &[&str] = &["morning", "afternoon", "evening"];
 
 pub async fn seed<C: ConnectionTrait>(
     conn: &C,

@@ -21,6 +21,7 @@ use crate::entities::{organisation, user};
 use crate::organisations::dto::OrganisationKind;
 use crate::users::Role;
 
+mod matches;
 mod mentors;
 mod referrals;
 
@@ -284,12 +285,13 @@ pub async fn seed(
     mentors::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
     let referral_count =
         referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
+    let match_count = matches::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,
         None,
         Event::new("demo.seeded", "programme")
-            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count})),
+            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count})),
     )
     .await
     .map_err(|e| e.to_string())?;

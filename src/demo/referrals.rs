@@ -241,6 +241,22 @@ pub async fn seed<C: ConnectionTrait>(
             risk_indicators: Set(serde_json::to_string(&risks).unwrap_or_default()),
             consents: Set(serde_json::to_string(&consents).unwrap_or_default()),
             gillick_competent: Set(None),
+            interests: Set(
+                serde_json::to_string(&[*rng.pick(super::mentors::INTERESTS), *rng.pick(super::mentors::INTERESTS)]).unwrap_or_default()
+            ),
+            languages: Set(if rng.below(6) == 0 {
+                serde_json::to_string(&["English", *rng.pick::<&str>(super::mentors::LANGUAGES)]).unwrap_or_default()
+            } else {
+                r#"["English"]"#.into()
+            }),
+            availability: Set(serde_json::json!([
+                {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "afternoon"},
+                {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "evening"}
+            ])
+            .to_string()),
+            mentor_preferences: Set(["[]", "[]", r#"["lived_experience"]"#, r#"["shared_interests"]"#, r#"["same_district"]"#]
+                [rng.below(5)]
+            .into()),
             safeguarding_flag: Set("green".into()),
             merged_into: Set(None),
             version: Set(1),

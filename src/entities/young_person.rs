@@ -36,6 +36,11 @@ pub struct Model {
     pub gillick_competent: Option<bool>,
     pub safeguarding_flag: String,
     pub merged_into: Option<Uuid>,
+    /// JSON arrays, for matching.
+    pub interests: String,
+    pub languages: String,
+    pub availability: String,
+    pub mentor_preferences: String,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

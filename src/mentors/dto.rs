@@ -17,7 +17,7 @@ pub struct Slot {
     pub part: PartOfDay,
 }
 
-fn short_list(items: &[String]) -> Result<(), ValidationError> {
+pub(crate) fn short_list(items: &[String]) -> Result<(), ValidationError> {
     if items.len() > 30 || items.iter().any(|i| i.trim().is_empty() || i.chars().count() > 100) {
         return Err(ValidationError::new("invalid_list").with_message("At most 30 entries of 1–100 characters.".into()));
     }

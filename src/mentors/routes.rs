@@ -30,7 +30,7 @@ pub fn resource(p: &mentor_profile::Model) -> Resource {
 }
 
 /// Loads a mentor the caller may read (404 otherwise), then checks `action` (403).
-async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<mentor_profile::Model, ApiError> {
+pub(crate) async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<mentor_profile::Model, ApiError> {
     let p = mentor_profile::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     state.authorize_as(me, Action::MentorsRead, &resource(&p), &[], Deny::NotFound).await?;
     if action != Action::MentorsRead {
@@ -39,7 +39,7 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
     Ok(p)
 }
 
-fn list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+pub(crate) fn list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
@@ -671,6 +671,56 @@ fn assess(
     rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years)
 }
 
+/// How many ids one `IN (...)` query carries: well within both databases' limits on bind values.
+pub const ID_CHUNK: usize = 5000;
+
+/// Names of these accounts, by id.
+pub async fn names_of<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ApiError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        for u in user::Entity::find().filter(user::Column::Id.is_in(chunk.to_vec())).all(conn).await? {
+            out.insert(u.id, u.name);
+        }
+    }
+    Ok(out)
+}
+
+/// Every record compliance is computed from, for a set of mentors, loaded in a few queries
+/// whatever their number.
+pub struct ComplianceRecords {
+    checks: HashMap<Uuid, Vec<mentor_check::Model>>,
+    training: HashMap<Uuid, Vec<training_record::Model>>,
+    mandatory: Vec<training_course::Model>,
+}
+
+impl ComplianceRecords {
+    pub async fn load<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> Result<Self, ApiError> {
+        let mut checks: HashMap<Uuid, Vec<mentor_check::Model>> = HashMap::new();
+        let mut training: HashMap<Uuid, Vec<training_record::Model>> = HashMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let rows = mentor_check::Entity::find()
+                .filter(mentor_check::Column::MentorId.is_in(chunk.to_vec()))
+                .order_by_asc(mentor_check::Column::Id)
+                .all(conn)
+                .await?;
+            for c in rows {
+                checks.entry(c.mentor_id).or_default().push(c);
+            }
+            for r in training_record::Entity::find().filter(training_record::Column::MentorId.is_in(chunk.to_vec())).all(conn).await? {
+                training.entry(r.mentor_id).or_default().push(r);
+            }
+        }
+        Ok(Self { checks, training, mandatory: mandatory_courses(conn).await? })
+    }
+
+    /// Her compliance on `on`.
+    pub fn assess(&self, state: &AppState, p: &mentor_profile::Model, on: NaiveDate) -> rules::Compliance {
+        let checks: Vec<&mentor_check::Model> = self.checks.get(&p.user_id).map(|v| v.iter().collect()).unwrap_or_default();
+        let training: Vec<&training_record::Model> = self.training.get(&p.user_id).map(|v| v.iter().collect()).unwrap_or_default();
+        assess(state, p, &checks, &training, &self.mandatory, on)
+    }
+}
+
 async fn mandatory_courses<C: ConnectionTrait>(conn: &C) -> Result<Vec<training_course::Model>, ApiError> {
     Ok(training_course::Entity::find().filter(training_course::Column::Mandatory.eq(true)).all(conn).await?)
 }
@@ -727,49 +777,40 @@ pub async fn expiring(
     }
     let profiles = query.all(&state.db).await?;
     let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
-    let names: HashMap<Uuid, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.clone()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    // Every mentor's records in three queries, whatever the number of mentors.
-    let all_checks = mentor_check::Entity::find()
-        .filter(mentor_check::Column::MentorId.is_in(ids.clone()))
-        .order_by_asc(mentor_check::Column::Id)
-        .all(&state.db)
-        .await?;
-    let all_records = training_record::Entity::find().filter(training_record::Column::MentorId.is_in(ids)).all(&state.db).await?;
-    let mandatory = mandatory_courses(&state.db).await?;
-    let mut checks: HashMap<Uuid, Vec<&mentor_check::Model>> = HashMap::new();
-    for c in &all_checks {
-        checks.entry(c.mentor_id).or_default().push(c);
-    }
-    let mut records: HashMap<Uuid, Vec<&training_record::Model>> = HashMap::new();
-    for r in &all_records {
-        records.entry(r.mentor_id).or_default().push(r);
-    }
+    let names = names_of(&state.db, &ids).await?;
+    let records = ComplianceRecords::load(&state.db, &ids).await?;
     let (mut soon, mut lapsed) = (Vec::new(), Vec::new());
     for p in &profiles {
-        let her_checks = checks.get(&p.user_id).map(Vec::as_slice).unwrap_or_default();
-        let her_records = records.get(&p.user_id).map(Vec::as_slice).unwrap_or_default();
-        let now_c = assess(&state, p, her_checks, her_records, &mandatory, today);
-        let entry = |gaps| ExpiringMentor {
-            mentor_id: p.user_id,
-            name: names.get(&p.user_id).cloned().unwrap_or_default(),
-            organisation_id: p.organisation_id,
-            gaps,
-            // Matches arrive with the matching capability; until then no match is at risk.
-            active_matches: Vec::new(),
-        };
+        let now_c = records.assess(&state, p, today);
         if !now_c.matchable {
-            lapsed.push(entry(now_c.gaps));
+            lapsed.push((p, now_c.gaps));
         } else if now_c.next_lapse.is_some_and(|d| d <= horizon) {
-            let later = assess(&state, p, her_checks, her_records, &mandatory, horizon);
-            soon.push(entry(later.gaps));
+            soon.push((p, records.assess(&state, p, horizon).gaps));
         }
     }
+    // A lapsed mentor's matches in progress are at risk: her coordinator must act on them.
+    let lapsed_ids: Vec<Uuid> = lapsed.iter().map(|(p, _)| p.user_id).collect();
+    let mut at_risk: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for chunk in lapsed_ids.chunks(ID_CHUNK) {
+        let rows = crate::entities::matching::Entity::find()
+            .filter(crate::entities::matching::Column::MentorId.is_in(chunk.to_vec()))
+            .filter(crate::entities::matching::Column::Status.is_in(crate::matches::WORKING.iter().copied()))
+            .order_by_asc(crate::entities::matching::Column::Id)
+            .all(&state.db)
+            .await?;
+        for m in rows {
+            at_risk.entry(m.mentor_id).or_default().push(m.id);
+        }
+    }
+    let entry = |(p, gaps): (&mentor_profile::Model, Vec<rules::Gap>)| ExpiringMentor {
+        mentor_id: p.user_id,
+        name: names.get(&p.user_id).cloned().unwrap_or_default(),
+        organisation_id: p.organisation_id,
+        gaps,
+        active_matches: at_risk.get(&p.user_id).cloned().unwrap_or_default(),
+    };
+    let soon: Vec<ExpiringMentor> = soon.into_iter().map(entry).collect();
+    let lapsed: Vec<ExpiringMentor> = lapsed.into_iter().map(entry).collect();
     crate::young_people::routes::audit_list(
         &state,
         &me,

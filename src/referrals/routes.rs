@@ -164,7 +164,7 @@ async fn insert_referral<C: ConnectionTrait>(
     Ok(r)
 }
 
-async fn record_transition<C: ConnectionTrait>(
+pub(crate) async fn record_transition<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
     me: &CurrentUser,

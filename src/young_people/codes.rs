@@ -31,6 +31,17 @@ macro_rules! code_enum {
 pub(crate) use code_enum;
 
 code_enum!(
+    /// What she has said she would like in a mentor; each one a mentor meets adds to the
+    /// preferences part of the matching score.
+    MentorPreference {
+        LivedExperience = "lived_experience",
+        SharedLanguage = "shared_language",
+        SharedInterests = "shared_interests",
+        SameDistrict = "same_district",
+    }
+);
+
+code_enum!(
     /// ONS 2021 census ethnic group (England), plus "prefer not to say" and "not known".
     Ethnicity {
         AsianBangladeshi = "asian_bangladeshi",

@@ -88,6 +88,22 @@ pub struct CreateYoungPerson {
     #[serde(default)]
     #[validate(length(max = 20))]
     pub consents: Vec<Consent>,
+    /// What she enjoys, for matching.
+    #[serde(default)]
+    #[validate(custom(function = "crate::mentors::dto::short_list"))]
+    pub interests: Vec<String>,
+    /// Languages she speaks, for matching.
+    #[serde(default)]
+    #[validate(custom(function = "crate::mentors::dto::short_list"))]
+    pub languages: Vec<String>,
+    /// When she is free to meet.
+    #[serde(default)]
+    #[validate(length(max = 21))]
+    pub availability: Vec<crate::mentors::dto::Slot>,
+    /// What she would like in a mentor.
+    #[serde(default)]
+    #[validate(length(max = 4))]
+    pub mentor_preferences: Vec<MentorPreference>,
     pub gillick_competent: Option<bool>,
     /// The owning charity; defaults to the caller's own.
     pub organisation_id: Option<Uuid>,
@@ -131,6 +147,14 @@ pub struct UpdateYoungPerson {
     pub risk_indicators: Option<Vec<RiskIndicator>>,
     #[validate(length(max = 20))]
     pub consents: Option<Vec<Consent>>,
+    #[validate(custom(function = "crate::mentors::dto::short_list"))]
+    pub interests: Option<Vec<String>>,
+    #[validate(custom(function = "crate::mentors::dto::short_list"))]
+    pub languages: Option<Vec<String>>,
+    #[validate(length(max = 21))]
+    pub availability: Option<Vec<crate::mentors::dto::Slot>>,
+    #[validate(length(max = 4))]
+    pub mentor_preferences: Option<Vec<MentorPreference>>,
     pub gillick_competent: Option<bool>,
 }
 
@@ -163,6 +187,10 @@ pub struct YoungPersonView {
     pub risk_indicators: Vec<RiskIndicator>,
     pub consents: Vec<Consent>,
     pub gillick_competent: Option<bool>,
+    pub interests: Vec<String>,
+    pub languages: Vec<String>,
+    pub availability: Vec<crate::mentors::dto::Slot>,
+    pub mentor_preferences: Vec<MentorPreference>,
     /// Set by the safeguarding part of the service; read-only here.
     pub safeguarding_flag: SafeguardingFlag,
     /// When this record was merged into another as a duplicate, that record's id.

@@ -57,6 +57,10 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         risk_indicators: parse_json(&yp.risk_indicators),
         consents: parse_json(&yp.consents),
         gillick_competent: yp.gillick_competent,
+        interests: parse_json(&yp.interests),
+        languages: parse_json(&yp.languages),
+        availability: parse_json(&yp.availability),
+        mentor_preferences: parse_json(&yp.mentor_preferences),
         safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
         merged_into: yp.merged_into,
         version: yp.version,
@@ -191,6 +195,10 @@ pub async fn insert_young_person<C: ConnectionTrait>(
         risk_indicators: Set(serde_json::to_string(&body.risk_indicators).map_err(ApiError::internal)?),
         consents: Set(serde_json::to_string(&body.consents).map_err(ApiError::internal)?),
         gillick_competent: Set(body.gillick_competent),
+        interests: Set(serde_json::to_string(&body.interests).map_err(ApiError::internal)?),
+        languages: Set(serde_json::to_string(&body.languages).map_err(ApiError::internal)?),
+        availability: Set(serde_json::to_string(&body.availability).map_err(ApiError::internal)?),
+        mentor_preferences: Set(serde_json::to_string(&body.mentor_preferences).map_err(ApiError::internal)?),
         safeguarding_flag: Set(SafeguardingFlag::Green.as_str().into()),
         merged_into: Set(None),
         version: Set(1),
@@ -441,6 +449,18 @@ pub async fn update_young_person(
     }
     if let Some(g) = body.gillick_competent {
         set!(gillick_competent, Some(g));
+    }
+    if let Some(v) = &body.interests {
+        set!(interests, serde_json::to_string(v).map_err(ApiError::internal)?);
+    }
+    if let Some(v) = &body.languages {
+        set!(languages, serde_json::to_string(v).map_err(ApiError::internal)?);
+    }
+    if let Some(v) = &body.availability {
+        set!(availability, serde_json::to_string(v).map_err(ApiError::internal)?);
+    }
+    if let Some(v) = &body.mentor_preferences {
+        set!(mentor_preferences, serde_json::to_string(v).map_err(ApiError::internal)?);
     }
     am.version = Set(yp.version + 1);
     am.updated_at = Set(now);

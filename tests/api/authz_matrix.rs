@@ -98,10 +98,23 @@ async fn every_row_of_the_matrix_holds() {
                 }
                 _ => app.mentor(&admin, target_org).await.id,
             }
+        } else if row.path.starts_with("/matches/") {
+            let (rid, _) = app.accepted_referral(&admin, target_org, json!({})).await;
+            let mentor = match (&actor, row.relation.as_str()) {
+                (Some(me), "self") => {
+                    app.make_compliant(&admin, me, json!({})).await;
+                    me.id
+                }
+                _ => app.compliant_mentor(&admin, target_org, json!({})).await.id,
+            };
+            app.active_match(&admin, rid, mentor).await
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
             let (rid, yp) = app.referral(&admin, target_org).await;
+            if row.path.ends_with("/match-suggestions") {
+                app.move_referral(&admin, rid, &["screening", "accepted"]).await;
+            }
             if row.path.ends_with("/reopen") {
                 app.move_referral(&admin, rid, &["screening", "accepted", "matched", "active", "closed"]).await;
             }
@@ -171,6 +184,18 @@ async fn every_row_of_the_matrix_holds() {
                 Some(json!({"course_id": course, "completed_on": "2026-02-01", "provider": "Programme team"}))
             }
             ("POST", "/mentors/{id}/supervision") => Some(json!({"held_on": "2026-11-20", "minutes": 30})),
+            ("POST", "/matching/plan") => Some(json!({})),
+            ("POST", "/matches") => {
+                let (rid, _) = app.accepted_referral(&admin, target_org, json!({})).await;
+                let mentor = app.compliant_mentor(&admin, target_org, json!({})).await;
+                Some(json!({"referral_id": rid, "mentor_id": mentor.id}))
+            }
+            ("PATCH", "/matches/{id}") => Some(json!({"shared_safety_info": "Meet in the library."})),
+            ("POST", "/matches/{id}/transitions") => Some(json!({"to": "paused"})),
+            ("POST", "/mentors/{id}/conflicts") => {
+                let (_, yp) = app.referral(&admin, target_org).await;
+                Some(json!({"young_person_id": yp, "reason": "Family friend.", "declared_on": "2026-11-01"}))
+            }
             ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,
         };

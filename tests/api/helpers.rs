@@ -282,7 +282,9 @@ impl Req<'_> {
 
 /// A valid new young person (unique name), as JSON, for the given charity.
 pub fn young_person_json(org: Uuid) -> Value {
-    let tag = &Uuid::now_v7().simple().to_string()[20..];
+    // Letters only: the duplicate check compares names by their letters, so digits in the
+    // tag would not tell two fixtures apart.
+    let tag: String = Uuid::new_v4().as_bytes()[..8].iter().map(|b| (b'a' + b % 26) as char).collect();
     // A random postcode and birthday, so that fixtures never look like duplicates.
     let r = Uuid::new_v4().as_u128();
     let letter = |n: u128| (b'A' + (n % 26) as u8) as char;
@@ -389,5 +391,88 @@ impl TestApp {
         let m = self.user(org, Role::Mentor).await;
         self.add_profile(admin_token, &m).await;
         m
+    }
+}
+
+impl TestApp {
+    /// The training catalogue (seeding the mandatory courses first).
+    pub async fn courses(&self, admin_token: &str) -> Vec<Value> {
+        trellis::mentors::routes::ensure_catalogue(&self.db, start_time()).await.unwrap();
+        let r = self.get("/api/v1/training-courses").token(admin_token).send().await;
+        r.body["items"].as_array().unwrap().clone()
+    }
+
+    /// A mentor who may be matched today: approved, every check and mandatory course in
+    /// place. `profile` overrides the profile's fields (districts, interests, capacity...).
+    pub async fn compliant_mentor(&self, admin_token: &str, org: Uuid, profile: Value) -> TestUser {
+        let m = self.user(org, Role::Mentor).await;
+        self.make_compliant(admin_token, &m, profile).await;
+        m
+    }
+
+    /// Gives a mentor account a profile and makes her compliant (see `compliant_mentor`).
+    pub async fn make_compliant(&self, admin_token: &str, m: &TestUser, profile: Value) {
+        let mut body = json!({"user_id": m.id, "districts": ["Ashworth"], "interests": [], "availability": [],
+            "recruitment_source": "volunteer_centre", "start_date": "2026-01-05"});
+        for (k, v) in profile.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self.post("/api/v1/mentors").token(admin_token).json(body).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let path = format!("/api/v1/mentors/{}", m.id);
+        let r = self.patch(&path).token(admin_token).header("if-match", "\"1\"").json(json!({"status": "approved"})).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let simple = |kind: &str| json!({"kind": kind, "completed_on": "2026-02-01", "outcome": "satisfactory"});
+        let reference = json!({"kind": "reference", "completed_on": "2026-02-01", "outcome": "satisfactory",
+            "reference": {"referee_relationship": "Employer", "received_on": "2026-02-01"}});
+        let dbs = json!({"kind": "dbs", "completed_on": "2025-06-01", "dbs": {"certificate_number": "001234567890", "issue_date": "2025-06-01",
+            "workforce": "child", "level": "enhanced", "barred_list_checked": true, "result": "clear", "update_service": false}});
+        for body in [
+            dbs,
+            reference.clone(),
+            reference,
+            simple("interview"),
+            simple("identity"),
+            simple("code_of_conduct"),
+            simple("volunteer_agreement"),
+        ] {
+            let r = self.post(&format!("{path}/checks")).token(admin_token).json(body).send().await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        for c in self.courses(admin_token).await.into_iter().filter(|c| c["mandatory"] == true) {
+            let r = self
+                .post(&format!("{path}/training"))
+                .token(admin_token)
+                .json(json!({"course_id": c["id"], "completed_on": "2026-09-01", "provider": "Programme team"}))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+    }
+
+    /// An accepted referral (new young person, `young_person` overriding her fields), waiting
+    /// for a mentor; returns (referral, young person).
+    pub async fn accepted_referral(&self, admin_token: &str, org: Uuid, young_person: Value) -> (Uuid, Uuid) {
+        let mut body = referral_json(org);
+        for (k, v) in young_person.as_object().unwrap() {
+            body["young_person"][k] = v.clone();
+        }
+        let r = self.post("/api/v1/referrals").token(admin_token).json(body).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let rid: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        self.move_referral(admin_token, rid, &["screening", "accepted"]).await;
+        (rid, r.body["young_person_id"].as_str().unwrap().parse().unwrap())
+    }
+
+    /// Confirms a match and takes it to `active` (first meeting, signed agreement); returns its id.
+    pub async fn active_match(&self, admin_token: &str, referral: Uuid, mentor: Uuid) -> Uuid {
+        let r = self.post("/api/v1/matches").token(admin_token).json(json!({"referral_id": referral, "mentor_id": mentor})).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let id: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        for body in [json!({"to": "introduced", "staff_present": "Coordinator"}), json!({"to": "active", "agreement_signed": true})] {
+            let r = self.post(&format!("/api/v1/matches/{id}/transitions")).token(admin_token).json(body).send().await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        id
     }
 }

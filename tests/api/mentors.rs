@@ -106,6 +106,9 @@ async fn a_lapse_on_its_date_makes_her_unmatchable_and_surfaces_for_the_coordina
     assert_eq!(e.body["expiring"][0]["gaps"][0]["date"], "2026-12-01");
     assert_eq!(e.body["lapsed"].as_array().unwrap().len(), 0);
     assert_eq!(app.get("/api/v1/compliance/expiring?within_days=5").token(&t).send().await.body["expiring"].as_array().unwrap().len(), 0);
+    // She is matched while compliant.
+    let (rid, _) = app.accepted_referral(&admin, a, json!({})).await;
+    let match_id = app.active_match(&admin, rid, m.id).await;
 
     // The clock reaches 1 December 2026.
     app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap().with_timezone(&chrono::Utc));
@@ -116,7 +119,13 @@ async fn a_lapse_on_its_date_makes_her_unmatchable_and_surfaces_for_the_coordina
     let e = app.get("/api/v1/compliance/expiring").token(&t).send().await;
     assert_eq!(e.body["lapsed"].as_array().unwrap().len(), 1);
     assert_eq!(e.body["lapsed"][0]["mentor_id"], m.id.to_string());
-    assert!(e.body["lapsed"][0]["active_matches"].is_array());
+    assert_eq!(e.body["lapsed"][0]["active_matches"], json!([match_id]), "her match is at risk");
+    // And she can no longer be matched (a new day: a new sign-in).
+    let admin = app.admin_token(lead).await;
+    let (rid2, _) = app.accepted_referral(&admin, a, json!({})).await;
+    let r = app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": rid2, "mentor_id": m.id})).send().await;
+    r.assert_problem(409, "conflict");
+    assert!(r.body["detail"].as_str().unwrap().contains("not_compliant"), "{}", r.text);
     app.clock.advance(Duration::days(-1));
 }
 

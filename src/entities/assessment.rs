@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "assessments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub young_person_id: Uuid,
+    pub organisation_id: Uuid,
+    pub instrument_id: Uuid,
+    pub timepoint: String,
+    pub taken_on: Date,
+    /// JSON array of item answers (null for a missing item).
+    pub answers: String,
+    /// JSON of the programme indicators.
+    pub indicators: String,
+    pub administered_by: Uuid,
+    pub recorded_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

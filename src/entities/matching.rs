@@ -1,0 +1,38 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "matches")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The young person's charity.
+    pub organisation_id: Uuid,
+    pub referral_id: Uuid,
+    pub young_person_id: Uuid,
+    pub mentor_id: Uuid,
+    pub mentor_organisation_id: Uuid,
+    pub status: String,
+    pub score: Option<i32>,
+    /// JSON: the score breakdown when the match was made (MENTOR standard 4).
+    pub criteria: String,
+    pub proposed_on: Date,
+    pub first_meeting_on: Option<Date>,
+    /// Sealed.
+    pub staff_present: Option<String>,
+    pub agreement_signed_on: Option<Date>,
+    pub ended_on: Option<Date>,
+    pub ending_type: Option<String>,
+    pub ending_reason: Option<String>,
+    pub exit_conversation_held: Option<bool>,
+    /// Sealed: the safety information the coordinator chose to share with the mentor.
+    pub shared_safety_info: Option<String>,
+    pub version: i32,
+    pub created_by: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

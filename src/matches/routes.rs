@@ -1,0 +1,851 @@
+//! Matching routes: HTTP only; the score, exclusions, plan and state machine are in
+//! `rules.rs`, who may do what in `policies/matches.cedar`.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::*;
+use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
+use crate::app::{AppState, Deny};
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{self, Action, MatchScope, Resource, Value};
+use crate::entities::{match_transition, matching, mentor_conflict, mentor_profile, referral, young_person};
+use crate::error::{ApiError, Problem};
+use crate::http::etag::{self, IfMatch};
+use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::pagination;
+use crate::mentors::routes::{ComplianceRecords, ID_CHUNK, list, names_of};
+use crate::referrals::rules::Status as ReferralStatus;
+use crate::young_people::codes::SafeguardingFlag;
+use crate::young_people::{open_opt, seal_opt};
+
+const TABLE: &str = "matches";
+
+pub fn resource(m: &matching::Model) -> Resource {
+    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id }
+}
+
+/// Loads a match the caller may read (404 otherwise), then checks `action` (403).
+async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<matching::Model, ApiError> {
+    let m = matching::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize_as(me, Action::MatchesRead, &resource(&m), &[], Deny::NotFound).await?;
+    if action != Action::MatchesRead {
+        state.authorize_as(me, action, &resource(&m), &[], Deny::Forbidden).await?;
+    }
+    Ok(m)
+}
+
+/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
+async fn load_referral(
+    state: &AppState,
+    me: &CurrentUser,
+    id: Uuid,
+    action: Action,
+    other_charities: bool,
+) -> Result<referral::Model, ApiError> {
+    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    let res = crate::referrals::routes::resource(&r);
+    state.authorize_as(me, Action::ReferralsRead, &res, &[], Deny::NotFound).await?;
+    state.authorize_as(me, action, &res, &[("other_charities", Value::Bool(other_charities))], Deny::Forbidden).await?;
+    Ok(r)
+}
+
+pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError> {
+    Ok(MatchView {
+        id: m.id,
+        organisation_id: m.organisation_id,
+        referral_id: m.referral_id,
+        young_person_id: m.young_person_id,
+        mentor_id: m.mentor_id,
+        mentor_organisation_id: m.mentor_organisation_id,
+        status: MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?,
+        score: m.score,
+        criteria: list(&m.criteria),
+        proposed_on: m.proposed_on,
+        first_meeting_on: m.first_meeting_on,
+        staff_present: open_opt(state, TABLE, "staff_present", &m.id, m.staff_present.as_deref())?,
+        agreement_signed_on: m.agreement_signed_on,
+        ended_on: m.ended_on,
+        ending_type: m.ending_type.as_deref().and_then(EndingType::parse),
+        ending_reason: m.ending_reason.as_deref().and_then(EndingReason::parse),
+        exit_conversation_held: m.exit_conversation_held,
+        shared_safety_info: open_opt(state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Mentee {
+    Mentee {
+        id: yp.id,
+        age: rules::age_on(yp.date_of_birth, today),
+        district: yp.district.clone(),
+        interests: list(&yp.interests),
+        languages: list(&yp.languages),
+        availability: list(&yp.availability),
+        preferences: list(&yp.mentor_preferences),
+    }
+}
+
+/// Which mentors matching looks at.
+pub enum Pool<'a> {
+    All,
+    Organisations(&'a [Uuid]),
+    /// One mentor, when a match with her is confirmed.
+    Mentor(Uuid),
+}
+
+/// The mentors of `pool` who have not left, as matching sees them today, with their names.
+/// A handful of queries whatever their number.
+pub async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    pool: Pool<'_>,
+    today: NaiveDate,
+) -> Result<Vec<(Candidate, String)>, ApiError> {
+    let q = mentor_profile::Entity::find().filter(mentor_profile::Column::Status.ne("left")).order_by_asc(mentor_profile::Column::UserId);
+    let q = match pool {
+        Pool::All => q,
+        Pool::Organisations(orgs) => q.filter(mentor_profile::Column::OrganisationId.is_in(orgs.to_vec())),
+        Pool::Mentor(id) => q.filter(mentor_profile::Column::UserId.eq(id)),
+    };
+    let profiles = q.all(conn).await?;
+    let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
+    let names = names_of(conn, &ids).await?;
+    let records = ComplianceRecords::load(conn, &ids).await?;
+    let mut open: HashMap<Uuid, i32> = HashMap::new();
+    let mut safeguarding: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    let mut conflicts: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let rows: Vec<(Uuid, Uuid, String, Option<String>)> = matching::Entity::find()
+            .select_only()
+            .columns([
+                matching::Column::MentorId,
+                matching::Column::YoungPersonId,
+                matching::Column::Status,
+                matching::Column::EndingReason,
+            ])
+            .filter(matching::Column::MentorId.is_in(chunk.to_vec()))
+            .filter(matching::Column::Status.ne("ended").or(matching::Column::EndingReason.eq(EndingReason::Safeguarding.as_str())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (mentor, yp, status, reason) in rows {
+            if status != "ended" {
+                *open.entry(mentor).or_default() += 1;
+            } else if reason.as_deref() == Some(EndingReason::Safeguarding.as_str()) {
+                safeguarding.entry(mentor).or_default().insert(yp);
+            }
+        }
+        let rows: Vec<(Uuid, Uuid)> = mentor_conflict::Entity::find()
+            .select_only()
+            .columns([mentor_conflict::Column::MentorId, mentor_conflict::Column::YoungPersonId])
+            .filter(mentor_conflict::Column::MentorId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (mentor, yp) in rows {
+            conflicts.entry(mentor).or_default().insert(yp);
+        }
+    }
+    let mut out = Vec::with_capacity(profiles.len());
+    for p in profiles {
+        let compliance = records.assess(state, &p, today);
+        let c = Candidate {
+            id: p.user_id,
+            organisation_id: p.organisation_id,
+            districts: list(&p.districts),
+            interests: list(&p.interests),
+            languages: list(&p.languages),
+            availability: list(&p.availability),
+            age_min: p.age_min,
+            age_max: p.age_max,
+            lived_experience: p.lived_experience.is_some(),
+            places: p.capacity as i32 - open.get(&p.user_id).copied().unwrap_or(0),
+            compliance_gaps: compliance.gaps.into_iter().map(|g| g.message).collect(),
+            conflicts: conflicts.remove(&p.user_id).unwrap_or_default(),
+            safeguarding_endings: safeguarding.remove(&p.user_id).unwrap_or_default(),
+        };
+        out.push((c, names.get(&p.user_id).cloned().unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+fn waiting(r: &referral::Model) -> Result<(), ApiError> {
+    if r.status != ReferralStatus::Accepted.as_str() {
+        return Err(ApiError::conflict(format!(
+            "Only an accepted referral waiting for a mentor can be matched; this one is {}.",
+            r.status
+        )));
+    }
+    Ok(())
+}
+
+/// Mentors ranked for an accepted referral, each score with its breakdown, and separately
+/// the mentors who may not be matched with her and why.
+#[utoipa::path(get, path = "/referrals/{id}/match-suggestions", tag = "matching", security(("bearer" = [])),
+    params(("id" = Uuid, Path), SuggestionParams),
+    responses((status = 200, body = Suggestions),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The referral is not waiting for a mentor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<SuggestionParams>,
+) -> Result<Json<Suggestions>, ApiError> {
+    let others = q.include_other_charities.unwrap_or(false);
+    let r = load_referral(&state, &me, id, Action::MatchesSuggest, others).await?;
+    waiting(&r)?;
+    let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    let today = state.now().date_naive();
+    let orgs = [r.organisation_id];
+    let pool = candidates(&state.db, &state, if others { Pool::All } else { Pool::Organisations(&orgs) }, today).await?;
+    let m = mentee(&yp, today);
+    let weights = state.config.match_weights;
+    let (mut ranked, mut excluded) = (Vec::new(), Vec::new());
+    for (c, name) in pool {
+        let reasons = rules::exclusions(&m, &c);
+        if reasons.is_empty() {
+            let s = rules::score(&m, &c, &weights);
+            ranked.push(Suggestion { mentor_id: c.id, name, organisation_id: c.organisation_id, score: s.total, breakdown: s.breakdown });
+        } else {
+            excluded.push(Excluded { mentor_id: c.id, name, organisation_id: c.organisation_id, reasons });
+        }
+    }
+    ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor_id.cmp(&b.mentor_id)));
+    ranked.truncate(q.limit.unwrap_or(10) as usize);
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("match.suggestions_read", "referral")
+            .resource(r.id, Some(r.organisation_id))
+            .detail(json!({"ranked": ranked.len(), "excluded": excluded.len(), "other_charities": others})),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(Suggestions { referral_id: r.id, young_person_id: yp.id, weights, ranked, excluded }))
+}
+
+/// Proposes mentors for every accepted referral waiting at once: the assignment with the
+/// greatest total score that respects each mentor's capacity and every hard constraint.
+/// It changes nothing; a coordinator confirms each match with `POST /matches`.
+#[utoipa::path(post, path = "/matching/plan", tag = "matching", security(("bearer" = [])), request_body = PlanRequest,
+    responses((status = 200, body = Plan),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body): ApiJson<PlanRequest>) -> Result<Json<Plan>, ApiError> {
+    // A coordinator plans her own charity; a programme admin one charity or all.
+    let asked = body.organisation_id.unwrap_or(me.user.organisation_id);
+    state.authorize(&me, Action::MatchesPlan, &Resource::Organisation(asked), &[]).await?;
+    let scope: Option<Vec<Uuid>> = match (body.organisation_id, me.user.role.as_str()) {
+        (None, "programme_admin") => None,
+        _ => Some(vec![asked]),
+    };
+    let today = state.now().date_naive();
+    let mut q = referral::Entity::find()
+        .filter(referral::Column::Status.eq(ReferralStatus::Accepted.as_str()))
+        .order_by_asc(referral::Column::ReceivedOn)
+        .order_by_asc(referral::Column::Id);
+    if let Some(orgs) = &scope {
+        q = q.filter(referral::Column::OrganisationId.is_in(orgs.clone()));
+    }
+    let referrals = q.all(&state.db).await?;
+    let mut people: HashMap<Uuid, young_person::Model> = HashMap::new();
+    let yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
+    for chunk in yp_ids.chunks(ID_CHUNK) {
+        for yp in young_person::Entity::find().filter(young_person::Column::Id.is_in(chunk.to_vec())).all(&state.db).await? {
+            people.insert(yp.id, yp);
+        }
+    }
+    let pool = candidates(&state.db, &state, scope.as_deref().map_or(Pool::All, Pool::Organisations), today).await?;
+    let weights = state.config.match_weights;
+    let rows: Vec<(&referral::Model, Mentee)> =
+        referrals.iter().filter_map(|r| people.get(&r.young_person_id).map(|yp| (r, mentee(yp, today)))).collect();
+    let scores: Vec<Vec<Option<u32>>> = rows
+        .iter()
+        .map(|(r, m)| {
+            pool.iter()
+                .map(|(c, _)| {
+                    // Each referral is matched within its own charity.
+                    (c.organisation_id == r.organisation_id && rules::exclusions(m, c).is_empty())
+                        .then(|| rules::score(m, c, &weights).total)
+                })
+                .collect()
+        })
+        .collect();
+    let places: Vec<u32> = pool.iter().map(|(c, _)| Ord::max(c.places, 0) as u32).collect();
+    let chosen = rules::plan(&scores, &places);
+    let greedy_total: u64 = rules::greedy(&scores, &places).iter().map(|p| p.score as u64).sum();
+    let matched: HashSet<usize> = chosen.iter().map(|p| p.mentee).collect();
+    let proposals: Vec<PlannedMatch> = chosen
+        .iter()
+        .map(|p| PlannedMatch {
+            referral_id: rows[p.mentee].0.id,
+            young_person_id: rows[p.mentee].0.young_person_id,
+            mentor_id: pool[p.candidate].0.id,
+            score: p.score,
+        })
+        .collect();
+    let unmatched: Vec<Uuid> = rows.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, (r, _))| r.id).collect();
+    let total: u64 = proposals.iter().map(|p| p.score as u64).sum();
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("matching.planned", "programme").detail(json!({
+            "organisation_id": body.organisation_id,
+            "referrals": rows.len(),
+            "mentors": pool.len(),
+            "proposals": proposals.len(),
+            "referral_ids": rows.iter().map(|(r, _)| r.id.to_string()).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(Plan {
+        referrals_considered: rows.len(),
+        mentors_considered: pool.len(),
+        proposals,
+        unmatched_referrals: unmatched,
+        total_score: total,
+        greedy_total_score: greedy_total,
+    }))
+}
+
+/// List the matches the caller may read: a mentor sees her own.
+#[utoipa::path(get, path = "/matches", tag = "matching", security(("bearer" = [])), params(ListMatches),
+    responses((status = 200, body = MatchPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_matches(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<ListMatches>,
+) -> Result<Json<MatchPage>, ApiError> {
+    state.authorize(&me, Action::MatchesList, &Resource::Programme, &[]).await?;
+    let scope = authz::match_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let limit = pagination::limit(q.limit);
+    let mut query = matching::Entity::find().order_by_asc(matching::Column::Id).limit(limit + 1);
+    query = match scope {
+        MatchScope::All => query,
+        MatchScope::Organisation(org) => query.filter(matching::Column::OrganisationId.eq(org)),
+        MatchScope::Mentor(id) => query.filter(matching::Column::MentorId.eq(id)),
+    };
+    if let Some(after) = pagination::decode_cursor(q.cursor.as_deref())? {
+        query = query.filter(matching::Column::Id.gt(after));
+    }
+    if let Some(s) = q.status {
+        query = query.filter(matching::Column::Status.eq(s.as_str()));
+    }
+    if let Some(m) = q.mentor_id {
+        query = query.filter(matching::Column::MentorId.eq(m));
+    }
+    if let Some(y) = q.young_person_id {
+        query = query.filter(matching::Column::YoungPersonId.eq(y));
+    }
+    let rows = query.all(&state.db).await?;
+    let page = pagination::page(rows, limit, |m| m.id, |m| m);
+    let items = page.items.iter().map(|m| view(&state, m)).collect::<Result<Vec<_>, _>>()?;
+    crate::young_people::routes::audit_list(&state, &me, "matches.listed", "match", items.iter().map(|m| m.id)).await?;
+    Ok(Json(MatchPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Moves a referral as its match moves, recording the move in its history.
+async fn move_referral(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    me: &CurrentUser,
+    referral_id: Uuid,
+    from: &[ReferralStatus],
+    to: ReferralStatus,
+    closure: Option<crate::referrals::rules::ClosureReason>,
+) -> Result<(), ApiError> {
+    let Some(r) = referral::Entity::find_by_id(referral_id).one(txn).await? else { return Ok(()) };
+    let Some(current) = ReferralStatus::parse(&r.status).filter(|s| from.contains(s)) else { return Ok(()) };
+    let mut update = referral::Entity::update_many()
+        .col_expr(referral::Column::Status, Expr::value(to.as_str()))
+        .col_expr(referral::Column::Version, crate::db::incremented((referral::Entity, referral::Column::Version)))
+        .col_expr(referral::Column::UpdatedAt, Expr::value(state.now()));
+    if let Some(c) = closure {
+        update = update.col_expr(referral::Column::ClosureReason, Expr::value(c.as_str()));
+    }
+    update.filter(referral::Column::Id.eq(r.id)).exec(txn).await?;
+    crate::referrals::routes::record_transition(txn, state, me, &r, Some(current), to, None).await?;
+    audit::record(
+        txn,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("referral.transitioned", "referral")
+            .resource(r.id, Some(r.organisation_id))
+            .detail(json!({"from": current.as_str(), "to": to.as_str(), "by": "match", "closure_reason": closure.map(|c| c.as_str())})),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn record_match_transition(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    me: &CurrentUser,
+    m: &matching::Model,
+    (from, to, on): (Option<MatchStatus>, MatchStatus, NaiveDate),
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
+    match_transition::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        match_id: Set(m.id),
+        organisation_id: Set(m.organisation_id),
+        from_status: Set(from.map(|s| s.as_str().to_string())),
+        to_status: Set(to.as_str().into()),
+        on_date: Set(on),
+        details: Set(details.to_string()),
+        actor_id: Set(me.id()),
+        at: Set(state.now()),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        state.now(),
+        Some(&me.actor()),
+        Event::new(if from.is_none() { "match.created" } else { "match.transitioned" }, "match")
+            .resource(m.id, Some(m.organisation_id))
+            .detail(json!({"from": from.map(|s| s.as_str()), "to": to.as_str(), "details": details})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Confirm a match for an accepted referral. A mentor who is not compliant, at capacity,
+/// conflicted or whose earlier match with her ended for safeguarding is refused (409, with
+/// the reasons), as is a young person who already has a match.
+#[utoipa::path(post, path = "/matches", tag = "matching", security(("bearer" = [])), request_body = CreateMatch,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = MatchView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The referral is not waiting, she already has a match, or the mentor may not be matched (with the reasons)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_match(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<CreateMatch>,
+) -> Result<(StatusCode, HeaderMap, Json<MatchView>), ApiError> {
+    let mentor = mentor_profile::Entity::find_by_id(body.mentor_id).one(&state.db).await?;
+    let referral_org = referral::Entity::find_by_id(body.referral_id).one(&state.db).await?.map(|r| r.organisation_id);
+    let other = match (&mentor, referral_org) {
+        (Some(p), Some(org)) => p.organisation_id != org,
+        _ => false,
+    };
+    let r = load_referral(&state, &me, body.referral_id, Action::MatchesCreate, other).await?;
+    let mentor = mentor.ok_or_else(|| ApiError::field("mentor_id", "not_found", "There is no such mentor."))?;
+    let now = state.now();
+    let today = now.date_naive();
+    let txn = crate::db::begin_write(&state.db).await?;
+    // Hold the mentor's row and the referral's row until commit: on PostgreSQL two
+    // confirmations for the same mentor or referral queue here instead of both counting the
+    // same free place (SQLite's write lock already serialises them).
+    let mentor = mentor_profile::Entity::find_by_id(mentor.user_id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
+    let r = referral::Entity::find_by_id(r.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
+    waiting(&r)?;
+    let open_for_her = matching::Entity::find()
+        .filter(matching::Column::YoungPersonId.eq(r.young_person_id))
+        .filter(matching::Column::Status.ne("ended"))
+        .count(&txn)
+        .await?;
+    if open_for_her > 0 {
+        return Err(ApiError::conflict("She already has a match; end it before making another."));
+    }
+    let yp = young_person::Entity::find_by_id(r.young_person_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    let (c, _) = candidates(&txn, &state, Pool::Mentor(mentor.user_id), today)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::field("mentor_id", "left", "She has left the programme."))?;
+    let m = mentee(&yp, today);
+    let reasons = rules::exclusions(&m, &c);
+    if !reasons.is_empty() {
+        let why: Vec<String> = reasons.iter().map(|e| format!("{}: {}", e.code, e.message)).collect();
+        return Err(ApiError::Conflict { detail: format!("This mentor may not be matched with her. {}", why.join(" ")), allowed: None });
+    }
+    let score = rules::score(&m, &c, &state.config.match_weights);
+    let id = Uuid::now_v7();
+    let inserted = matching::ActiveModel {
+        id: Set(id),
+        organisation_id: Set(r.organisation_id),
+        referral_id: Set(r.id),
+        young_person_id: Set(r.young_person_id),
+        mentor_id: Set(mentor.user_id),
+        mentor_organisation_id: Set(mentor.organisation_id),
+        status: Set(MatchStatus::Proposed.as_str().into()),
+        score: Set(Some(score.total as i32)),
+        criteria: Set(serde_json::to_string(&score.breakdown).map_err(ApiError::internal)?),
+        proposed_on: Set(today),
+        first_meeting_on: Set(None),
+        staff_present: Set(None),
+        agreement_signed_on: Set(None),
+        ended_on: Set(None),
+        ending_type: Set(None),
+        ending_reason: Set(None),
+        exit_conversation_held: Set(None),
+        shared_safety_info: Set(seal_opt(&state, TABLE, "shared_safety_info", &id, body.shared_safety_info.as_deref())?),
+        version: Set(1),
+        created_by: Set(me.id()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let created = match inserted {
+        Ok(m) => m,
+        // The database's one-open-match rule caught a confirmation made at the same moment.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(ApiError::conflict("She already has a match; end it before making another."));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    record_match_transition(&txn, &state, &me, &created, (None, MatchStatus::Proposed, today), json!({"score": score.total})).await?;
+    move_referral(&txn, &state, &me, r.id, &[ReferralStatus::Accepted], ReferralStatus::Matched, None).await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, etag::headers(created.version), Json(view(&state, &created)?)))
+}
+
+/// Read a match (a mentor may read her own).
+#[utoipa::path(get, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = MatchView, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_match(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
+    let m = load(&state, &me, id, Action::MatchesRead).await?;
+    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("match.read", "match").resource(m.id, Some(m.organisation_id)))
+        .await?;
+    state.audit_written();
+    Ok((etag::headers(m.version), Json(view(&state, &m)?)))
+}
+
+/// Change the safety information shared with the mentor.
+#[utoipa::path(patch, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), request_body = UpdateMatch,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The match's ETag")),
+    responses((status = 200, body = MatchView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The match changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn update_match(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UpdateMatch>,
+) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
+    let m = load(&state, &me, id, Action::MatchesUpdate).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let mut update = matching::Entity::update_many()
+        .col_expr(matching::Column::Version, Expr::value(m.version + 1))
+        .col_expr(matching::Column::UpdatedAt, Expr::value(state.now()));
+    if let Some(info) = &body.shared_safety_info {
+        let sealed = if info.trim().is_empty() { None } else { seal_opt(&state, TABLE, "shared_safety_info", &m.id, Some(info))? };
+        update = update.col_expr(matching::Column::SharedSafetyInfo, Expr::value(sealed));
+    }
+    let done = update.filter(matching::Column::Id.eq(m.id)).filter(matching::Column::Version.eq(version)).exec(&txn).await?;
+    if done.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        &txn,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("match.updated", "match")
+            .resource(m.id, Some(m.organisation_id))
+            .detail(json!({"shared_safety_info": body.shared_safety_info.is_some()})),
+    )
+    .await?;
+    let updated = matching::Entity::find_by_id(m.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// Move a match on: proposed -> introduced (first meeting, staff present) -> active
+/// (agreement signed) <-> paused; any -> ended (planned or unplanned, reason, exit
+/// conversation). Activation and ending move the referral with it.
+#[utoipa::path(post, path = "/matches/{id}/transitions", tag = "matching", security(("bearer" = [])), request_body = MatchTransition,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = MatchView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A detail the move needs is missing or a date is wrong", body = Problem, content_type = "application/problem+json")))]
+pub async fn transition(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<MatchTransition>,
+) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
+    let m = load(&state, &me, id, Action::MatchesTransition).await?;
+    let from = MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?;
+    if !rules::allowed_from(from).contains(&body.to) {
+        return Err(ApiError::Conflict {
+            detail: format!("A match that is {} cannot move to {}.", from.as_str(), body.to.as_str()),
+            allowed: Some(rules::allowed_from(from).iter().map(|s| s.as_str().to_string()).collect()),
+        });
+    }
+    let today = state.now().date_naive();
+    let on = body.on.unwrap_or(today);
+    if on > today {
+        return Err(ApiError::field("on", "in_future", "This date is in the future."));
+    }
+    let started = m.first_meeting_on.unwrap_or(m.proposed_on);
+    if on < m.proposed_on || (body.to != MatchStatus::Introduced && on < started) {
+        return Err(ApiError::field("on", "before_match", "This date is before the match began."));
+    }
+    let mut am: matching::ActiveModel = m.clone().into();
+    let mut details = json!({});
+    let mut referral_move: Option<(Vec<ReferralStatus>, ReferralStatus, Option<crate::referrals::rules::ClosureReason>)> = None;
+    match body.to {
+        MatchStatus::Introduced => {
+            let staff = body
+                .staff_present
+                .as_deref()
+                .ok_or_else(|| ApiError::field("staff_present", "required", "Say who from the charity was at the first meeting."))?;
+            am.first_meeting_on = Set(Some(on));
+            am.staff_present = Set(seal_opt(&state, TABLE, "staff_present", &m.id, Some(staff))?);
+        }
+        MatchStatus::Active if from == MatchStatus::Introduced => {
+            if body.agreement_signed != Some(true) {
+                return Err(ApiError::field(
+                    "agreement_signed",
+                    "required",
+                    "The mentoring agreement must be signed before the match is active.",
+                ));
+            }
+            // A mentor whose checks or training lapsed since she was proposed cannot start.
+            let p = mentor_profile::Entity::find_by_id(m.mentor_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+            let c = crate::mentors::routes::compliance_of(&state.db, &state, &p, today).await?;
+            if !c.matchable {
+                let why: Vec<String> = c.gaps.iter().map(|g| g.message.clone()).collect();
+                return Err(ApiError::conflict(format!("The mentor is not compliant: {}", why.join(" "))));
+            }
+            am.agreement_signed_on = Set(Some(on));
+            referral_move = Some((vec![ReferralStatus::Matched], ReferralStatus::Active, None));
+        }
+        MatchStatus::Active | MatchStatus::Paused => {}
+        MatchStatus::Ended => {
+            let ending_type =
+                body.ending_type.ok_or_else(|| ApiError::field("ending_type", "required", "Say whether the ending was planned."))?;
+            let reason = body.ending_reason.ok_or_else(|| ApiError::field("ending_reason", "required", "Say why the match ended."))?;
+            let exit = body
+                .exit_conversation_held
+                .ok_or_else(|| ApiError::field("exit_conversation_held", "required", "Say whether the exit conversation was held."))?;
+            am.ended_on = Set(Some(on));
+            am.ending_type = Set(Some(ending_type.as_str().into()));
+            am.ending_reason = Set(Some(reason.as_str().into()));
+            am.exit_conversation_held = Set(Some(exit));
+            details = json!({"ending_type": ending_type.as_str(), "ending_reason": reason.as_str(), "exit_conversation_held": exit});
+            let was_running = m.agreement_signed_on.is_some();
+            let next = body.referral.unwrap_or(if was_running { ReferralAfterEnding::Close } else { ReferralAfterEnding::Rematch });
+            referral_move = Some(match next {
+                ReferralAfterEnding::Close => {
+                    (vec![ReferralStatus::Matched, ReferralStatus::Active], ReferralStatus::Closed, Some(rules::closure_reason(reason)))
+                }
+                ReferralAfterEnding::Rematch => (vec![ReferralStatus::Matched, ReferralStatus::Active], ReferralStatus::Accepted, None),
+            });
+            details["referral"] = json!(if next == ReferralAfterEnding::Close { "close" } else { "rematch" });
+        }
+        MatchStatus::Proposed => {}
+    }
+    am.status = Set(body.to.as_str().into());
+    am.version = Set(m.version + 1);
+    am.updated_at = Set(state.now());
+    let txn = crate::db::begin_write(&state.db).await?;
+    let done = matching::Entity::update_many()
+        .set(am)
+        .filter(matching::Column::Id.eq(m.id))
+        .filter(matching::Column::Version.eq(m.version))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(ApiError::conflict("The match changed while this was being done; read it again."));
+    }
+    record_match_transition(&txn, &state, &me, &m, (Some(from), body.to, on), details).await?;
+    if let Some((from_statuses, to, closure)) = referral_move {
+        move_referral(&txn, &state, &me, m.referral_id, &from_statuses, to, closure).await?;
+    }
+    let updated = matching::Entity::find_by_id(m.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+}
+
+/// What the mentor sees of her mentee: preferred name, age, district, interests, the
+/// safeguarding flag and the safety information the coordinator chose to share.
+#[utoipa::path(get, path = "/matches/{id}/mentee", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = MenteeView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<MenteeView>, ApiError> {
+    let m = load(&state, &me, id, Action::MatchesMentee).await?;
+    let yp = young_person::Entity::find_by_id(m.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("match.mentee_read", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(json!({"match_id": m.id})),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(MenteeView {
+        match_id: m.id,
+        young_person_id: yp.id,
+        preferred_name: yp.preferred_name.clone(),
+        age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
+        district: yp.district.clone(),
+        interests: list(&yp.interests),
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+        shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
+    }))
+}
+
+/// Conflicts of interest are vetting records: the mentor's own are not hers to read.
+async fn load_mentor(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<mentor_profile::Model, ApiError> {
+    crate::mentors::routes::load(state, me, id, Action::MentorsChecks).await
+}
+
+fn conflict_view(state: &AppState, c: mentor_conflict::Model) -> Result<ConflictView, ApiError> {
+    Ok(ConflictView {
+        id: c.id,
+        mentor_id: c.mentor_id,
+        young_person_id: c.young_person_id,
+        reason: state.keys.fields.open("mentor_conflicts", "reason", &c.id, &c.reason)?,
+        declared_on: c.declared_on,
+        recorded_by: c.recorded_by,
+        recorded_at: c.recorded_at,
+    })
+}
+
+/// Conflicts of interest she has declared: young people she may not be matched with.
+#[utoipa::path(get, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ConflictList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConflictList>, ApiError> {
+    let p = load_mentor(&state, &me, id).await?;
+    let rows = mentor_conflict::Entity::find()
+        .filter(mentor_conflict::Column::MentorId.eq(p.user_id))
+        .order_by_asc(mentor_conflict::Column::Id)
+        .all(&state.db)
+        .await?;
+    let items = rows.into_iter().map(|c| conflict_view(&state, c)).collect::<Result<Vec<_>, _>>()?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("mentor.conflicts_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
+    )
+    .await?;
+    state.audit_written();
+    Ok(Json(ConflictList { items }))
+}
+
+/// Record a conflict of interest she has declared with a young person.
+#[utoipa::path(post, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), request_body = CreateConflict,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = ConflictView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_conflict(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CreateConflict>,
+) -> Result<(StatusCode, Json<ConflictView>), ApiError> {
+    let p = load_mentor(&state, &me, id).await?;
+    let now = state.now();
+    if body.declared_on > now.date_naive() {
+        return Err(ApiError::field("declared_on", "in_future", "This date is in the future."));
+    }
+    // The young person must be one the recorder may see: no probing for ids.
+    let yp = young_person::Entity::find_by_id(body.young_person_id).one(&state.db).await?;
+    let visible = match &yp {
+        Some(yp) => state.authz.is_allowed(&me.principal(), Action::YoungPeopleRead, &crate::young_people::resource(yp), &[]),
+        None => false,
+    };
+    if !visible {
+        return Err(ApiError::field("young_person_id", "not_found", "There is no such young person."));
+    }
+    let id = Uuid::now_v7();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let c = mentor_conflict::ActiveModel {
+        id: Set(id),
+        mentor_id: Set(p.user_id),
+        young_person_id: Set(body.young_person_id),
+        organisation_id: Set(p.organisation_id),
+        reason: Set(state.keys.fields.seal("mentor_conflicts", "reason", &id, &body.reason)?),
+        declared_on: Set(body.declared_on),
+        recorded_by: Set(me.id()),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        Some(&me.actor()),
+        Event::new("mentor.conflict_declared", "mentor")
+            .resource(p.user_id, Some(p.organisation_id))
+            .detail(json!({"young_person_id": body.young_person_id})),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit_written();
+    Ok((StatusCode::CREATED, Json(conflict_view(&state, c)?)))
+}
