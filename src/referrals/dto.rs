@@ -108,7 +108,8 @@ pub struct ReferralView {
     pub decided_on: Option<NaiveDate>,
     /// The closed referral this one reopens.
     pub reopened_from: Option<Uuid>,
-    /// The statuses it may move to now.
+    /// The statuses it may be moved to by hand now. Matched and active follow from its
+    /// match; an active referral closes when its match ends.
     pub allowed_transitions: Vec<Status>,
     pub version: i32,
     pub created_at: DateTime<Utc>,

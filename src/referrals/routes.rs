@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource};
-use crate::entities::{case_note, organisation, referral, referral_transition, young_person};
+use crate::entities::{case_note, matching, organisation, referral, referral_transition, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -74,6 +74,16 @@ pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_pers
     Ok(())
 }
 
+/// Whether a match made for this referral has not ended.
+async fn open_match<C: ConnectionTrait>(conn: &C, referral_id: Uuid) -> Result<bool, ApiError> {
+    let n = matching::Entity::find()
+        .filter(matching::Column::ReferralId.eq(referral_id))
+        .filter(matching::Column::Status.ne("ended"))
+        .count(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
     let referrer: Referrer =
         serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
@@ -94,7 +104,7 @@ pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiEr
         closure_reason: r.closure_reason.as_deref().and_then(ClosureReason::parse),
         decided_on: r.decided_on,
         reopened_from: r.reopened_from,
-        allowed_transitions: rules::allowed_from(status).to_vec(),
+        allowed_transitions: rules::manual_from(status),
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -445,12 +455,20 @@ pub async fn transition(
 ) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsTransition).await?;
     let from = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
-    if !rules::can_move(from, body.to) {
-        let allowed: Vec<String> = rules::allowed_from(from).iter().map(|s| s.as_str().to_string()).collect();
-        return Err(ApiError::Conflict {
-            detail: format!("A referral that is {} cannot move to {}.", from.as_str(), body.to.as_str()),
-            allowed: Some(allowed),
-        });
+    // Matched and active follow from the match; closing waits for an open match to end.
+    let mut manual = rules::manual_from(from);
+    if manual.contains(&Status::Closed) && open_match(&state.db, r.id).await? {
+        manual.retain(|s| *s != Status::Closed);
+    }
+    if !manual.contains(&body.to) {
+        let detail = if rules::follows_match(body.to) {
+            format!("A referral becomes {} through its match: confirm or start the match instead.", body.to.as_str())
+        } else if rules::can_move(from, body.to) {
+            "Her match is still open: end the match, which closes the referral.".to_string()
+        } else {
+            format!("A referral that is {} cannot move to {}.", from.as_str(), body.to.as_str())
+        };
+        return Err(ApiError::Conflict { detail, allowed: Some(manual.iter().map(|s| s.as_str().to_string()).collect()) });
     }
     let now = state.now();
     let mut am: referral::ActiveModel = r.clone().into();

@@ -51,8 +51,9 @@ pub fn allowed_from(from: Status) -> &'static [Status] {
     match from {
         Received => &[Screening],
         Screening => &[Accepted, Declined, Waitlisted],
-        Waitlisted => &[Accepted],
-        Accepted => &[Matched],
+        // Closing before a mentor is found: she disengaged, moved away, aged out.
+        Waitlisted => &[Accepted, Closed],
+        Accepted => &[Matched, Closed],
         Matched => &[Active],
         Active => &[Closed],
         Declined | Closed => &[],
@@ -61,6 +62,17 @@ pub fn allowed_from(from: Status) -> &'static [Status] {
 
 pub fn can_move(from: Status, to: Status) -> bool {
     allowed_from(from).contains(&to)
+}
+
+/// Statuses a referral reaches only through its match (confirming a match makes it matched,
+/// starting it makes it active), never by a move made by hand.
+pub fn follows_match(to: Status) -> bool {
+    matches!(to, Status::Matched | Status::Active)
+}
+
+/// The moves a person may make by hand from `from`.
+pub fn manual_from(from: Status) -> Vec<Status> {
+    allowed_from(from).iter().copied().filter(|s| !follows_match(*s)).collect()
 }
 
 /// Referrals still open, whose eligibility follows changes to the young person's record.
@@ -80,7 +92,9 @@ mod tests {
             ("screening", "declined"),
             ("screening", "waitlisted"),
             ("waitlisted", "accepted"),
+            ("waitlisted", "closed"),
             ("accepted", "matched"),
+            ("accepted", "closed"),
             ("matched", "active"),
             ("active", "closed"),
         ];

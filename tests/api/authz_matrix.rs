@@ -111,14 +111,15 @@ async fn every_row_of_the_matrix_holds() {
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
-            let (rid, yp) = app.referral(&admin, target_org).await;
-            if row.path.ends_with("/match-suggestions") {
-                app.move_referral(&admin, rid, &["screening", "accepted"]).await;
-            }
             if row.path.ends_with("/reopen") {
-                app.move_referral(&admin, rid, &["screening", "accepted", "matched", "active", "closed"]).await;
+                app.referral_at(&admin, target_org, "closed").await
+            } else {
+                let (rid, yp) = app.referral(&admin, target_org).await;
+                if row.path.ends_with("/match-suggestions") {
+                    app.move_referral(&admin, rid, &["screening", "accepted"]).await;
+                }
+                if row.path.starts_with("/young-people/") { yp } else { rid }
             }
-            if row.path.starts_with("/young-people/") { yp } else { rid }
         } else if row.path.starts_with("/duplicates/") {
             let (_, one) = app.referral(&admin, a).await;
             let (_, two) = app.referral(&admin, b).await;

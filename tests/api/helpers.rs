@@ -464,6 +464,36 @@ impl TestApp {
         (rid, r.body["young_person_id"].as_str().unwrap().parse().unwrap())
     }
 
+    /// A new referral in `status`, reached the way the service allows: by hand up to
+    /// accepted, declined or waitlisted; through a match for matched, active and closed.
+    pub async fn referral_at(&self, admin_token: &str, org: Uuid, status: &str) -> Uuid {
+        let by_hand: &[&str] = match status {
+            "received" => &[],
+            "screening" => &["screening"],
+            "waitlisted" => &["screening", "waitlisted"],
+            "declined" => &["screening", "declined"],
+            _ => &["screening", "accepted"],
+        };
+        let (rid, _) = self.referral(admin_token, org).await;
+        self.move_referral(admin_token, rid, by_hand).await;
+        if !matches!(status, "matched" | "active" | "closed") {
+            return rid;
+        }
+        let mentor = self.compliant_mentor(admin_token, org, json!({})).await;
+        if status == "matched" {
+            let r = self.post("/api/v1/matches").token(admin_token).json(json!({"referral_id": rid, "mentor_id": mentor.id})).send().await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            return rid;
+        }
+        let m = self.active_match(admin_token, rid, mentor.id).await;
+        if status == "closed" {
+            let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
+            let r = self.post(&format!("/api/v1/matches/{m}/transitions")).token(admin_token).json(end).send().await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        rid
+    }
+
     /// Confirms a match and takes it to `active` (first meeting, signed agreement); returns its id.
     pub async fn active_match(&self, admin_token: &str, referral: Uuid, mentor: Uuid) -> Uuid {
         let r = self.post("/api/v1/matches").token(admin_token).json(json!({"referral_id": referral, "mentor_id": mentor})).send().await;
