@@ -338,3 +338,53 @@ async fn an_instrument_is_added_as_data_and_used_without_code() {
     assert_eq!(o.body["items"][0]["change"], -3.0);
     assert_eq!(o.body["items"][0]["change_kind"], "reliable_improvement");
 }
+
+#[tokio::test]
+async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_matches_and_ages() {
+    use sea_orm::EntityTrait;
+    use std::collections::HashMap;
+    use trellis::entities::{assessment, matching, young_person};
+    let app = TestApp::spawn().await;
+    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
+    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    let today = start_time().date_naive();
+    let instruments: HashMap<uuid::Uuid, String> =
+        trellis::entities::instrument::Entity::find().all(&app.db).await.unwrap().into_iter().map(|i| (i.id, i.code)).collect();
+    let people: HashMap<uuid::Uuid, young_person::Model> =
+        young_person::Entity::find().all(&app.db).await.unwrap().into_iter().map(|y| (y.id, y)).collect();
+    let matches = matching::Entity::find().all(&app.db).await.unwrap();
+    let rows = assessment::Entity::find().all(&app.db).await.unwrap();
+    assert!(!rows.is_empty());
+    let mut timepoints = std::collections::BTreeSet::new();
+    for a in &rows {
+        timepoints.insert(a.timepoint.clone());
+        let yp = &people[&a.young_person_id];
+        assert_eq!(a.organisation_id, yp.organisation_id);
+        assert!(a.taken_on <= today);
+        // Within a match that started with her, and an instrument for her age on the day.
+        let m = matches
+            .iter()
+            .find(|m| m.young_person_id == a.young_person_id && m.agreement_signed_on.is_some_and(|s| s <= a.taken_on))
+            .expect("an assessment belongs to a match that started");
+        assert!(m.ended_on.is_none_or(|e| a.taken_on <= e));
+        if a.timepoint == "exit" {
+            assert_eq!(m.status, "ended");
+        }
+        let age = trellis::young_people::rules::age_on(yp.date_of_birth, a.taken_on);
+        let fits = match instruments[&a.instrument_id].as_str() {
+            "SWEMWBS" => age >= 13,
+            "YP-CORE" => (11..=16).contains(&age),
+            "CORE-10" => age >= 17,
+            other => panic!("unexpected instrument {other}"),
+        };
+        assert!(fits, "{} at {age}", instruments[&a.instrument_id]);
+    }
+    assert_eq!(timepoints.into_iter().collect::<Vec<_>>(), ["baseline", "exit", "review"]);
+    // Every match that started has a baseline; the outcomes show improvement and not.
+    let started: Vec<uuid::Uuid> = matches.iter().filter(|m| m.agreement_signed_on.is_some()).map(|m| m.young_person_id).collect();
+    assert!(started.iter().all(|yp| rows.iter().any(|a| a.young_person_id == *yp && a.timepoint == "baseline")));
+    let outcomes = trellis::outcomes::outcomes_for(&app.db, &started).await.unwrap();
+    let kinds: std::collections::BTreeSet<String> =
+        outcomes.values().flatten().filter_map(|o| o.change_kind).map(|k| format!("{k:?}")).collect();
+    assert!(kinds.contains("ReliableImprovement") && kinds.len() >= 2, "{kinds:?}");
+}
