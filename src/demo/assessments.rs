@@ -28,7 +28,7 @@ enum Course {
 /// (higher better) rises as she improves, distress (lower better) falls.
 fn answers(rng: &mut Rng, d: &crate::outcomes::scoring::Definition, start: i32, course: Course, step: i32) -> Vec<Option<i32>> {
     let per_step = match course {
-        Course::Improving => 4,
+        Course::Improving => 5,
         Course::Steady => 0,
         Course::Worsening => -3,
     };
@@ -72,8 +72,10 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
         let (Some(start), Some(yp)) = (m.agreement_signed_on, people.get(&m.young_person_id)) else { continue };
         let end = m.ended_on.unwrap_or(today).min(today);
         let mut points: Vec<(Timepoint, NaiveDate)> = vec![(Timepoint::Baseline, start)];
+        // Reviews every three months; none in the last month before an exit.
+        let last_review = if m.status == "ended" { end - Duration::days(30) } else { end };
         let mut on = start + Duration::days(91);
-        while on < end {
+        while on <= last_review {
             points.push((Timepoint::Review, on));
             on += Duration::days(91);
         }
