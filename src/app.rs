@@ -138,6 +138,7 @@ impl AppState {
         (name = "referrals", description = "Referrals, decisions, allocation and possible duplicates"),
         (name = "mentors", description = "Mentors: safer recruitment, training, supervision and compliance"),
         (name = "matching", description = "Matching: explainable suggestions, the optimal plan, matches and their lifecycle, the mentor's view of her mentee"),
+        (name = "outcomes", description = "Outcome measures: instruments as data, assessments scored on read, change from baseline"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -162,6 +163,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::referrals::router())
         .merge(crate::mentors::router())
         .merge(crate::matches::router())
+        .merge(crate::outcomes::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

@@ -194,6 +194,9 @@ async fn open_db(cfg: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     trellis::mentors::routes::ensure_catalogue(&conn, SystemClock.now())
         .await
         .map_err(|e| format!("cannot seed the training catalogue: {e}"))?;
+    trellis::outcomes::ensure_instruments(&conn, SystemClock.now())
+        .await
+        .map_err(|e| format!("cannot seed the outcome instruments: {e}"))?;
     Ok(conn)
 }
 

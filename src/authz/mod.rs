@@ -21,6 +21,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("matches.cedar", include_str!("../../policies/matches.cedar")),
     ("mentors.cedar", include_str!("../../policies/mentors.cedar")),
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
+    ("outcomes.cedar", include_str!("../../policies/outcomes.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
     ("young_people.cedar", include_str!("../../policies/young_people.cedar")),
@@ -75,6 +76,11 @@ pub enum Action {
     MatchesUpdate,
     MatchesTransition,
     MatchesMentee,
+    InstrumentsList,
+    InstrumentsCreate,
+    AssessmentsList,
+    AssessmentsCreate,
+    OutcomesRead,
 }
 
 impl Action {
@@ -126,6 +132,11 @@ impl Action {
             Action::MatchesUpdate => "matches.update",
             Action::MatchesTransition => "matches.transition",
             Action::MatchesMentee => "matches.mentee",
+            Action::InstrumentsList => "instruments.list",
+            Action::InstrumentsCreate => "instruments.create",
+            Action::AssessmentsList => "assessments.list",
+            Action::AssessmentsCreate => "assessments.create",
+            Action::OutcomesRead => "outcomes.read",
         }
     }
 }

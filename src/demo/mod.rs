@@ -21,6 +21,7 @@ use crate::entities::{organisation, user};
 use crate::organisations::dto::OrganisationKind;
 use crate::users::Role;
 
+mod assessments;
 mod matches;
 mod mentors;
 mod referrals;
@@ -267,6 +268,7 @@ pub async fn seed(
         })
         .collect();
     crate::mentors::routes::ensure_catalogue(&txn, now).await.map_err(|e| e.to_string())?;
+    crate::outcomes::ensure_instruments(&txn, now).await.map_err(|e| e.to_string())?;
     let mut per_charity = vec![0usize; CHARITIES.len()];
     let demo_mentors: Vec<mentors::DemoMentor> = mentor_ids
         .iter()
@@ -286,12 +288,13 @@ pub async fn seed(
     let referral_count =
         referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     let match_count = matches::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
+    let assessment_count = assessments::seed(&txn, &mut rng, now).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,
         None,
         Event::new("demo.seeded", "programme")
-            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count})),
+            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count, "assessments": assessment_count})),
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -71,6 +71,7 @@ async fn every_row_of_the_matrix_holds() {
     let (lead, a, b) = app.charities().await;
     let admin = app.admin_token(lead).await;
     trellis::mentors::routes::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
+    app.instruments().await;
     let course = app.get("/api/v1/training-courses").token(&admin).send().await.body["items"][0]["id"].clone();
     let mut failures = Vec::new();
     let rows = rows();
@@ -108,6 +109,13 @@ async fn every_row_of_the_matrix_holds() {
                 _ => app.compliant_mentor(&admin, target_org, json!({})).await.id,
             };
             app.active_match(&admin, rid, mentor).await
+        } else if row.relation == "self" && (row.path.ends_with("/assessments") || row.path.ends_with("/outcomes")) {
+            // Her own mentee: a match in progress with the young person.
+            let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
+            let me = actor.as_ref().unwrap();
+            app.make_compliant(&admin, me, json!({})).await;
+            app.active_match(&admin, rid, me.id).await;
+            yp
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
@@ -196,6 +204,12 @@ async fn every_row_of_the_matrix_holds() {
             ("POST", "/mentors/{id}/conflicts") => {
                 let (_, yp) = app.referral(&admin, target_org).await;
                 Some(json!({"young_person_id": yp, "reason": "Family friend.", "declared_on": "2026-11-01"}))
+            }
+            ("POST", "/instruments") => Some(json!({"code": unique.to_uppercase(), "version": "1", "name": "Matrix scale",
+                "definition": {"items": 2, "item_keys": ["one", "two"], "min": 0, "max": 3, "scoring": {"kind": "sum"}, "max_prorated": 0,
+                    "age_min": 11, "age_max": 24, "reliable_change": 2.0, "higher_is_better": false}})),
+            ("POST", "/young-people/{id}/assessments") => {
+                Some(assessment_json("YP-CORE", "baseline", "2026-11-01", json!([1, 2, 1, 0, 2, 1, 1, 3, 2, 1])))
             }
             ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,

@@ -506,3 +506,29 @@ impl TestApp {
         id
     }
 }
+
+/// A valid assessment body: `instrument` with these answers, taken on `taken_on`.
+pub fn assessment_json(instrument: &str, timepoint: &str, taken_on: &str, answers: Value) -> Value {
+    json!({
+        "instrument": instrument,
+        "timepoint": timepoint,
+        "taken_on": taken_on,
+        "answers": answers,
+        "indicators": {"education_employment_status": "in_school", "police_contact_since_last_review": false,
+            "first_time_entrant": false, "missing_episodes": 0},
+    })
+}
+
+impl TestApp {
+    /// Seeds the built-in outcome instruments (start-up does this for the real service).
+    pub async fn instruments(&self) {
+        trellis::outcomes::ensure_instruments(&self.db, start_time()).await.unwrap();
+    }
+
+    /// Records an assessment through the API, asserting it is created; returns the body.
+    pub async fn assessment(&self, token: &str, young_person: Uuid, body: Value) -> Value {
+        let r = self.post(&format!("/api/v1/young-people/{young_person}/assessments")).token(token).json(body).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body
+    }
+}

@@ -13,5 +13,6 @@ mod matching;
 mod mentors;
 mod openapi;
 mod organisations;
+mod outcomes;
 mod referrals;
 mod users;
