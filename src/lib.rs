@@ -17,6 +17,7 @@ pub mod matches;
 pub mod mentors;
 pub mod metrics;
 pub mod organisations;
+pub mod outbox;
 pub mod outcomes;
 pub mod referrals;
 pub mod users;

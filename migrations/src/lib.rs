@@ -9,6 +9,7 @@ pub mod m20261123_000001_foundation;
 pub mod m20261123_000002_referrals;
 pub mod m20261123_000003_mentors;
 mod m20261123_000004_matching;
+mod m20261123_000005_outbox;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_referrals::Migration),
             Box::new(m20261123_000003_mentors::Migration),
             Box::new(m20261123_000004_matching::Migration),
+            Box::new(m20261123_000005_outbox::Migration),
         ]
     }
 }

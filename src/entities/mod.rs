@@ -16,6 +16,7 @@ pub mod mentor_conflict;
 pub mod mentor_profile;
 pub mod mentoring_session;
 pub mod organisation;
+pub mod outbox_message;
 pub mod referral;
 pub mod referral_transition;
 pub mod session;
