@@ -18,5 +18,6 @@ pub mod mentors;
 pub mod metrics;
 pub mod organisations;
 pub mod referrals;
+pub mod sessions;
 pub mod users;
 pub mod young_people;
