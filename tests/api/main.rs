@@ -14,4 +14,5 @@ mod mentors;
 mod openapi;
 mod organisations;
 mod referrals;
+mod sessions;
 mod users;
