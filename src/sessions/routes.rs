@@ -246,6 +246,7 @@ pub async fn create_session(
 #[utoipa::path(get, path = "/mentoring-sessions/{id}", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = SessionView, headers(("ETag" = String))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_session(
     State(state): State<AppState>,
@@ -424,6 +425,7 @@ pub async fn update_session(
 #[utoipa::path(get, path = "/mentoring-sessions/{id}/versions", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = SessionVersionList),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_versions(
     State(state): State<AppState>,

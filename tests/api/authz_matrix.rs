@@ -108,6 +108,9 @@ async fn every_row_of_the_matrix_holds() {
                 _ => app.compliant_mentor(&admin, target_org, json!({})).await.id,
             };
             app.active_match(&admin, rid, mentor).await
+        } else if row.path.starts_with("/mentoring-sessions/") {
+            let me = actor.as_ref().filter(|_| row.relation == "self");
+            app.matrix_session(&admin, target_org, me).await
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
@@ -195,6 +198,15 @@ async fn every_row_of_the_matrix_holds() {
             ("POST", "/mentors/{id}/conflicts") => {
                 let (_, yp) = app.referral(&admin, target_org).await;
                 Some(json!({"young_person_id": yp, "reason": "Family friend.", "declared_on": "2026-11-01"}))
+            }
+            ("POST", "/mentoring-sessions") => {
+                let me = actor.as_ref().filter(|_| row.relation == "self");
+                let m = app.matrix_match(&admin, target_org, me).await;
+                Some(session_json(m, &app.state.now().date_naive().to_string()))
+            }
+            ("PATCH", "/mentoring-sessions/{id}") => Some(json!({"engagement": 5})),
+            ("POST", "/matches/{id}/support-contacts") => {
+                Some(json!({"contact_with": "mentor", "method": "phone", "contact_on": app.state.now().date_naive()}))
             }
             ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,
