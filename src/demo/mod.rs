@@ -24,6 +24,7 @@ use crate::users::Role;
 mod matches;
 mod mentors;
 mod referrals;
+mod sessions;
 
 /// A small deterministic generator (SplitMix64): demo data must be the same for a seed.
 pub struct Rng(u64);
@@ -286,6 +287,7 @@ pub async fn seed(
     let referral_count =
         referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     let match_count = matches::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
+    sessions::seed(&txn, keys, &mut rng, now).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,

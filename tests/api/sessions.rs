@@ -407,3 +407,49 @@ async fn coordinators_record_support_contacts_and_see_their_charitys_contact_gap
     gaps(ev, "").await.assert_problem(403, "forbidden");
     assert_eq!(app.count("support_contacts").await, 2);
 }
+
+#[tokio::test]
+async fn the_demo_has_sessions_within_their_matches_and_a_match_with_a_contact_gap() {
+    use std::collections::HashMap;
+    use trellis::sessions::rules::{self, Content};
+    let app = TestApp::spawn().await;
+    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
+    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    let matches: HashMap<Uuid, trellis::entities::matching::Model> =
+        trellis::entities::matching::Entity::find().all(&app.db).await.unwrap().into_iter().map(|m| (m.id, m)).collect();
+    let sessions = trellis::entities::mentoring_session::Entity::find().all(&app.db).await.unwrap();
+    assert!(sessions.len() > 100, "{} sessions", sessions.len());
+    assert!(sessions.iter().any(|s| !s.attended));
+    for s in &sessions {
+        let m = &matches[&s.match_id];
+        assert_eq!((s.mentor_id, s.organisation_id), (m.mentor_id, m.organisation_id));
+        let dates = trellis::sessions::routes::match_dates(m).unwrap();
+        let c = Content {
+            held_on: s.held_on,
+            attended: s.attended,
+            duration_minutes: s.duration_minutes,
+            mode: s.mode.as_deref().and_then(rules::SessionMode::parse),
+            location_category: s.location_category.as_deref().and_then(rules::LocationCategory::parse),
+            activities: serde_json::from_str(&s.activities).unwrap(),
+            engagement: s.engagement,
+            mood_before: s.mood_before,
+            mood_after: s.mood_after,
+        };
+        assert_eq!(rules::check(&c, dates, start_time().date_naive()), vec![], "{s:?}");
+    }
+    assert!(app.count("support_contacts").await > 100);
+    assert!(app.count("session_versions").await > 0);
+
+    // A programme admin sees at least one active match lapsed in the contact-gaps list.
+    let lead = app.charities_lead().await;
+    let admin = app.admin_token(lead).await;
+    let r = app.get("/api/v1/monitoring/contact-gaps").token(&admin).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let lapsed =
+        r.body["items"].as_array().unwrap().iter().filter(|g| g["status"] == "active" && g["reasons"][0] == "no_recent_session").count();
+    assert!(lapsed >= 1, "{}", r.text);
+    // Demo versions open like any other.
+    let corrected = sessions.iter().find(|s| s.version == 2).unwrap();
+    let r = app.get(&format!("/api/v1/mentoring-sessions/{}/versions", corrected.id)).token(&admin).send().await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2, "{}", r.text);
+}
