@@ -111,6 +111,7 @@ impl AppState {
             Resource::Referral { id, organisation_id } => ("referral", Some(*id), Some(*organisation_id)),
             Resource::Mentor { id, organisation_id } => ("mentor", Some(*id), Some(*organisation_id)),
             Resource::Match { id, organisation_id, .. } => ("match", Some(*id), Some(*organisation_id)),
+            Resource::MentoringSession { id, organisation_id, .. } => ("mentoring_session", Some(*id), Some(*organisation_id)),
         };
         let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
@@ -139,6 +140,7 @@ impl AppState {
         (name = "mentors", description = "Mentors: safer recruitment, training, supervision and compliance"),
         (name = "matching", description = "Matching: explainable suggestions, the optimal plan, matches and their lifecycle, the mentor's view of her mentee"),
         (name = "outcomes", description = "Outcome measures: instruments as data, assessments scored on read, change from baseline"),
+        (name = "sessions", description = "Mentoring session logs and their versions, support contacts, and contact-gap monitoring (MENTOR standard 5)"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -164,6 +166,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::mentors::router())
         .merge(crate::matches::router())
         .merge(crate::outcomes::router())
+        .merge(crate::sessions::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

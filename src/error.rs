@@ -62,6 +62,10 @@ pub enum ApiError {
     MfaEnrolmentRequired,
     #[error("forbidden")]
     Forbidden,
+    /// 403 with its own machine-readable code, where the refusal has a reason the client can act
+    /// on (`edit_window_closed`).
+    #[error("forbidden: {code}")]
+    ForbiddenBecause { code: &'static str, detail: String },
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -113,6 +117,7 @@ impl ApiError {
             MfaInvalid => (StatusCode::UNAUTHORIZED, "mfa_invalid", "Authentication code not accepted", "The code is wrong, expired or has already been used; wait for the next code.".into()),
             MfaEnrolmentRequired => (StatusCode::FORBIDDEN, "mfa_enrolment_required", "Two-factor enrolment required", "Your role must use two-factor sign-in: set it up with POST /api/v1/auth/mfa/setup and /confirm first.".into()),
             Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed", "You are not allowed to do this.".into()),
+            ForbiddenBecause { code, detail } => (StatusCode::FORBIDDEN, code, "Not allowed", detail.clone()),
             NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found", "There is nothing here, or you cannot see it.".into()),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed", "This resource does not support that method.".into()),
             Conflict { detail, .. } => (StatusCode::CONFLICT, "conflict", "Conflict", detail.clone()),

@@ -20,5 +20,6 @@ pub mod organisations;
 pub mod outbox;
 pub mod outcomes;
 pub mod referrals;
+pub mod sessions;
 pub mod users;
 pub mod young_people;

@@ -39,8 +39,20 @@ pub struct AuditQuery {
 }
 
 /// The resource types events are recorded against.
-pub const RESOURCE_TYPES: &[&str] =
-    &["user", "organisation", "session", "programme", "audit_trail", "young_person", "referral", "mentor", "match", "instrument"];
+pub const RESOURCE_TYPES: &[&str] = &[
+    "user",
+    "organisation",
+    "session",
+    "programme",
+    "audit_trail",
+    "young_person",
+    "referral",
+    "mentor",
+    "match",
+    "mentoring_session",
+    "support_contact",
+    "instrument",
+];
 
 fn known_resource_type(t: &str) -> Result<(), validator::ValidationError> {
     if RESOURCE_TYPES.contains(&t) {

@@ -23,6 +23,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("outcomes.cedar", include_str!("../../policies/outcomes.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
+    ("sessions.cedar", include_str!("../../policies/sessions.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
     ("young_people.cedar", include_str!("../../policies/young_people.cedar")),
 ];
@@ -81,6 +82,13 @@ pub enum Action {
     AssessmentsList,
     AssessmentsCreate,
     OutcomesRead,
+    SessionsList,
+    SessionsCreate,
+    SessionsRead,
+    SessionsUpdate,
+    SupportContactsList,
+    SupportContactsCreate,
+    MonitoringContactGaps,
 }
 
 impl Action {
@@ -137,6 +145,13 @@ impl Action {
             Action::AssessmentsList => "assessments.list",
             Action::AssessmentsCreate => "assessments.create",
             Action::OutcomesRead => "outcomes.read",
+            Action::SessionsList => "sessions.list",
+            Action::SessionsCreate => "sessions.create",
+            Action::SessionsRead => "sessions.read",
+            Action::SessionsUpdate => "sessions.update",
+            Action::SupportContactsList => "support_contacts.list",
+            Action::SupportContactsCreate => "support_contacts.create",
+            Action::MonitoringContactGaps => "monitoring.contact_gaps",
         }
     }
 }
@@ -177,6 +192,13 @@ pub enum Resource {
     },
     /// A match; `organisation_id` is the young person's charity, `mentor_id` the mentor's account.
     Match {
+        id: Uuid,
+        organisation_id: Uuid,
+        mentor_id: Uuid,
+    },
+    /// A mentor's session log; `organisation_id` is its match's charity, `mentor_id` the
+    /// mentor's account.
+    MentoringSession {
         id: Uuid,
         organisation_id: Uuid,
         mentor_id: Uuid,
@@ -319,9 +341,10 @@ impl Authz {
                 entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 m
             }
-            Resource::Match { id, organisation_id, mentor_id } => {
+            Resource::Match { id, organisation_id, mentor_id } | Resource::MentoringSession { id, organisation_id, mentor_id } => {
                 orgs.insert(*organisation_id);
-                let m = uid("Trellis::Match", &id.to_string())?;
+                let kind = if matches!(resource, Resource::Match { .. }) { "Trellis::Match" } else { "Trellis::MentoringSession" };
+                let m = uid(kind, &id.to_string())?;
                 let attrs = HashMap::from([
                     ("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(organisation_id)?)),
                     ("mentor".to_string(), RestrictedExpression::new_entity_uid(uid("Trellis::User", &mentor_id.to_string())?)),

@@ -25,6 +25,7 @@ mod assessments;
 mod matches;
 mod mentors;
 mod referrals;
+mod sessions;
 
 /// A small deterministic generator (SplitMix64): demo data must be the same for a seed.
 pub struct Rng(u64);
@@ -289,6 +290,7 @@ pub async fn seed(
         referrals::seed(&txn, keys, &mut rng, &charities, now, opts.scale.max(1) as usize).await.map_err(|e| e.to_string())?;
     let match_count = matches::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
     let assessment_count = assessments::seed(&txn, &mut rng, now).await.map_err(|e| e.to_string())?;
+    sessions::seed(&txn, keys, &mut rng, now).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,

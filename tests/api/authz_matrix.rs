@@ -116,6 +116,9 @@ async fn every_row_of_the_matrix_holds() {
             app.make_compliant(&admin, me, json!({})).await;
             app.active_match(&admin, rid, me.id).await;
             yp
+        } else if row.path.starts_with("/mentoring-sessions/") {
+            let me = actor.as_ref().filter(|_| row.relation == "self");
+            app.matrix_session(&admin, target_org, me).await
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
@@ -210,6 +213,15 @@ async fn every_row_of_the_matrix_holds() {
                     "age_min": 11, "age_max": 24, "reliable_change": 2.0, "higher_is_better": false}})),
             ("POST", "/young-people/{id}/assessments") => {
                 Some(assessment_json("YP-CORE", "baseline", "2026-11-01", json!([1, 2, 1, 0, 2, 1, 1, 3, 2, 1])))
+            }
+            ("POST", "/mentoring-sessions") => {
+                let me = actor.as_ref().filter(|_| row.relation == "self");
+                let m = app.matrix_match(&admin, target_org, me).await;
+                Some(session_json(m, &app.state.now().date_naive().to_string()))
+            }
+            ("PATCH", "/mentoring-sessions/{id}") => Some(json!({"engagement": 5})),
+            ("POST", "/matches/{id}/support-contacts") => {
+                Some(json!({"contact_with": "mentor", "method": "phone", "contact_on": app.state.now().date_naive()}))
             }
             ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,

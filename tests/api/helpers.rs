@@ -532,3 +532,48 @@ impl TestApp {
         r.body
     }
 }
+
+impl TestApp {
+    /// A compliant mentor of `org` and an active match of hers (begun today); returns (match, mentor).
+    pub async fn mentor_with_match(&self, admin_token: &str, org: Uuid) -> (Uuid, TestUser) {
+        let mentor = self.compliant_mentor(admin_token, org, json!({})).await;
+        let (rid, _) = self.accepted_referral(admin_token, org, json!({})).await;
+        (self.active_match(admin_token, rid, mentor.id).await, mentor)
+    }
+
+    /// Logs an attended session through the API as `token`; returns its id.
+    pub async fn log_session(&self, token: &str, match_id: Uuid, held_on: &str) -> Uuid {
+        let r = self.post("/api/v1/mentoring-sessions").token(token).json(session_json(match_id, held_on)).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+/// An attended session's log.
+pub fn session_json(match_id: Uuid, held_on: &str) -> Value {
+    json!({"match_id": match_id, "held_on": held_on, "attended": true, "duration_minutes": 90, "mode": "in_person",
+        "location_category": "cafe_or_restaurant", "activities": ["conversation", "goal_setting"], "engagement": 4,
+        "mood_before": 2, "mood_after": 4, "notes": "Talked about her college application; she seemed brighter."})
+}
+
+impl TestApp {
+    /// For the authorization matrix: an active match in `org` whose mentor is `me` (made
+    /// compliant) or a new mentor.
+    pub async fn matrix_match(&self, admin_token: &str, org: Uuid, me: Option<&TestUser>) -> Uuid {
+        let (rid, _) = self.accepted_referral(admin_token, org, json!({})).await;
+        let mentor = match me {
+            Some(me) => {
+                self.make_compliant(admin_token, me, json!({})).await;
+                me.id
+            }
+            None => self.compliant_mentor(admin_token, org, json!({})).await.id,
+        };
+        self.active_match(admin_token, rid, mentor).await
+    }
+
+    /// For the authorization matrix: a session logged today for such a match.
+    pub async fn matrix_session(&self, admin_token: &str, org: Uuid, me: Option<&TestUser>) -> Uuid {
+        let m = self.matrix_match(admin_token, org, me).await;
+        self.log_session(admin_token, m, &self.state.now().date_naive().to_string()).await
+    }
+}

@@ -15,4 +15,5 @@ mod openapi;
 mod organisations;
 mod outcomes;
 mod referrals;
+mod sessions;
 mod users;
