@@ -238,11 +238,16 @@ pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result
     let listener =
         tokio::net::TcpListener::bind(state.config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mailer = Arc::new(crate::outbox::delivery::Mailer::from_config(&state.config)?);
+    if !mailer.is_smtp() {
+        tracing::warn!("SMTP is not configured (smtp_host): outbox messages are delivered to the log only");
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 
     let sequencer =
         tokio::spawn(audit::chain::run_sequencer(state.db.clone(), state.audit_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let housekeeping = tokio::spawn(crate::http::middleware::housekeeping(state.clone(), stop_rx.clone()));
+    let delivery = tokio::spawn(crate::outbox::delivery::run(state.clone(), mailer, stop_rx.clone()));
 
     if let Some(metrics_addr) = state.config.metrics_bind {
         let ml = tokio::net::TcpListener::bind(metrics_addr).await.map_err(|e| format!("cannot listen on {metrics_addr}: {e}"))?;
@@ -268,6 +273,8 @@ pub async fn serve(state: AppState, on_ready: impl FnOnce(SocketAddr)) -> Result
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), sequencer).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), housekeeping).await;
+    // A pass in progress finishes its current messages; anything unsent stays in the outbox.
+    let _ = tokio::time::timeout(Duration::from_secs(30), delivery).await;
     Ok(())
 }
 

@@ -44,7 +44,35 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
     ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
     ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
+    ("smtp_host", "TRELLIS_SMTP_HOST", "SMTP server that alerts are sent through (off when unset: alerts go to the log)"),
+    ("smtp_port", "TRELLIS_SMTP_PORT", "SMTP port (default 587 for starttls, 465 for tls, 25 for none)"),
+    ("smtp_tls", "TRELLIS_SMTP_TLS", "none, starttls or tls (default starttls)"),
+    ("smtp_username", "TRELLIS_SMTP_USERNAME", "SMTP user name (no authentication when unset)"),
+    ("smtp_password", "TRELLIS_SMTP_PASSWORD", "SMTP password (secret)"),
+    ("smtp_from", "TRELLIS_SMTP_FROM", "sender of alerts, e.g. Trellis <alerts@example.org> (required with smtp_host)"),
 ];
+
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same host or a trusted network.
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+/// Where alerts are e-mailed through.
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub from: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -76,6 +104,8 @@ pub struct Config {
     pub match_weights: crate::matches::rules::Weights,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
+    /// Outbox delivery by e-mail; `None`: messages are delivered to the log.
+    pub smtp: Option<Smtp>,
 }
 
 impl Default for Config {
@@ -103,6 +133,7 @@ impl Default for Config {
             match_weights: crate::matches::rules::Weights::default(),
             trust_proxy: false,
             log_format: LogFormat::Pretty,
+            smtp: None,
         }
     }
 }
@@ -179,6 +210,7 @@ impl Sources {
     pub fn into_config(self) -> Result<Config, Vec<String>> {
         let mut c = Config::default();
         let mut errors = Vec::new();
+        let mut smtp = SmtpParts::default();
         for (key, (raw, from)) in &self.values {
             let raw = raw.trim();
             let mut bad = |what: &str| errors.push(format!("{from}: {what}"));
@@ -293,10 +325,86 @@ impl Sources {
                     "pretty" => c.log_format = LogFormat::Pretty,
                     _ => bad("must be json or pretty"),
                 },
+                "smtp_host" => {
+                    if !raw.is_empty() && raw.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | ':' | '[' | ']')) {
+                        smtp.host = Some((raw.to_string(), from.clone()));
+                    } else {
+                        bad("must be a host name or IP address like smtp.example.org");
+                    }
+                }
+                "smtp_port" => match parse_range(raw, 1, 65535) {
+                    Some(n) => smtp.port = Some(n as u16),
+                    None => bad("must be a port number from 1 to 65535"),
+                },
+                "smtp_tls" => match raw {
+                    "none" => smtp.tls = Some(SmtpTls::None),
+                    "starttls" => smtp.tls = Some(SmtpTls::StartTls),
+                    "tls" => smtp.tls = Some(SmtpTls::Tls),
+                    _ => bad("must be none, starttls or tls"),
+                },
+                "smtp_username" => {
+                    if !raw.is_empty() {
+                        smtp.username = Some(raw.to_string());
+                    }
+                }
+                "smtp_password" => {
+                    if !raw.is_empty() {
+                        smtp.password = Some(SecretString::from(raw.to_string()));
+                    }
+                }
+                "smtp_from" => match raw.parse::<lettre::message::Mailbox>() {
+                    Ok(_) => smtp.from = Some(raw.to_string()),
+                    Err(_) => bad("must be an e-mail address, optionally with a name: Trellis <alerts@example.org>"),
+                },
                 _ => bad("unknown setting"),
             }
         }
+        match smtp.build() {
+            Ok(s) => c.smtp = s,
+            Err(e) => errors.extend(e),
+        }
         if errors.is_empty() { Ok(c) } else { Err(errors) }
+    }
+}
+
+/// The SMTP settings as read, checked together once all are known.
+#[derive(Default)]
+struct SmtpParts {
+    host: Option<(String, String)>,
+    port: Option<u16>,
+    tls: Option<SmtpTls>,
+    username: Option<String>,
+    password: Option<SecretString>,
+    from: Option<String>,
+}
+
+impl SmtpParts {
+    fn build(self) -> Result<Option<Smtp>, Vec<String>> {
+        let Some((host, host_from)) = self.host else {
+            let others =
+                self.port.is_some() || self.tls.is_some() || self.username.is_some() || self.password.is_some() || self.from.is_some();
+            return if others { Err(vec!["smtp_host: must be set when other smtp_ settings are".into()]) } else { Ok(None) };
+        };
+        let tls = self.tls.unwrap_or(SmtpTls::StartTls);
+        let mut errors = Vec::new();
+        if self.from.is_none() {
+            errors.push(format!("{host_from}: smtp_from must be set too: alerts need a sender"));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            errors.push("smtp_username and smtp_password: set both or neither".into());
+        }
+        if tls == SmtpTls::None && self.password.is_some() {
+            errors.push("smtp_tls: none would send the SMTP password in clear; use starttls or tls".into());
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let port = self.port.unwrap_or(match tls {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        });
+        Ok(Some(Smtp { host, port, tls, username: self.username, password: self.password, from: self.from.unwrap_or_default() }))
     }
 }
 
@@ -340,5 +448,38 @@ mod tests {
         let c = s.into_config().unwrap_or_default();
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.mfa_required_roles, vec![Role::ProgrammeAdmin]);
+        assert!(c.smtp.is_none(), "without smtp_host alerts go to the log");
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_together() {
+        let mut s = Sources::default();
+        s.flag("smtp_host", Some("smtp.example.org".into()));
+        s.flag("smtp_tls", Some("tls".into()));
+        s.flag("smtp_username", Some("alerts".into()));
+        s.flag("smtp_password", Some("hunter2-secret".into()));
+        s.flag("smtp_from", Some("Trellis <alerts@example.org>".into()));
+        let c = s.into_config().unwrap_or_default();
+        let smtp = c.smtp.as_ref().map(|s| (s.host.as_str(), s.port, s.tls));
+        assert_eq!(smtp, Some(("smtp.example.org", 465, SmtpTls::Tls)));
+
+        let mut s = Sources::default();
+        s.flag("smtp_host", Some("smtp.example.org".into()));
+        s.flag("smtp_tls", Some("none".into()));
+        s.flag("smtp_username", Some("alerts".into()));
+        s.flag("smtp_password", Some("hunter2-secret".into()));
+        let errors = s.into_config().err().unwrap_or_default();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("smtp_from")));
+        assert!(errors.iter().any(|e| e.contains("in clear")));
+        assert!(errors.iter().all(|e| !e.contains("hunter2")), "secret values must not be echoed");
+
+        let mut s = Sources::default();
+        s.flag("smtp_tls", Some("sometimes".into()));
+        s.flag("smtp_from", Some("not an address".into()));
+        let errors = s.into_config().err().unwrap_or_default();
+        assert!(errors.iter().any(|e| e.starts_with("--smtp-tls")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("--smtp-from")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("smtp_host")), "{errors:?}");
     }
 }

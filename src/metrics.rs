@@ -16,6 +16,9 @@ pub struct Metrics {
     pub lockouts: AtomicU64,
     pub throttled: AtomicU64,
     pub audit_sealed: AtomicU64,
+    pub outbox_sent_smtp: AtomicU64,
+    pub outbox_sent_log: AtomicU64,
+    pub outbox_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -50,6 +53,11 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE trellis_lockouts_total counter\ntrellis_lockouts_total {}", get(&self.lockouts));
         let _ = writeln!(out, "# TYPE trellis_throttled_total counter\ntrellis_throttled_total {}", get(&self.throttled));
         let _ = writeln!(out, "# TYPE trellis_audit_sealed_total counter\ntrellis_audit_sealed_total {}", get(&self.audit_sealed));
+        let _ = writeln!(out, "# TYPE trellis_outbox_delivered_total counter");
+        for (channel, c) in [("smtp", &self.outbox_sent_smtp), ("log", &self.outbox_sent_log)] {
+            let _ = writeln!(out, "trellis_outbox_delivered_total{{channel=\"{channel}\"}} {}", get(c));
+        }
+        let _ = writeln!(out, "# TYPE trellis_outbox_failed_total counter\ntrellis_outbox_failed_total {}", get(&self.outbox_failed));
         out
     }
 }
@@ -65,11 +73,16 @@ mod tests {
         m.record_response(404, 500);
         m.record_response(503, 10);
         Metrics::inc(&m.lockouts);
+        Metrics::inc(&m.outbox_sent_smtp);
+        Metrics::inc(&m.outbox_failed);
         let text = m.render();
         assert!(text.contains("trellis_http_requests_total{class=\"2xx\"} 1\n"));
         assert!(text.contains("trellis_http_requests_total{class=\"4xx\"} 1\n"));
         assert!(text.contains("trellis_http_requests_total{class=\"5xx\"} 1\n"));
         assert!(text.contains("trellis_lockouts_total 1\n"));
+        assert!(text.contains("trellis_outbox_delivered_total{channel=\"smtp\"} 1\n"));
+        assert!(text.contains("trellis_outbox_delivered_total{channel=\"log\"} 0\n"));
+        assert!(text.contains("trellis_outbox_failed_total 1\n"));
         assert!(text.contains("trellis_http_request_seconds_total 0.00201\n"));
     }
 }

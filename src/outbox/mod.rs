@@ -3,6 +3,8 @@
 //! background worker delivers it afterwards, retrying until it is sent, so a restart between
 //! writing and sending loses nothing. Messages never carry narrative content.
 
+pub mod delivery;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use uuid::Uuid;

@@ -577,3 +577,32 @@ impl TestApp {
         self.log_session(admin_token, m, &self.state.now().date_naive().to_string()).await
     }
 }
+
+// Outbox delivery.
+impl TestApp {
+    /// A new `AppState` over the same database with its own connections: the service as it is
+    /// after a restart.
+    pub async fn restarted_state(&self) -> AppState {
+        let db = trellis::db::connect(&self.state.config.database_url).await.unwrap();
+        trellis::db::migrate_up(&db).await.unwrap();
+        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
+        AppState::new(db, self.state.config.clone(), self.clock.clone(), Authz::load(None).unwrap(), keys).unwrap()
+    }
+
+    /// An outbox message for `recipient`, written the way a feature writes its alerts.
+    pub async fn enqueue_alert(&self, recipient: &TestUser, subject: &str, body: &str) -> Uuid {
+        let msg = trellis::outbox::NewMessage {
+            kind: "safeguarding.concern_raised",
+            organisation_id: Some(recipient.organisation_id),
+            recipient_id: recipient.id,
+            subject: subject.to_string(),
+            body: body.to_string(),
+        };
+        trellis::outbox::enqueue(&self.db, self.clock.now(), msg).await.unwrap()
+    }
+
+    pub async fn outbox_message(&self, id: Uuid) -> trellis::entities::outbox_message::Model {
+        use sea_orm::EntityTrait;
+        trellis::entities::outbox_message::Entity::find_by_id(id).one(&self.db).await.unwrap().unwrap()
+    }
+}

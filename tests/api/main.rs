@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod bad_input;
+mod delivery;
 mod http_conventions;
 mod matching;
 mod mentors;
