@@ -477,6 +477,7 @@ mod tests {
         let mut s = Sources::default();
         s.flag("smtp_tls", Some("sometimes".into()));
         s.flag("smtp_from", Some("not an address".into()));
+        s.flag("smtp_port", Some("2525".into()));
         let errors = s.into_config().err().unwrap_or_default();
         assert!(errors.iter().any(|e| e.starts_with("--smtp-tls")), "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("--smtp-from")), "{errors:?}");

@@ -42,10 +42,13 @@ const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
 pub enum Mailer {
     /// SMTP is not configured: a log line (kind, id and recipient id; never the content).
     Log,
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    Smtp(Box<SmtpMailer>),
+}
+
+/// The SMTP transport and the sender's address.
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
 }
 
 impl Mailer {
@@ -70,11 +73,11 @@ impl Mailer {
             builder = builder.credentials(Credentials::new(username.clone(), password.expose_secret().to_string()));
         }
         let from = smtp.from.parse::<Mailbox>().map_err(|_| "smtp_from: not an e-mail address".to_string())?;
-        Ok(Self::Smtp { transport: builder.build(), from })
+        Ok(Self::Smtp(Box::new(SmtpMailer { transport: builder.build(), from })))
     }
 
     pub fn is_smtp(&self) -> bool {
-        matches!(self, Self::Smtp { .. })
+        matches!(self, Self::Smtp(_))
     }
 }
 
@@ -189,15 +192,15 @@ async fn deliver(db: &DatabaseConnection, mailer: &Mailer, m: &outbox_message::M
         (None, _) | (_, None) => ("log:no_address", None),
         (Some(_), Some(address)) => match mailer {
             Mailer::Log => ("log", None),
-            Mailer::Smtp { .. } => ("smtp", Some(address)),
+            Mailer::Smtp(_) => ("smtp", Some(address)),
         },
     };
-    let (Some(address), Mailer::Smtp { transport, from }) = (address, mailer) else {
+    let (Some(address), Mailer::Smtp(smtp)) = (address, mailer) else {
         tracing::info!(message_id = %m.id, kind = %m.kind, recipient_id = %m.recipient_id, channel, "outbox message delivered to the log");
         return Ok(Outcome::Delivered(channel));
     };
     let email = Message::builder()
-        .from(from.clone())
+        .from(smtp.from.clone())
         .to(Mailbox::new(None, address))
         .subject(m.subject.clone())
         .date(std::time::SystemTime::from(now))
@@ -207,7 +210,7 @@ async fn deliver(db: &DatabaseConnection, mailer: &Mailer, m: &outbox_message::M
         Ok(e) => e,
         Err(_) => return Ok(Outcome::Failed("message_invalid")),
     };
-    match transport.send(email).await {
+    match smtp.transport.send(email).await {
         Ok(_) => {
             tracing::info!(message_id = %m.id, kind = %m.kind, recipient_id = %m.recipient_id, "outbox message sent by e-mail");
             Ok(Outcome::Delivered("smtp"))

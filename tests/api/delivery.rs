@@ -363,3 +363,27 @@ async fn an_inactive_recipient_or_one_without_an_address_gets_log_delivery_even_
     assert!(text.contains(&to_gone.to_string()) && text.contains(&to_blank.to_string()), "{text}");
     assert!(!text.contains(BODY) && !text.contains(&gone.email), "{text}");
 }
+
+#[tokio::test]
+async fn the_background_worker_delivers_and_stops_when_told() {
+    let app = TestApp::spawn().await;
+    let dsl = recipient(&app).await;
+    let smtp = SmtpListener::start().await;
+    let id = app.enqueue_alert(&dsl, SUBJECT, BODY).await;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(trellis::outbox::delivery::run(app.state.clone(), Arc::new(smtp.mailer()), stop_rx));
+    // Its first pass runs at once.
+    for _ in 0..300 {
+        if app.outbox_message(id).await.sent_at.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(app.outbox_message(id).await.channel.as_deref(), Some("smtp"));
+
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), worker).await.expect("the worker stops").unwrap();
+    assert_eq!(smtp.received().len(), 1);
+}
