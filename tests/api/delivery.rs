@@ -387,3 +387,36 @@ async fn the_background_worker_delivers_and_stops_when_told() {
     tokio::time::timeout(std::time::Duration::from_secs(5), worker).await.expect("the worker stops").unwrap();
     assert_eq!(smtp.received().len(), 1);
 }
+
+#[tokio::test]
+async fn a_message_claimed_by_a_worker_that_died_mid_send_is_sent_when_its_claim_lapses() {
+    let app = TestApp::spawn().await;
+    let dsl = recipient(&app).await;
+    // A server that accepts the connection and never answers: the send hangs, and the worker
+    // is killed in the middle of it.
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let id = app.enqueue_alert(&dsl, SUBJECT, BODY).await;
+    let t0 = app.state.now();
+    let dying = tokio::time::timeout(std::time::Duration::from_millis(300), deliver_due(&app.state, &smtp_mailer(silent_port), t0)).await;
+    assert!(dying.is_err(), "the pass was cut off mid-send");
+    hold.abort();
+    let row = app.outbox_message(id).await;
+    assert_eq!((row.sent_at, row.attempts), (None, 0));
+
+    // The restarted service leaves it alone while the claim holds, then sends it once.
+    let restarted = app.restarted_state().await;
+    let smtp = SmtpListener::start().await;
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(deliver_due(&restarted, &smtp.mailer(), restarted.now()).await.unwrap(), Counts::default());
+    app.clock.advance(Duration::minutes(1));
+    assert_eq!(deliver_due(&restarted, &smtp.mailer(), restarted.now()).await.unwrap().sent, 1);
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(app.outbox_message(id).await.channel.as_deref(), Some("smtp"));
+}
