@@ -15,5 +15,6 @@ mod openapi;
 mod organisations;
 mod outcomes;
 mod referrals;
+mod safeguarding;
 mod sessions;
 mod users;
