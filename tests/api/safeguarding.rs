@@ -419,3 +419,26 @@ async fn break_glass_opens_the_detail_for_a_programme_admin_audited_and_told_to_
     assert_eq!(last.1, w.programme_dsl.id);
     assert!(!last.3.contains(WORDS));
 }
+
+#[tokio::test]
+async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
+    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    let all = trellis::entities::concern::Entity::find().all(&app.db).await.unwrap();
+    let statuses: std::collections::HashSet<&str> = all.iter().map(|c| c.status.as_str()).collect();
+    let categories: std::collections::HashSet<&str> = all.iter().map(|c| c.category.as_str()).collect();
+    assert_eq!(statuses.len(), 5, "{statuses:?}");
+    assert_eq!(categories.len(), 10, "{categories:?}");
+    let entries = trellis::entities::concern_entry::Entity::find().all(&app.db).await.unwrap();
+    assert!(entries.iter().any(|e| e.kind == "addendum"));
+    assert!(entries.iter().any(|e| e.decision.as_deref() == Some("mash_referral") && e.agency_reference.is_some()));
+    assert!(app.count("outbox_messages").await >= all.len() as i64);
+    let overdue = all.iter().filter(|c| c.status == "raised" && c.raised_at < start_time() - chrono::Duration::days(1)).count();
+    assert!(overdue > 0);
+    for c in &all {
+        let m = trellis::entities::matching::Entity::find().all(&app.db).await.unwrap();
+        assert!(m.iter().any(|m| m.young_person_id == c.young_person_id && m.mentor_id == c.raised_by));
+    }
+}
