@@ -486,12 +486,14 @@ pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<J
         query = query.filter(concern::Column::OrganisationId.eq(org));
     }
     let now = state.now();
+    let late: Vec<concern::Model> = query.all(&state.db).await?.into_iter().filter(|c| acknowledge_by(&state, c) < now).collect();
+    let ids: Vec<Uuid> = late.iter().map(|c| c.id).collect();
+    let entries = entries_of(&state.db, &ids).await?;
     let mut items = Vec::new();
-    for c in query.all(&state.db).await? {
-        if acknowledge_by(&state, &c) < now
-            && let Some(v) = visibility(&state, &me, &c)
-        {
-            items.push(view(&state, &me, &c, v, &[])?);
+    for c in &late {
+        if let Some(v) = visibility(&state, &me, c) {
+            let mine: Vec<concern_entry::Model> = entries.iter().filter(|e| e.concern_id == c.id).cloned().collect();
+            items.push(view(&state, &me, c, v, &mine)?);
         }
     }
     crate::young_people::routes::audit_list(&state, &me, "concerns.overdue_listed", "concern", items.iter().map(|c| c.id)).await?;
