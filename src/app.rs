@@ -112,6 +112,7 @@ impl AppState {
             Resource::Mentor { id, organisation_id } => ("mentor", Some(*id), Some(*organisation_id)),
             Resource::Match { id, organisation_id, .. } => ("match", Some(*id), Some(*organisation_id)),
             Resource::MentoringSession { id, organisation_id, .. } => ("mentoring_session", Some(*id), Some(*organisation_id)),
+            Resource::Concern { id, organisation_id, .. } => ("concern", Some(*id), Some(*organisation_id)),
         };
         let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {
@@ -141,6 +142,7 @@ impl AppState {
         (name = "matching", description = "Matching: explainable suggestions, the optimal plan, matches and their lifecycle, the mentor's view of her mentee"),
         (name = "outcomes", description = "Outcome measures: instruments as data, assessments scored on read, change from baseline"),
         (name = "sessions", description = "Mentoring session logs and their versions, support contacts, and contact-gap monitoring (MENTOR standard 5)"),
+        (name = "safeguarding", description = "Safeguarding concerns: raise, alert the DSL, append to the chronology, break-glass, overdue acknowledgements"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -167,6 +169,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::matches::router())
         .merge(crate::outcomes::router())
         .merge(crate::sessions::router())
+        .merge(crate::safeguarding::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

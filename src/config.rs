@@ -41,6 +41,16 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TRELLIS_MATCH_WEIGHTS",
         "points for each matching criterion, e.g. district:30,availability:20,interests:15,language:10,age:15,preferences:10 (the defaults)",
     ),
+    (
+        "safeguarding_ack_immediate_minutes",
+        "TRELLIS_SAFEGUARDING_ACK_IMMEDIATE_MINUTES",
+        "minutes a DSL has to acknowledge a concern of immediate danger before it is overdue (default 60)",
+    ),
+    (
+        "safeguarding_ack_working_days",
+        "TRELLIS_SAFEGUARDING_ACK_WORKING_DAYS",
+        "working days (Monday to Friday) a DSL has to acknowledge any other concern (default 1)",
+    ),
     ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
     ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
     ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
@@ -102,6 +112,8 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     pub dbs_max_age_years: u32,
     pub match_weights: crate::matches::rules::Weights,
+    pub safeguarding_ack_immediate: Duration,
+    pub safeguarding_ack_working_days: u32,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
     /// Outbox delivery by e-mail; `None`: messages are delivered to the log.
@@ -131,6 +143,8 @@ impl Default for Config {
             password_hash_concurrency: 2,
             dbs_max_age_years: 3,
             match_weights: crate::matches::rules::Weights::default(),
+            safeguarding_ack_immediate: Duration::minutes(60),
+            safeguarding_ack_working_days: 1,
             trust_proxy: false,
             log_format: LogFormat::Pretty,
             smtp: None,
@@ -310,6 +324,14 @@ impl Sources {
                 "dbs_max_age_years" => match parse_range(raw, 1, 10) {
                     Some(n) => c.dbs_max_age_years = n as u32,
                     None => bad("must be a number of years from 1 to 10"),
+                },
+                "safeguarding_ack_immediate_minutes" => match parse_range(raw, 1, 24 * 60) {
+                    Some(n) => c.safeguarding_ack_immediate = Duration::minutes(n),
+                    None => bad("must be a number of minutes from 1 to 1440"),
+                },
+                "safeguarding_ack_working_days" => match parse_range(raw, 1, 10) {
+                    Some(n) => c.safeguarding_ack_working_days = n as u32,
+                    None => bad("must be a number of working days from 1 to 10"),
                 },
                 "match_weights" => match crate::matches::rules::Weights::parse(raw) {
                     Some(w) => c.match_weights = w,

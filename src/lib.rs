@@ -20,6 +20,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod outcomes;
 pub mod referrals;
+pub mod safeguarding;
 pub mod sessions;
 pub mod users;
 pub mod young_people;

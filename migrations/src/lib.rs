@@ -10,6 +10,7 @@ pub mod m20261123_000002_referrals;
 pub mod m20261123_000003_mentors;
 mod m20261123_000004_matching;
 mod m20261123_000005_outbox;
+mod m20261123_000006_safeguarding;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_mentors::Migration),
             Box::new(m20261123_000004_matching::Migration),
             Box::new(m20261123_000005_outbox::Migration),
+            Box::new(m20261123_000006_safeguarding::Migration),
         ]
     }
 }

@@ -52,6 +52,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "mentoring_session",
     "support_contact",
     "instrument",
+    "concern",
 ];
 
 fn known_resource_type(t: &str) -> Result<(), validator::ValidationError> {

@@ -23,6 +23,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("outcomes.cedar", include_str!("../../policies/outcomes.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
+    ("safeguarding.cedar", include_str!("../../policies/safeguarding.cedar")),
     ("sessions.cedar", include_str!("../../policies/sessions.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
     ("young_people.cedar", include_str!("../../policies/young_people.cedar")),
@@ -89,6 +90,14 @@ pub enum Action {
     SupportContactsList,
     SupportContactsCreate,
     MonitoringContactGaps,
+    ConcernsRaise,
+    ConcernsList,
+    ConcernsDetail,
+    ConcernsOwn,
+    ConcernsSummary,
+    ConcernsAddEntry,
+    ConcernsOverdue,
+    ConcernsBreakGlass,
 }
 
 impl Action {
@@ -152,6 +161,14 @@ impl Action {
             Action::SupportContactsList => "support_contacts.list",
             Action::SupportContactsCreate => "support_contacts.create",
             Action::MonitoringContactGaps => "monitoring.contact_gaps",
+            Action::ConcernsRaise => "concerns.raise",
+            Action::ConcernsList => "concerns.list",
+            Action::ConcernsDetail => "concerns.detail",
+            Action::ConcernsOwn => "concerns.own",
+            Action::ConcernsSummary => "concerns.summary",
+            Action::ConcernsAddEntry => "concerns.add_entry",
+            Action::ConcernsOverdue => "concerns.overdue",
+            Action::ConcernsBreakGlass => "concerns.break_glass",
         }
     }
 }
@@ -202,6 +219,13 @@ pub enum Resource {
         id: Uuid,
         organisation_id: Uuid,
         mentor_id: Uuid,
+    },
+    /// A safeguarding concern; `organisation_id` is the young person's charity, `raised_by`
+    /// the account of the person who raised it.
+    Concern {
+        id: Uuid,
+        organisation_id: Uuid,
+        raised_by: Uuid,
     },
 }
 
@@ -352,6 +376,16 @@ impl Authz {
                 entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 m
             }
+            Resource::Concern { id, organisation_id, raised_by } => {
+                orgs.insert(*organisation_id);
+                let c = uid("Trellis::Concern", &id.to_string())?;
+                let attrs = HashMap::from([
+                    ("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(organisation_id)?)),
+                    ("raised_by".to_string(), RestrictedExpression::new_entity_uid(uid("Trellis::User", &raised_by.to_string())?)),
+                ]);
+                entities.push(Entity::new(c.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
+                c
+            }
         };
         let mut pairs = Vec::new();
         for (k, v) in context {
@@ -449,6 +483,17 @@ pub fn match_list_scope(p: &Principal) -> Option<MatchScope> {
             RecordScope::All => MatchScope::All,
             RecordScope::Organisation(o) => MatchScope::Organisation(o),
         }),
+    }
+}
+
+/// Which charities' concerns a principal lists beyond those she raised herself: mirrors the
+/// `concerns.detail` and `concerns.summary` rules of `policies/safeguarding.cedar`.
+pub fn concern_list_scope(p: &Principal) -> Option<RecordScope> {
+    match p.role.as_str() {
+        "programme_admin" => Some(RecordScope::All),
+        "safeguarding_lead" if p.lead => Some(RecordScope::All),
+        "coordinator" | "safeguarding_lead" => Some(RecordScope::Organisation(p.organisation_id)),
+        _ => None,
     }
 }
 

@@ -22,6 +22,7 @@ use crate::organisations::dto::OrganisationKind;
 use crate::users::Role;
 
 mod assessments;
+mod concerns;
 mod matches;
 mod mentors;
 mod referrals;
@@ -291,6 +292,7 @@ pub async fn seed(
     let match_count = matches::seed(&txn, keys, &mut rng, &demo_mentors, now).await.map_err(|e| e.to_string())?;
     let assessment_count = assessments::seed(&txn, &mut rng, now).await.map_err(|e| e.to_string())?;
     sessions::seed(&txn, keys, &mut rng, now).await.map_err(|e| e.to_string())?;
+    concerns::seed(&txn, keys, now).await.map_err(|e| e.to_string())?;
     audit::record(
         &txn,
         now,

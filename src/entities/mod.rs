@@ -4,6 +4,8 @@
 pub mod assessment;
 pub mod audit_event;
 pub mod case_note;
+pub mod concern;
+pub mod concern_entry;
 pub mod duplicate_flag;
 pub mod idempotency_key;
 pub mod instrument;

@@ -287,10 +287,11 @@ pub struct PageParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChronologyEntry {
     pub at: DateTime<Utc>,
-    /// `referral_received`, `referral_transition` or `case_note`.
+    /// `referral_received`, `referral_transition`, `case_note` or `concern_raised`.
     pub kind: String,
     pub referral_id: Option<Uuid>,
     pub note_id: Option<Uuid>,
+    pub concern_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
     /// What happened, shaped by what the reader may see.
     pub summary: String,

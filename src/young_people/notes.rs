@@ -181,6 +181,7 @@ pub async fn chronology(
             kind,
             referral_id: Some(t.referral_id),
             note_id: None,
+            concern_id: None,
             actor_id: Some(t.actor_id),
             summary,
             text: reason,
@@ -194,9 +195,37 @@ pub async fn chronology(
             kind: "case_note".into(),
             referral_id: None,
             note_id: Some(v.id),
+            concern_id: None,
             actor_id: Some(v.author_id),
             summary: summary.into(),
             text: Some(v.body),
+        });
+    }
+    // Concerns show as "concern raised" with their category; their words only to a reader
+    // who may see the concern in full or raised it.
+    let concerns = crate::entities::concern::Entity::find()
+        .filter(crate::entities::concern::Column::YoungPersonId.eq(yp.id))
+        .order_by_desc(crate::entities::concern::Column::Id)
+        .limit(limit as u64)
+        .all(&state.db)
+        .await?;
+    for c in concerns {
+        let words = match crate::safeguarding::routes::visibility(&state, &me, &c) {
+            Some(crate::safeguarding::dto::Visibility::Full | crate::safeguarding::dto::Visibility::Own) => {
+                Some(state.keys.fields.open("concerns", "what_happened", &c.id, &c.what_happened)?)
+            }
+            _ => None,
+        };
+        let category = crate::safeguarding::rules::Category::parse(&c.category).map_or("unknown", |k| k.label());
+        items.push(ChronologyEntry {
+            at: c.raised_at,
+            kind: "concern_raised".into(),
+            referral_id: None,
+            note_id: None,
+            concern_id: Some(c.id),
+            actor_id: Some(c.raised_by),
+            summary: format!("Safeguarding concern raised ({category})"),
+            text: words,
         });
     }
     items.sort_by_key(|e| std::cmp::Reverse(e.at));

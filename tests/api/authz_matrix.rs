@@ -119,6 +119,18 @@ async fn every_row_of_the_matrix_holds() {
         } else if row.path.starts_with("/mentoring-sessions/") {
             let me = actor.as_ref().filter(|_| row.relation == "self");
             app.matrix_session(&admin, target_org, me).await
+        } else if row.path.starts_with("/safeguarding/concerns/") {
+            // A concern about a young person of the target charity, raised by another
+            // programme admin; for `self`, raised by the caller about her own mentee.
+            let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
+            match (&actor, row.relation.as_str()) {
+                (Some(me), "self") => {
+                    app.make_compliant(&admin, me, json!({})).await;
+                    app.active_match(&admin, rid, me.id).await;
+                    app.concern(&app.token(me).await, yp, false).await
+                }
+                _ => app.concern(&admin, yp, false).await,
+            }
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
@@ -223,6 +235,16 @@ async fn every_row_of_the_matrix_holds() {
             ("POST", "/matches/{id}/support-contacts") => {
                 Some(json!({"contact_with": "mentor", "method": "phone", "contact_on": app.state.now().date_naive()}))
             }
+            ("POST", "/safeguarding/concerns") => {
+                let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
+                if let (Some(me), "self") = (&actor, row.relation.as_str()) {
+                    app.make_compliant(&admin, me, json!({})).await;
+                    app.active_match(&admin, rid, me.id).await;
+                }
+                Some(concern_json(yp, false))
+            }
+            ("POST", "/safeguarding/concerns/{id}/entries") => Some(json!({"kind": "addendum", "text": "Further information."})),
+            ("POST", "/safeguarding/concerns/{id}/break-glass") => Some(json!({"justification": "Police on the phone now."})),
             ("POST", "/training-courses") => Some(json!({"name": unique, "mandatory": false, "hours": 2.0})),
             _ => None,
         };

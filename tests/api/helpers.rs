@@ -606,3 +606,25 @@ impl TestApp {
         trellis::entities::outbox_message::Entity::find_by_id(id).one(&self.db).await.unwrap().unwrap()
     }
 }
+
+/// Safeguarding concerns.
+impl TestApp {
+    /// Raises a concern through the API as `token`; returns its id.
+    pub async fn concern(&self, token: &str, young_person: Uuid, immediate_danger: bool) -> Uuid {
+        let r = self.post("/api/v1/safeguarding/concerns").token(token).json(concern_json(young_person, immediate_danger)).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+/// A valid concern about `young_person`, observed an hour before the test clock starts.
+pub fn concern_json(young_person: Uuid, immediate_danger: bool) -> Value {
+    json!({
+        "young_person_id": young_person,
+        "observed_at": (start_time() - chrono::Duration::hours(1)).to_rfc3339(),
+        "category": "county_lines",
+        "what_happened": "She said an older boy gave her a phone and train tickets.",
+        "action_taken": "Told her I would pass it on to keep her safe.",
+        "immediate_danger": immediate_danger,
+    })
+}

@@ -16,5 +16,6 @@ mod openapi;
 mod organisations;
 mod outcomes;
 mod referrals;
+mod safeguarding;
 mod sessions;
 mod users;

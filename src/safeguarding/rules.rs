@@ -1,0 +1,209 @@
+//! The rules of a concern: its codes, how its status follows from its entries, the young
+//! person's flag, and when an acknowledgement is overdue.
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::young_people::codes::{SafeguardingFlag, code_enum};
+
+code_enum!(
+    /// What the concern is about.
+    Category {
+        Cce = "cce",
+        Cse = "cse",
+        CountyLines = "county_lines",
+        MissingEpisode = "missing_episode",
+        SelfHarmOrSuicidalIdeation = "self_harm_or_suicidal_ideation",
+        DomesticAbuse = "domestic_abuse",
+        Neglect = "neglect",
+        OnlineHarm = "online_harm",
+        SubstanceMisuse = "substance_misuse",
+        Other = "other",
+    }
+);
+
+code_enum!(
+    /// Where a concern is; it follows from its entries.
+    Status {
+        Raised = "raised",
+        Acknowledged = "acknowledged",
+        InProgress = "in_progress",
+        Referred = "referred",
+        Closed = "closed",
+    }
+);
+
+code_enum!(
+    /// The kinds of entry in a concern's chronology.
+    EntryKind {
+        Addendum = "addendum",
+        Acknowledgement = "acknowledgement",
+        Action = "action",
+        Decision = "decision",
+        SignOff = "sign_off",
+    }
+);
+
+code_enum!(
+    /// A DSL's decision (`mash_referral`: MASH / children's social care). The referral kinds need the agency, its reference and the basis for
+    /// sharing.
+    Decision {
+        NoFurtherAction = "no_further_action",
+        Monitor = "monitor",
+        MashReferral = "mash_referral",
+        Police = "police",
+        OtherAgency = "other_agency",
+    }
+);
+
+code_enum!(
+    /// The lawful basis for sharing information with another agency.
+    ConsentBasis {
+        Consent = "consent",
+        WithoutConsentRiskOfHarm = "without_consent_risk_of_harm",
+        WithoutConsentLegalDuty = "without_consent_legal_duty",
+    }
+);
+
+code_enum!(
+    /// How a concern was closed.
+    Outcome {
+        Resolved = "resolved",
+        HandedToAgency = "handed_to_agency",
+        NoFurtherConcern = "no_further_concern",
+        MovedAway = "moved_away",
+    }
+);
+
+impl Decision {
+    pub fn is_referral(self) -> bool {
+        matches!(self, Decision::MashReferral | Decision::Police | Decision::OtherAgency)
+    }
+}
+
+impl Category {
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Cce => "child criminal exploitation",
+            Category::Cse => "child sexual exploitation",
+            Category::CountyLines => "county lines",
+            Category::MissingEpisode => "missing episode",
+            Category::SelfHarmOrSuicidalIdeation => "self-harm or suicidal ideation",
+            Category::DomesticAbuse => "domestic abuse",
+            Category::Neglect => "neglect",
+            Category::OnlineHarm => "online harm",
+            Category::SubstanceMisuse => "substance misuse",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// The entries a concern in `status` takes. An addendum is always allowed: further
+/// information can come after closure.
+pub fn allowed(status: Status) -> &'static [EntryKind] {
+    use EntryKind::*;
+    match status {
+        Status::Raised => &[Addendum, Acknowledgement],
+        Status::Acknowledged | Status::InProgress | Status::Referred => &[Addendum, Action, Decision, SignOff],
+        Status::Closed => &[Addendum],
+    }
+}
+
+/// The status after an entry of `kind` (and `decision`) on a concern in `status`, or `None`
+/// if the status does not allow it.
+pub fn next(status: Status, kind: EntryKind, decision: Option<Decision>) -> Option<Status> {
+    if !allowed(status).contains(&kind) {
+        return None;
+    }
+    Some(match kind {
+        EntryKind::Addendum => status,
+        EntryKind::Acknowledgement => Status::Acknowledged,
+        EntryKind::Action => {
+            if status == Status::Referred {
+                status
+            } else {
+                Status::InProgress
+            }
+        }
+        EntryKind::Decision => {
+            if decision.is_some_and(Decision::is_referral) || status == Status::Referred {
+                Status::Referred
+            } else {
+                Status::InProgress
+            }
+        }
+        EntryKind::SignOff => Status::Closed,
+    })
+}
+
+/// The young person's flag from her concerns `(status, immediate_danger)`: red if an open
+/// one is of immediate danger or referred, amber if any is open, green otherwise.
+pub fn flag<'a>(concerns: impl IntoIterator<Item = (&'a str, bool)>) -> SafeguardingFlag {
+    let mut flag = SafeguardingFlag::Green;
+    for (status, immediate) in concerns {
+        if status == Status::Closed.as_str() {
+            continue;
+        }
+        if immediate || status == Status::Referred.as_str() {
+            return SafeguardingFlag::Red;
+        }
+        flag = SafeguardingFlag::Amber;
+    }
+    flag
+}
+
+/// When a concern must be acknowledged by: `immediate` after raising for immediate danger,
+/// otherwise `working_days` later counting Monday to Friday only (a concern raised on
+/// Friday afternoon is due on Monday afternoon; one raised at the weekend on Monday or
+/// Tuesday at the same time of day).
+pub fn acknowledge_by(raised_at: DateTime<Utc>, immediate_danger: bool, immediate: Duration, working_days: u32) -> DateTime<Utc> {
+    if immediate_danger {
+        return raised_at + immediate;
+    }
+    let weekend = |d: DateTime<Utc>| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let mut due = raised_at;
+    for _ in 0..working_days {
+        due += Duration::days(1);
+        while weekend(due) {
+            due += Duration::days(1);
+        }
+    }
+    due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn status_follows_entries() {
+        assert_eq!(next(Status::Raised, EntryKind::Decision, Some(Decision::Monitor)), None);
+        assert_eq!(next(Status::Raised, EntryKind::Acknowledgement, None), Some(Status::Acknowledged));
+        assert_eq!(next(Status::Acknowledged, EntryKind::Decision, Some(Decision::MashReferral)), Some(Status::Referred));
+        assert_eq!(next(Status::Referred, EntryKind::Decision, Some(Decision::Monitor)), Some(Status::Referred));
+        assert_eq!(next(Status::Acknowledged, EntryKind::Action, None), Some(Status::InProgress));
+        assert_eq!(next(Status::InProgress, EntryKind::SignOff, None), Some(Status::Closed));
+        assert_eq!(next(Status::Closed, EntryKind::Addendum, None), Some(Status::Closed));
+        assert_eq!(next(Status::Closed, EntryKind::Acknowledgement, None), None);
+    }
+
+    #[test]
+    fn flag_follows_open_concerns() {
+        assert_eq!(flag([]), SafeguardingFlag::Green);
+        assert_eq!(flag([("closed", true)]), SafeguardingFlag::Green);
+        assert_eq!(flag([("raised", false)]), SafeguardingFlag::Amber);
+        assert_eq!(flag([("raised", false), ("in_progress", true)]), SafeguardingFlag::Red);
+        assert_eq!(flag([("referred", false)]), SafeguardingFlag::Red);
+    }
+
+    #[test]
+    fn working_days_skip_the_weekend() {
+        let fri = Utc.with_ymd_and_hms(2026, 11, 20, 15, 0, 0).unwrap();
+        assert_eq!(acknowledge_by(fri, false, Duration::hours(1), 1), Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap());
+        let mon = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        assert_eq!(acknowledge_by(mon, false, Duration::hours(1), 1), Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
+        assert_eq!(acknowledge_by(mon, true, Duration::hours(1), 1), Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap());
+    }
+}
