@@ -44,7 +44,9 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     let (Some(key), Some(user_id), &Method::POST) = (key, user, req.method()) else {
         return Ok(next.run(req).await);
     };
-    if req.uri().path().contains("/auth/") {
+    // Sign-in answers hold tokens and secrets that must never be stored; break-glass must be
+    // authorized, audited and told to the DSL every time it opens a concern, never replayed.
+    if req.uri().path().contains("/auth/") || req.uri().path().ends_with("/break-glass") {
         return Ok(next.run(req).await);
     }
     let key = key

@@ -744,7 +744,7 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
         interests: list(&yp.interests),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
         shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
     }))
 }

@@ -25,8 +25,11 @@ use crate::entities::outbox_message::{self, Column as C, Entity as Outbox};
 use crate::entities::user;
 use crate::metrics::Metrics;
 
-/// Messages claimed at a time.
-pub const BATCH: u64 = 20;
+/// Messages claimed at a time. Small enough that the whole batch is sent within its lease
+/// even when every SMTP command runs to its timeout (about ten commands of 20 s a message,
+/// four messages: under 15 minutes), so no other replica can re-claim a message still being
+/// sent. The worker starts the next batch at once while batches come back full.
+pub const BATCH: u64 = 4;
 /// How long a claimed message is reserved for the worker that claimed it. Longer than a
 /// batch can take to send; if the worker dies, the message is due again after it.
 pub const LEASE: Duration = Duration::minutes(15);

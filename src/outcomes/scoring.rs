@@ -121,7 +121,8 @@ impl Definition {
             }
         }
         if let Scoring::SumThenTable { table } = &self.scoring {
-            let span = (self.max as i64 - self.min as i64).max(0) * self.items as i64 + 1;
+            // Saturating: the other checks refuse absurd sizes, but this runs alongside them.
+            let span = (self.max as i64 - self.min as i64).max(0).saturating_mul(self.items as i64).saturating_add(1);
             if table.len() as i64 != span {
                 out.push(FieldError::new(
                     f("scoring.table"),

@@ -173,6 +173,7 @@ pub async fn resolve_duplicate(
                 .filter(young_person::Column::Id.eq(gone))
                 .exec(&txn)
                 .await?;
+            crate::safeguarding::move_concerns(&txn, gone, keep, kept.organisation_id).await?;
             super::routes::recompute_eligibility(&txn, &kept).await?;
         }
     }

@@ -602,6 +602,7 @@ pub async fn allocate(
         .filter(case_note::Column::YoungPersonId.eq(r.young_person_id))
         .exec(&txn)
         .await?;
+    crate::safeguarding::move_concerns(&txn, r.young_person_id, r.young_person_id, moved).await?;
     let refs: Vec<Uuid> = yp_routes::referrals_of(&txn, r.young_person_id).await?.iter().map(|x| x.id).collect();
     referral_transition::Entity::update_many()
         .col_expr(referral_transition::Column::OrganisationId, Expr::value(moved))

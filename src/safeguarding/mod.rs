@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::entities::{concern, organisation, user, young_person};
+use crate::entities::{concern, concern_entry, organisation, user, young_person};
 use crate::error::ApiError;
 use crate::outbox::{self, NewMessage};
 use crate::young_people::codes::SafeguardingFlag;
@@ -32,6 +32,10 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
 /// record (which her record view, the mentee view and the lists read) in the caller's
 /// transaction.
 pub async fn refresh_flag<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -> Result<SafeguardingFlag, ApiError> {
+    // Her row is locked first (FOR UPDATE on PostgreSQL; SQLite's writer lock already
+    // serialises), so two concern changes at once cannot each compute from a stale set and
+    // leave the flag greener than her open concerns.
+    young_person::Entity::find_by_id(young_person_id).lock_exclusive().one(conn).await?;
     let rows: Vec<(String, bool)> = concern::Entity::find()
         .select_only()
         .columns([concern::Column::Status, concern::Column::ImmediateDanger])
@@ -46,6 +50,43 @@ pub async fn refresh_flag<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -
         .exec(conn)
         .await?;
     Ok(flag)
+}
+
+/// Her concerns follow her record: when her record is merged into `to_young_person` or she
+/// is allocated to another charity (`to_young_person` is then herself), her concerns and
+/// their entries move to `to_organisation`, so that charity's safeguarding lead sees them
+/// and her flag stays right on both records.
+pub async fn move_concerns<C: ConnectionTrait>(
+    conn: &C,
+    from_young_person: Uuid,
+    to_young_person: Uuid,
+    to_organisation: Uuid,
+) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> = concern::Entity::find()
+        .select_only()
+        .column(concern::Column::Id)
+        .filter(concern::Column::YoungPersonId.eq(from_young_person))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    concern::Entity::update_many()
+        .col_expr(concern::Column::YoungPersonId, Expr::value(to_young_person))
+        .col_expr(concern::Column::OrganisationId, Expr::value(to_organisation))
+        .filter(concern::Column::YoungPersonId.eq(from_young_person))
+        .exec(conn)
+        .await?;
+    for chunk in ids.chunks(crate::mentors::routes::ID_CHUNK) {
+        concern_entry::Entity::update_many()
+            .col_expr(concern_entry::Column::OrganisationId, Expr::value(to_organisation))
+            .filter(concern_entry::Column::ConcernId.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    refresh_flag(conn, to_young_person).await?;
+    if from_young_person != to_young_person {
+        refresh_flag(conn, from_young_person).await?;
+    }
+    Ok(())
 }
 
 /// The active safeguarding leads of `organisation_id`.
@@ -77,6 +118,34 @@ pub async fn programme_dsls<C: ConnectionTrait>(conn: &C) -> Result<Vec<Uuid>, A
     Ok(out)
 }
 
+/// The active programme admins.
+pub async fn programme_admins<C: ConnectionTrait>(conn: &C) -> Result<Vec<Uuid>, ApiError> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq("programme_admin"))
+        .filter(user::Column::Active.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Who is told of a new concern: her charity's safeguarding leads and, for immediate danger,
+/// the programme DSL. A concern must reach someone, so with no safeguarding lead in post at
+/// her charity it goes to the programme DSL, and with none there either to the programme
+/// admins.
+pub async fn alert_recipients<C: ConnectionTrait>(conn: &C, organisation_id: Uuid, immediate: bool) -> Result<BTreeSet<Uuid>, ApiError> {
+    let mut recipients: BTreeSet<Uuid> = charity_dsls(conn, organisation_id).await?.into_iter().collect();
+    if immediate || recipients.is_empty() {
+        recipients.extend(programme_dsls(conn).await?);
+    }
+    if recipients.is_empty() {
+        tracing::warn!("no safeguarding lead in post for a concern's charity or the programme; alerting the programme admins");
+        recipients.extend(programme_admins(conn).await?);
+    }
+    Ok(recipients)
+}
+
 /// Writes a new concern and its alerts in `conn`, the caller's transaction: the alerts
 /// first, so that if the concern cannot be written the whole transaction, alerts included,
 /// rolls back. Alerts name the category, the young person's reference (her record id) and
@@ -88,9 +157,10 @@ pub async fn write_concern<C: ConnectionTrait>(
     new: concern::Model,
 ) -> Result<concern::Model, ApiError> {
     let (org, yp, immediate) = (new.organisation_id, new.young_person_id, new.immediate_danger);
-    let mut recipients: BTreeSet<Uuid> = charity_dsls(conn, org).await?.into_iter().collect();
-    if immediate {
-        recipients.extend(programme_dsls(conn).await?);
+    let recipients = alert_recipients(conn, org, immediate).await?;
+    if recipients.is_empty() {
+        // Kept all the same (losing it would be worse); it shows as overdue to the next DSL.
+        tracing::error!("a safeguarding concern was raised with no active account to alert");
     }
     let label = rules::Category::parse(&new.category).map_or("unknown category", |c| c.label());
     let danger = if immediate { "IMMEDIATE DANGER: " } else { "" };
@@ -104,8 +174,9 @@ pub async fn write_concern<C: ConnectionTrait>(
                 recipient_id: r,
                 subject: format!("{danger}Safeguarding concern raised: {label}"),
                 body: format!(
-                    "{raiser_name} raised a safeguarding concern ({label}{}) about young person {yp} at {}. \
+                    "{raiser_name} raised safeguarding concern {} ({label}{}) about young person {yp} at {}. \
                      Sign in to Trellis to read and acknowledge it.",
+                    new.id,
                     if immediate { ", immediate danger" } else { "" },
                     now.format("%Y-%m-%d %H:%M UTC"),
                 ),

@@ -176,9 +176,8 @@ pub async fn create_concern(
     let Some(yp) = yp else { return Err(ApiError::NotFound) };
     let mentor_of = crate::matches::mentor_of(&state.db, me.id(), yp.id).await?;
     let res = crate::young_people::resource(&yp);
-    if !state.authz.is_allowed(&me.principal(), Action::ConcernsRaise, &res, &[("mentor_of", Value::Bool(mentor_of))]) {
-        return Err(ApiError::NotFound);
-    }
+    // A refusal is audited and answered as not found: she may not learn the record exists.
+    state.authorize_as(&me, Action::ConcernsRaise, &res, &[("mentor_of", Value::Bool(mentor_of))], Deny::NotFound).await?;
     let now = state.now();
     if body.observed_at > now {
         return Err(ApiError::field("observed_at", "in_future", "This time is in the future."));
@@ -361,8 +360,9 @@ pub async fn add_entry(
     let text = seal_opt(&state, ENTRIES, "text", &entry_id, body.text.as_deref())?;
     let trim = |s: &Option<String>| s.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
     let txn = crate::db::begin_write(&state.db).await?;
-    // Read again inside the transaction: another entry may have moved it meanwhile.
-    let c = concern::Entity::find_by_id(c.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    // Read again inside the transaction, locked (FOR UPDATE on PostgreSQL; SQLite's writer
+    // lock already serialises): another entry may have moved it meanwhile.
+    let c = concern::Entity::find_by_id(c.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
     let from = Status::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
     let to = rules::next(from, body.kind, body.decision).ok_or_else(|| refuse(from))?;
     concern_entry::ActiveModel {
@@ -381,7 +381,9 @@ pub async fn add_entry(
     }
     .insert(&txn)
     .await?;
-    if to != from || body.kind == EntryKind::Acknowledgement {
+    // Always guarded by the status it was read in, even when it stays the same, so that no
+    // entry is appended to a concern that was closed meanwhile.
+    {
         let mut update = concern::Entity::update_many().col_expr(concern::Column::Status, Expr::value(to.as_str()));
         if body.kind == EntryKind::Acknowledgement {
             update = update.col_expr(concern::Column::AcknowledgedAt, Expr::value(now));
@@ -400,16 +402,19 @@ pub async fn add_entry(
         now,
         Some(&me.actor()),
         Event::new("concern.entry_added", "concern").resource(c.id, Some(c.organisation_id)).detail(json!({
-            "entry_id": entry_id, "kind": body.kind.as_str(), "decision": body.decision.map(|d| d.as_str()), "from": from.as_str(), "to": to.as_str()
+            "entry_id": entry_id, "kind": body.kind.as_str(), "from": from.as_str(), "to": to.as_str()
         })),
     )
     .await?;
+    // The answer is built before the commit, so nothing after the commit can fail and lead a
+    // retry to append the entry twice.
+    let c = concern::Entity::find_by_id(c.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    let v = visibility(&state, &me, &c).ok_or(ApiError::NotFound)?;
+    let entries = entries_of(&txn, &[c.id]).await?;
+    let out = view(&state, &me, &c, v, &entries)?;
     txn.commit().await?;
     state.audit_written();
-    let c = concern::Entity::find_by_id(c.id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let v = visibility(&state, &me, &c).ok_or(ApiError::NotFound)?;
-    let entries = entries_of(&state.db, &[c.id]).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &me, &c, v, &entries)?)))
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Break-glass: a programme admin opens a concern's full detail in an emergency, with a
@@ -437,7 +442,12 @@ pub async fn break_glass(
     let out = view(&state, &me, &c, Visibility::Full, &entries)?;
     let now = state.now();
     let txn = crate::db::begin_write(&state.db).await?;
-    for r in super::programme_dsls(&txn).await? {
+    // The programme DSL is told; with none in post, the charity's safeguarding leads.
+    let mut told = super::programme_dsls(&txn).await?;
+    if told.is_empty() {
+        told = super::charity_dsls(&txn, c.organisation_id).await?;
+    }
+    for r in told {
         outbox::enqueue(
             &txn,
             now,

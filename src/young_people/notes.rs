@@ -209,9 +209,11 @@ pub async fn chronology(
         .limit(limit as u64)
         .all(&state.db)
         .await?;
+    let mut concerns_read = Vec::new();
     for c in concerns {
         let words = match crate::safeguarding::routes::visibility(&state, &me, &c) {
             Some(crate::safeguarding::dto::Visibility::Full | crate::safeguarding::dto::Visibility::Own) => {
+                concerns_read.push(c.id);
                 Some(state.keys.fields.open("concerns", "what_happened", &c.id, &c.what_happened)?)
             }
             _ => None,
@@ -238,5 +240,9 @@ pub async fn chronology(
     )
     .await?;
     state.audit_written();
+    if !concerns_read.is_empty() {
+        // Every read of a concern's words is audited, here as in the concern routes.
+        super::routes::audit_list(&state, &me, "concerns.read_in_chronology", "concern", concerns_read.into_iter()).await?;
+    }
     Ok(Json(Chronology { items }))
 }

@@ -61,7 +61,7 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         languages: parse_json(&yp.languages),
         availability: parse_json(&yp.availability),
         mentor_preferences: parse_json(&yp.mentor_preferences),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
         merged_into: yp.merged_into,
         version: yp.version,
         created_at: yp.created_at,
@@ -77,7 +77,7 @@ pub fn summary(state: &AppState, yp: &young_person::Model) -> YoungPersonSummary
         legal_name: yp.legal_name.clone(),
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Green),
+        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
     }
 }
 

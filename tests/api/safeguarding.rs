@@ -279,8 +279,10 @@ async fn the_flag_follows_the_concerns_on_her_record_the_mentee_view_and_the_chr
     // Her own concern: her own words.
     let hers = raised.iter().find(|e| e["concern_id"] == id2.to_string()).unwrap();
     assert!(hers["text"].as_str().unwrap().contains(WORDS));
+    let before = audit_count(app, "concerns.read_in_chronology").await;
     let chron = app.get(&format!("/api/v1/young-people/{}/chronology", w.yp)).token(&dt).send().await;
     assert!(chron.text.contains(WORDS));
+    assert_eq!(audit_count(app, "concerns.read_in_chronology").await, before + 1, "reading the words in the chronology is audited");
 }
 
 #[tokio::test]
@@ -452,4 +454,58 @@ async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() 
         let m = trellis::entities::matching::Entity::find().all(&app.db).await.unwrap();
         assert!(m.iter().any(|m| m.young_person_id == c.young_person_id && m.mentor_id == c.raised_by));
     }
+}
+
+#[tokio::test]
+async fn her_concerns_follow_her_record_when_she_is_allocated_or_merged() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let dsl_a = app.token(&app.user(a, Role::SafeguardingLead).await).await;
+    let dsl_b = app.token(&app.user(b, Role::SafeguardingLead).await).await;
+    let (rid, yp) = app.referral(&admin, a).await;
+    let id = app.concern(&admin, yp, true).await;
+    let path = format!("/api/v1/safeguarding/concerns/{id}");
+    assert_eq!(app.get(&path).token(&dsl_a).send().await.status, 200);
+    app.get(&path).token(&dsl_b).send().await.assert_problem(404, "not_found");
+
+    // Allocated to charity B: B's safeguarding lead now holds the concern, A's no longer.
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&admin)
+        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.get(&path).token(&dsl_b).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["visibility"], "full");
+    app.get(&path).token(&dsl_a).send().await.assert_problem(404, "not_found");
+    let overdue_b = app.get("/api/v1/safeguarding/overdue").token(&dsl_b).send().await;
+    assert_eq!(overdue_b.status, 200);
+
+    // Merged into another record of charity B: the concern and the red flag go with her.
+    let (_, keep) = app.referral(&admin, b).await;
+    use sea_orm::ActiveModelTrait;
+    let f = trellis::entities::duplicate_flag::ActiveModel {
+        id: sea_orm::Set(Uuid::now_v7()),
+        young_person_id: sea_orm::Set(yp),
+        match_id: sea_orm::Set(keep),
+        status: sea_orm::Set("open".into()),
+        created_at: sea_orm::Set(start_time()),
+        resolved_at: sea_orm::Set(None),
+        resolved_by: sea_orm::Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let r =
+        app.post(&format!("/api/v1/duplicates/{}/resolve", f.id)).token(&admin).json(json!({"action": "merge", "keep": keep})).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.get(&path).token(&dsl_b).send().await;
+    assert_eq!(r.body["young_person_id"], keep.to_string(), "{}", r.text);
+    let kept = app.get(&format!("/api/v1/young-people/{keep}")).token(&admin).send().await;
+    assert_eq!(kept.body["safeguarding_flag"], "red");
+    let gone = app.get(&format!("/api/v1/young-people/{yp}")).token(&admin).send().await;
+    assert_eq!(gone.body["safeguarding_flag"], "green");
 }
