@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::crypto::Keys;
 use crate::entities::{concern, concern_entry, matching, user};
-use crate::safeguarding::rules::{Category, Status};
+use crate::safeguarding::rules::{Category, ConcernStatus};
 
 const MAX: usize = 30;
 const WORDS: &[&str] = &[
@@ -76,13 +76,13 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
         else {
             continue;
         };
-        let status = Status::ALL[i % Status::ALL.len()];
+        let status = ConcernStatus::ALL[i % ConcernStatus::ALL.len()];
         let category = Category::ALL[i % Category::ALL.len()];
         let immediate = i % 7 == 3;
         // Still-raised concerns alternate between overdue (three days old) and fresh.
         let raised_at = match (status, i % 2) {
-            (Status::Raised, 0) => now - Duration::minutes(20),
-            (Status::Raised, _) => now - Duration::days(3),
+            (ConcernStatus::Raised, 0) => now - Duration::minutes(20),
+            (ConcernStatus::Raised, _) => now - Duration::days(3),
             _ => now - Duration::days(4 + (i % 20) as i64),
         };
         let id = Uuid::now_v7();
@@ -100,8 +100,8 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
             ),
             immediate_danger: immediate,
             status: status.as_str().into(),
-            acknowledged_at: (status != Status::Raised).then(|| raised_at + Duration::minutes(40)),
-            closed_at: (status == Status::Closed).then(|| raised_at + Duration::days(3)),
+            acknowledged_at: (status != ConcernStatus::Raised).then(|| raised_at + Duration::minutes(40)),
+            closed_at: (status == ConcernStatus::Closed).then(|| raised_at + Duration::days(3)),
         };
         let c = crate::safeguarding::write_concern(conn, raised_at, &mentor.name, new).await.map_err(err)?;
         if i % 3 == 0 {
@@ -118,7 +118,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
             )
             .await?;
         }
-        if status != Status::Raised {
+        if status != ConcernStatus::Raised {
             entry(
                 conn,
                 keys,
@@ -133,11 +133,11 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
             .await?;
         }
         match status {
-            Status::InProgress => {
+            ConcernStatus::InProgress => {
                 entry(conn, keys, &c, "action", dsl.id, raised_at + Duration::days(1), Some("Called her school's DSL."), None, None)
                     .await?;
             }
-            Status::Referred => {
+            ConcernStatus::Referred => {
                 let reference = format!("MASH-2026-{:04}", 100 + i);
                 entry(
                     conn,
@@ -152,7 +152,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                 )
                 .await?;
             }
-            Status::Closed => {
+            ConcernStatus::Closed => {
                 entry(
                     conn,
                     keys,

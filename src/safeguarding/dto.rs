@@ -41,7 +41,7 @@ pub struct CreateEntry {
     /// For a referral decision: the basis for sharing.
     pub consent_basis: Option<ConsentBasis>,
     /// For a sign-off.
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<SignOffOutcome>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -57,7 +57,7 @@ pub struct BreakGlass {
 #[into_params(parameter_in = Query)]
 pub struct ListConcerns {
     pub young_person_id: Option<Uuid>,
-    pub status: Option<Status>,
+    pub status: Option<ConcernStatus>,
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<u64>,
     #[validate(length(max = 64))]
@@ -87,7 +87,7 @@ pub struct EntryView {
     pub agency: Option<String>,
     pub agency_reference: Option<String>,
     pub consent_basis: Option<ConsentBasis>,
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<SignOffOutcome>,
 }
 
 /// A concern as the reader may see it: content and entries are absent from a summary, and
@@ -100,7 +100,7 @@ pub struct ConcernView {
     pub young_person_id: Uuid,
     pub category: Category,
     pub immediate_danger: bool,
-    pub status: Status,
+    pub status: ConcernStatus,
     pub raised_by: Uuid,
     pub raised_at: DateTime<Utc>,
     pub observed_at: DateTime<Utc>,

@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, Category, ConsentBasis, Decision, EntryKind, Outcome, Status};
+use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
 use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
@@ -65,7 +65,7 @@ fn entry_view(state: &AppState, e: &concern_entry::Model) -> Result<EntryView, A
         agency: e.agency.clone(),
         agency_reference: e.agency_reference.clone(),
         consent_basis: e.consent_basis.as_deref().and_then(ConsentBasis::parse),
-        outcome: e.outcome.as_deref().and_then(Outcome::parse),
+        outcome: e.outcome.as_deref().and_then(SignOffOutcome::parse),
     })
 }
 
@@ -92,7 +92,7 @@ pub fn view(
         young_person_id: c.young_person_id,
         category: Category::parse(&c.category).ok_or_else(|| ApiError::internal("unknown concern category"))?,
         immediate_danger: c.immediate_danger,
-        status: Status::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?,
+        status: ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?,
         raised_by: c.raised_by,
         raised_at: c.raised_at,
         observed_at: c.observed_at,
@@ -194,7 +194,7 @@ pub async fn create_concern(
         what_happened: state.keys.fields.seal(TABLE, "what_happened", &id, body.what_happened.trim())?,
         action_taken: seal_opt(&state, TABLE, "action_taken", &id, body.action_taken.as_deref())?,
         immediate_danger: body.immediate_danger,
-        status: Status::Raised.as_str().into(),
+        status: ConcernStatus::Raised.as_str().into(),
         acknowledged_at: None,
         closed_at: None,
     };
@@ -346,11 +346,11 @@ pub async fn add_entry(
     state
         .authorize_as(&me, Action::ConcernsAddEntry, &resource(&c), &[("kind", Value::Str(body.kind.as_str().into()))], Deny::Forbidden)
         .await?;
-    let refuse = |from: Status| ApiError::Conflict {
+    let refuse = |from: ConcernStatus| ApiError::Conflict {
         detail: format!("A concern that is {} does not take a {} entry.", from.as_str(), body.kind.as_str()),
         allowed: Some(rules::allowed(from).iter().map(|k| k.as_str().to_string()).collect()),
     };
-    let from = Status::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
+    let from = ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
     if rules::next(from, body.kind, body.decision).is_none() {
         return Err(refuse(from));
     }
@@ -363,7 +363,7 @@ pub async fn add_entry(
     // Read again inside the transaction, locked (FOR UPDATE on PostgreSQL; SQLite's writer
     // lock already serialises): another entry may have moved it meanwhile.
     let c = concern::Entity::find_by_id(c.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
-    let from = Status::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
+    let from = ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
     let to = rules::next(from, body.kind, body.decision).ok_or_else(|| refuse(from))?;
     concern_entry::ActiveModel {
         id: Set(entry_id),
@@ -388,7 +388,7 @@ pub async fn add_entry(
         if body.kind == EntryKind::Acknowledgement {
             update = update.col_expr(concern::Column::AcknowledgedAt, Expr::value(now));
         }
-        if to == Status::Closed {
+        if to == ConcernStatus::Closed {
             update = update.col_expr(concern::Column::ClosedAt, Expr::value(now));
         }
         let done = update.filter(concern::Column::Id.eq(c.id)).filter(concern::Column::Status.eq(from.as_str())).exec(&txn).await?;
@@ -492,7 +492,7 @@ pub async fn break_glass(
 pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<Json<OverdueList>, ApiError> {
     state.authorize(&me, Action::ConcernsOverdue, &Resource::Programme, &[]).await?;
     let mut query =
-        concern::Entity::find().filter(concern::Column::Status.eq(Status::Raised.as_str())).order_by_asc(concern::Column::RaisedAt);
+        concern::Entity::find().filter(concern::Column::Status.eq(ConcernStatus::Raised.as_str())).order_by_asc(concern::Column::RaisedAt);
     if let Some(RecordScope::Organisation(org)) = authz::concern_list_scope(&me.principal()) {
         query = query.filter(concern::Column::OrganisationId.eq(org));
     }

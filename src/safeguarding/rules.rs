@@ -25,7 +25,7 @@ code_enum!(
 
 code_enum!(
     /// Where a concern is; it follows from its entries.
-    Status {
+    ConcernStatus {
         Raised = "raised",
         Acknowledged = "acknowledged",
         InProgress = "in_progress",
@@ -68,7 +68,7 @@ code_enum!(
 
 code_enum!(
     /// How a concern was closed.
-    Outcome {
+    SignOffOutcome {
         Resolved = "resolved",
         HandedToAgency = "handed_to_agency",
         NoFurtherConcern = "no_further_concern",
@@ -101,39 +101,39 @@ impl Category {
 
 /// The entries a concern in `status` takes. An addendum is always allowed: further
 /// information can come after closure.
-pub fn allowed(status: Status) -> &'static [EntryKind] {
+pub fn allowed(status: ConcernStatus) -> &'static [EntryKind] {
     use EntryKind::*;
     match status {
-        Status::Raised => &[Addendum, Acknowledgement],
-        Status::Acknowledged | Status::InProgress | Status::Referred => &[Addendum, Action, Decision, SignOff],
-        Status::Closed => &[Addendum],
+        ConcernStatus::Raised => &[Addendum, Acknowledgement],
+        ConcernStatus::Acknowledged | ConcernStatus::InProgress | ConcernStatus::Referred => &[Addendum, Action, Decision, SignOff],
+        ConcernStatus::Closed => &[Addendum],
     }
 }
 
 /// The status after an entry of `kind` (and `decision`) on a concern in `status`, or `None`
 /// if the status does not allow it.
-pub fn next(status: Status, kind: EntryKind, decision: Option<Decision>) -> Option<Status> {
+pub fn next(status: ConcernStatus, kind: EntryKind, decision: Option<Decision>) -> Option<ConcernStatus> {
     if !allowed(status).contains(&kind) {
         return None;
     }
     Some(match kind {
         EntryKind::Addendum => status,
-        EntryKind::Acknowledgement => Status::Acknowledged,
+        EntryKind::Acknowledgement => ConcernStatus::Acknowledged,
         EntryKind::Action => {
-            if status == Status::Referred {
+            if status == ConcernStatus::Referred {
                 status
             } else {
-                Status::InProgress
+                ConcernStatus::InProgress
             }
         }
         EntryKind::Decision => {
-            if decision.is_some_and(Decision::is_referral) || status == Status::Referred {
-                Status::Referred
+            if decision.is_some_and(Decision::is_referral) || status == ConcernStatus::Referred {
+                ConcernStatus::Referred
             } else {
-                Status::InProgress
+                ConcernStatus::InProgress
             }
         }
-        EntryKind::SignOff => Status::Closed,
+        EntryKind::SignOff => ConcernStatus::Closed,
     })
 }
 
@@ -142,10 +142,10 @@ pub fn next(status: Status, kind: EntryKind, decision: Option<Decision>) -> Opti
 pub fn flag<'a>(concerns: impl IntoIterator<Item = (&'a str, bool)>) -> SafeguardingFlag {
     let mut flag = SafeguardingFlag::Green;
     for (status, immediate) in concerns {
-        if status == Status::Closed.as_str() {
+        if status == ConcernStatus::Closed.as_str() {
             continue;
         }
-        if immediate || status == Status::Referred.as_str() {
+        if immediate || status == ConcernStatus::Referred.as_str() {
             return SafeguardingFlag::Red;
         }
         flag = SafeguardingFlag::Amber;
@@ -179,14 +179,14 @@ mod tests {
 
     #[test]
     fn status_follows_entries() {
-        assert_eq!(next(Status::Raised, EntryKind::Decision, Some(Decision::Monitor)), None);
-        assert_eq!(next(Status::Raised, EntryKind::Acknowledgement, None), Some(Status::Acknowledged));
-        assert_eq!(next(Status::Acknowledged, EntryKind::Decision, Some(Decision::MashReferral)), Some(Status::Referred));
-        assert_eq!(next(Status::Referred, EntryKind::Decision, Some(Decision::Monitor)), Some(Status::Referred));
-        assert_eq!(next(Status::Acknowledged, EntryKind::Action, None), Some(Status::InProgress));
-        assert_eq!(next(Status::InProgress, EntryKind::SignOff, None), Some(Status::Closed));
-        assert_eq!(next(Status::Closed, EntryKind::Addendum, None), Some(Status::Closed));
-        assert_eq!(next(Status::Closed, EntryKind::Acknowledgement, None), None);
+        assert_eq!(next(ConcernStatus::Raised, EntryKind::Decision, Some(Decision::Monitor)), None);
+        assert_eq!(next(ConcernStatus::Raised, EntryKind::Acknowledgement, None), Some(ConcernStatus::Acknowledged));
+        assert_eq!(next(ConcernStatus::Acknowledged, EntryKind::Decision, Some(Decision::MashReferral)), Some(ConcernStatus::Referred));
+        assert_eq!(next(ConcernStatus::Referred, EntryKind::Decision, Some(Decision::Monitor)), Some(ConcernStatus::Referred));
+        assert_eq!(next(ConcernStatus::Acknowledged, EntryKind::Action, None), Some(ConcernStatus::InProgress));
+        assert_eq!(next(ConcernStatus::InProgress, EntryKind::SignOff, None), Some(ConcernStatus::Closed));
+        assert_eq!(next(ConcernStatus::Closed, EntryKind::Addendum, None), Some(ConcernStatus::Closed));
+        assert_eq!(next(ConcernStatus::Closed, EntryKind::Acknowledgement, None), None);
     }
 
     #[test]
