@@ -99,6 +99,15 @@ impl ApiError {
         ApiError::Conflict { detail: detail.into(), allowed: None }
     }
 
+    /// For `map_err` on a write: a unique-constraint violation becomes 409 with `detail`
+    /// (the database caught a duplicate or a race); any other database error stays as it is.
+    pub fn conflict_if_duplicate(detail: &'static str) -> impl FnOnce(sea_orm::DbErr) -> Self {
+        move |e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(detail),
+            _ => e.into(),
+        }
+    }
+
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr,
+    Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -497,7 +497,7 @@ pub async fn create_match(
     }
     let score = rules::score(&m, &c, &state.config.match_weights);
     let id = Uuid::now_v7();
-    let inserted = matching::ActiveModel {
+    let created = matching::ActiveModel {
         id: Set(id),
         organisation_id: Set(r.organisation_id),
         referral_id: Set(r.id),
@@ -522,15 +522,9 @@ pub async fn create_match(
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await;
-    let created = match inserted {
-        Ok(m) => m,
-        // The database's one-open-match rule caught a confirmation made at the same moment.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(ApiError::conflict("She already has a match; end it before making another."));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    // The database's one-open-match rule caught a confirmation made at the same moment.
+    .map_err(ApiError::conflict_if_duplicate("She already has a match; end it before making another."))?;
     record_match_transition(&txn, &state, &me, &created, (None, MatchStatus::Proposed, today), json!({"score": score.total})).await?;
     move_referral(&txn, &state, &me, r.id, &[ReferralStatus::Accepted], ReferralStatus::Matched, None).await?;
     txn.commit().await?;

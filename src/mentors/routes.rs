@@ -504,10 +504,7 @@ pub async fn create_course(
     )
     .insert(&txn)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("A course with this name already exists."),
-        _ => e.into(),
-    })?;
+    .map_err(ApiError::conflict_if_duplicate("A course with this name already exists."))?;
     audit::record(
         &txn,
         now,

@@ -24,10 +24,7 @@ fn clean(districts: &[String]) -> String {
 }
 
 fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("An organisation with this name already exists."),
-        _ => e.into(),
-    }
+    ApiError::conflict_if_duplicate("An organisation with this name already exists.")(e)
 }
 
 /// List the charities.

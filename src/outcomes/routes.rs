@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -123,7 +123,7 @@ pub async fn create_instrument(
     let id = Uuid::now_v7();
     let definition = serde_json::to_string(&body.definition).map_err(ApiError::internal)?;
     let txn = crate::db::begin_write(&state.db).await?;
-    let inserted = instrument::ActiveModel {
+    let model = instrument::ActiveModel {
         id: Set(id),
         code: Set(body.code.clone()),
         version: Set(body.version.trim().to_string()),
@@ -133,14 +133,8 @@ pub async fn create_instrument(
         created_at: Set(now),
     }
     .insert(&txn)
-    .await;
-    let model = match inserted {
-        Ok(m) => m,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(ApiError::conflict("This instrument already has that version; give the new one another version."));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .map_err(ApiError::conflict_if_duplicate("This instrument already has that version; give the new one another version."))?;
     audit::record(
         &txn,
         now,

@@ -138,10 +138,7 @@ pub async fn create_user(
 }
 
 fn unique_email(e: sea_orm::DbErr) -> ApiError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict("An account with this e-mail address already exists."),
-        _ => e.into(),
-    }
+    ApiError::conflict_if_duplicate("An account with this e-mail address already exists.")(e)
 }
 
 /// Read an account.
