@@ -143,6 +143,8 @@ impl AppState {
         (name = "outcomes", description = "Outcome measures: instruments as data, assessments scored on read, change from baseline"),
         (name = "sessions", description = "Mentoring session logs and their versions, support contacts, and contact-gap monitoring (MENTOR standard 5)"),
         (name = "safeguarding", description = "Safeguarding concerns: raise, alert the DSL, append to the chronology, break-glass, overdue acknowledgements"),
+        (name = "exports", description = "Anonymised record-level extracts for the independent evaluation, and their data dictionary"),
+        (name = "reports", description = "Aggregate figures for the Coalition and the Youth Justice Management Board, with disclosure control; disproportionality (RRI)"),
         (name = "audit", description = "The audit trail"),
     )
 )]
@@ -170,6 +172,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::outcomes::router())
         .merge(crate::sessions::router())
         .merge(crate::safeguarding::router())
+        .merge(crate::exports::router())
+        .merge(crate::reports::router())
         .merge(crate::audit::routes::router())
         .split_for_parts()
 }

@@ -51,6 +51,18 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "TRELLIS_SAFEGUARDING_ACK_WORKING_DAYS",
         "working days (Monday to Friday) a DSL has to acknowledge any other concern (default 1)",
     ),
+    ("extract_k", "TRELLIS_EXTRACT_K", "k of the k-anonymity of the evaluation extract (default 5)"),
+    ("disclosure_mode", "TRELLIS_DISCLOSURE_MODE", "small-number rule of published counts: nhs or threshold (default nhs)"),
+    (
+        "disclosure_k",
+        "TRELLIS_DISCLOSURE_K",
+        "threshold of the threshold mode, and the fewest people a mean or median is shown for (default 5)",
+    ),
+    (
+        "population_base",
+        "TRELLIS_POPULATION_BASE",
+        "TOML file of the county's females aged 11-24 by ethnic group and IMD quintile, for the disproportionality tables (off when unset)",
+    ),
     ("password_hash_concurrency", "TRELLIS_PASSWORD_HASH_CONCURRENCY", "password hashes computed at once (default 2)"),
     ("trust_proxy", "TRELLIS_TRUST_PROXY", "true to take the client address from X-Forwarded-For (default false)"),
     ("log_format", "TRELLIS_LOG_FORMAT", "json or pretty (default pretty)"),
@@ -84,6 +96,15 @@ pub struct Smtp {
     pub from: String,
 }
 
+/// How published counts are protected against small numbers (see `reports::disclosure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisclosureMode {
+    /// NHS Digital: 0 shown, 1–7 shown as "*", 8 and above rounded to the nearest 5.
+    Nhs,
+    /// Counts below k shown as "<k", with secondary suppression.
+    Threshold,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -114,6 +135,13 @@ pub struct Config {
     pub match_weights: crate::matches::rules::Weights,
     pub safeguarding_ack_immediate: Duration,
     pub safeguarding_ack_working_days: u32,
+    /// k of the evaluation extract's k-anonymity.
+    pub extract_k: u32,
+    pub disclosure_mode: DisclosureMode,
+    /// The threshold mode's k, and the fewest people a mean or median is shown for.
+    pub disclosure_k: u32,
+    /// The population base file for the disproportionality tables.
+    pub population_base: Option<PathBuf>,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
     /// Outbox delivery by e-mail; `None`: messages are delivered to the log.
@@ -145,6 +173,10 @@ impl Default for Config {
             match_weights: crate::matches::rules::Weights::default(),
             safeguarding_ack_immediate: Duration::minutes(60),
             safeguarding_ack_working_days: 1,
+            extract_k: 5,
+            disclosure_mode: DisclosureMode::Nhs,
+            disclosure_k: 5,
+            population_base: None,
             trust_proxy: false,
             log_format: LogFormat::Pretty,
             smtp: None,
@@ -333,6 +365,26 @@ impl Sources {
                     Some(n) => c.safeguarding_ack_working_days = n as u32,
                     None => bad("must be a number of working days from 1 to 10"),
                 },
+                "extract_k" => match parse_range(raw, 2, 100) {
+                    Some(n) => c.extract_k = n as u32,
+                    None => bad("must be a number from 2 to 100"),
+                },
+                "disclosure_mode" => match raw {
+                    "nhs" => c.disclosure_mode = DisclosureMode::Nhs,
+                    "threshold" => c.disclosure_mode = DisclosureMode::Threshold,
+                    _ => bad("must be nhs or threshold"),
+                },
+                "disclosure_k" => match parse_range(raw, 2, 100) {
+                    Some(n) => c.disclosure_k = n as u32,
+                    None => bad("must be a number from 2 to 100"),
+                },
+                "population_base" => {
+                    if raw.is_empty() {
+                        bad("must be the path of a file");
+                    } else {
+                        c.population_base = Some(PathBuf::from(raw));
+                    }
+                }
                 "match_weights" => match crate::matches::rules::Weights::parse(raw) {
                     Some(w) => c.match_weights = w,
                     None => bad("must be criterion:points pairs (district, availability, interests, language, age, preferences; 0–100)"),

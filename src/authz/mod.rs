@@ -23,6 +23,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("outcomes.cedar", include_str!("../../policies/outcomes.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
+    ("reports.cedar", include_str!("../../policies/reports.cedar")),
     ("safeguarding.cedar", include_str!("../../policies/safeguarding.cedar")),
     ("sessions.cedar", include_str!("../../policies/sessions.cedar")),
     ("users.cedar", include_str!("../../policies/users.cedar")),
@@ -98,6 +99,11 @@ pub enum Action {
     ConcernsAddEntry,
     ConcernsOverdue,
     ConcernsBreakGlass,
+    ExportsEvaluation,
+    ExportsDictionary,
+    ReportsProgramme,
+    ReportsCharity,
+    ReportsDisproportionality,
 }
 
 impl Action {
@@ -169,6 +175,11 @@ impl Action {
             Action::ConcernsAddEntry => "concerns.add_entry",
             Action::ConcernsOverdue => "concerns.overdue",
             Action::ConcernsBreakGlass => "concerns.break_glass",
+            Action::ExportsEvaluation => "exports.evaluation",
+            Action::ExportsDictionary => "exports.dictionary",
+            Action::ReportsProgramme => "reports.programme",
+            Action::ReportsCharity => "reports.charity",
+            Action::ReportsDisproportionality => "reports.disproportionality",
         }
     }
 }

@@ -68,6 +68,11 @@ code_enum!(
     }
 );
 
+/// The IMD quintile (1 = the most deprived fifth) of a decile (1 = the most deprived tenth).
+pub fn imd_quintile(decile: i16) -> Option<i16> {
+    (1..=10).contains(&decile).then_some((decile + 1) / 2)
+}
+
 impl Ethnicity {
     /// The five high-level groups reports roll up to; the last two are reported as such.
     pub fn group(self) -> &'static str {

@@ -1,0 +1,10 @@
+//! Aggregate reports for the Coalition and the Youth Justice Management Board: the programme
+//! report (JSON, CSV, printable HTML) and the disproportionality tables, every published
+//! count through one disclosure-control function.
+
+pub mod disclosure;
+pub mod disproportionality;
+
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+}
