@@ -165,38 +165,43 @@ pub async fn seed(
         }
     }
 
-    // Hash passwords off the runtime, two at a time.
+    // Hash passwords off the runtime, as many at a time as the service would (each argon2
+    // hash holds 19 MiB: two hundred at once would need gigabytes).
     let mut passwords: Vec<String> = Vec::with_capacity(plan.len());
-    let mut hashes: Vec<String> = Vec::with_capacity(plan.len());
     let mut first_mentor: std::collections::HashMap<usize, usize> = Default::default();
-    let mut jobs = Vec::new();
+    let mut sources: Vec<Option<usize>> = Vec::with_capacity(plan.len()); // None: a hash of its own
     for (k, (charity, role, _)) in plan.iter().enumerate() {
         if k >= DISTINCT_PASSWORDS
             && *role == Role::Mentor
             && let Some(&j) = first_mentor.get(charity)
         {
             passwords.push(passwords[j].clone());
-            jobs.push(None);
+            sources.push(Some(j));
             continue;
         }
         if *role == Role::Mentor {
             first_mentor.entry(*charity).or_insert(k);
         }
-        let pw = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?);
-        passwords.push(pw.clone());
-        jobs.push(Some(tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&pw))));
+        passwords.push(URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<15>().map_err(|e| e.to_string())?));
+        sources.push(None);
     }
-    for (k, job) in jobs.into_iter().enumerate() {
-        let h = match job {
-            Some(j) => j.await.map_err(|e| e.to_string())?.map_err(|e| format!("{e}"))?,
-            None => {
-                let charity = plan[k].0;
-                let j = first_mentor.get(&charity).copied().unwrap_or(0);
-                hashes[j].clone()
-            }
-        };
-        hashes.push(h);
+    let own: Vec<usize> = (0..plan.len()).filter(|&k| sources[k].is_none()).collect();
+    let mut own_hashes: std::collections::HashMap<usize, String> = Default::default();
+    for batch in own.chunks(cfg.password_hash_concurrency.max(1)) {
+        let jobs: Vec<_> = batch
+            .iter()
+            .map(|&k| {
+                let pw = passwords[k].clone();
+                (k, tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&pw)))
+            })
+            .collect();
+        for (k, job) in jobs {
+            own_hashes.insert(k, job.await.map_err(|e| e.to_string())?.map_err(|e| format!("{e}"))?);
+        }
     }
+    let hashes = (0..plan.len())
+        .map(|k| own_hashes.get(&sources[k].unwrap_or(k)).cloned().ok_or_else(|| format!("no password hash for account {k}")))
+        .collect::<Result<Vec<String>, String>>()?;
 
     let txn = crate::db::begin_write(db).await.map_err(|e| e.to_string())?;
     let mut org_ids = Vec::new();
