@@ -760,6 +760,7 @@ pub struct DisproportionalityQuery {
     /// `ethnicity` (default; reference White) or `imd` (reference quintile 5).
     pub by: Option<By>,
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<DisproportionalityFormat>,
 }
 
