@@ -142,6 +142,9 @@ pub struct Config {
     pub disclosure_k: u32,
     /// The population base file for the disproportionality tables.
     pub population_base: Option<PathBuf>,
+    /// Without `population_base`, use the synthetic example base built into the binary
+    /// (`serve --demo` sets this; it is not a setting).
+    pub population_base_demo: bool,
     pub trust_proxy: bool,
     pub log_format: LogFormat,
     /// Outbox delivery by e-mail; `None`: messages are delivered to the log.
@@ -177,6 +180,7 @@ impl Default for Config {
             disclosure_mode: DisclosureMode::Nhs,
             disclosure_k: 5,
             population_base: None,
+            population_base_demo: false,
             trust_proxy: false,
             log_format: LogFormat::Pretty,
             smtp: None,

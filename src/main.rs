@@ -205,8 +205,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Serve { bind, database_url, demo, accounts_out, policies } => {
             let started = std::time::Instant::now();
-            let cfg = load_config(file, &[("bind", bind), ("database_url", database_url), ("policies", policies)])?;
+            let mut cfg = load_config(file, &[("bind", bind), ("database_url", database_url), ("policies", policies)])?;
             init_logging(&cfg);
+            // The demo's disproportionality tables use the synthetic example base unless a
+            // real one is configured; either way the base is checked before serving.
+            if demo && cfg.population_base.is_none() {
+                cfg.population_base_demo = true;
+            }
+            trellis::reports::population::check(&cfg)?;
             let authz = Authz::load(cfg.policies_dir.as_deref()).map_err(|e| format!("invalid policies: {e}"))?;
             let keys = Keys::load(&cfg)?;
             if let Some(n) = &keys.notice {

@@ -1,45 +1,933 @@
-//! Disproportionality: the Relative Rate Index by ethnic group and by IMD quintile.
-//! (Placeholder interface: the tables are filled in by the disproportionality work.)
+//! Disproportionality: the Relative Rate Index (DOMAIN.md §Disproportionality) by ethnic group
+//! (reference White) and by IMD quintile (reference quintile 5, the least deprived), at each
+//! stage from referral to an improved outcome. Each stage's rate is over the stage before
+//! (the first over the county's population base), so each RRI shows the disparity that stage
+//! adds. Counts are of distinct young people, grouped in SQL; every count is published through
+//! the disclosure rule, and an RRI only when the counts behind it are publishable.
 
-use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use std::collections::{HashMap, HashSet};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{Months, NaiveDate};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
 
-use crate::config::Config;
-use crate::error::ApiError;
+use super::disclosure::{Published, Rule};
+use super::population::{self, PopulationBase};
+use super::rri::{self, NoRri};
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::CurrentUser;
+use crate::authz::{Action, Resource};
+use crate::config::{Config, DisclosureMode};
+use crate::entities::{matching, referral, young_person};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::ApiQuery;
+use crate::outcomes::scoring::ChangeKind;
+use crate::young_people::codes::{Ethnicity, imd_quintile};
 
 /// What the groups are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DisproportionalityBy)]
 pub enum By {
+    /// The five ONS groups (reference White), then prefer not to say and not known.
     Ethnicity,
+    /// IMD quintiles 1 (most deprived) to 5 (reference), then not known.
     Imd,
+}
+
+/// A stage of the programme, from referral to an improved outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisproportionalityStage {
+    Referred,
+    Accepted,
+    Matched,
+    SustainedSixMonths,
+    WithOutcomes,
+    ImprovedOutcome,
+}
+
+use DisproportionalityStage as Stage;
+
+const STAGES: [Stage; 6] =
+    [Stage::Referred, Stage::Accepted, Stage::Matched, Stage::SustainedSixMonths, Stage::WithOutcomes, Stage::ImprovedOutcome];
+
+impl Stage {
+    fn index(self) -> usize {
+        STAGES.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Referred => "referred",
+            Stage::Accepted => "accepted",
+            Stage::Matched => "matched",
+            Stage::SustainedSixMonths => "sustained_six_months",
+            Stage::WithOutcomes => "with_outcomes",
+            Stage::ImprovedOutcome => "improved_outcome",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Stage::Referred => "Referred",
+            Stage::Accepted => "Accepted",
+            Stage::Matched => "Matched",
+            Stage::SustainedSixMonths => "Sustained six months",
+            Stage::WithOutcomes => "With outcomes",
+            Stage::ImprovedOutcome => "Improved outcome",
+        }
+    }
+
+    /// The stage whose count is this stage's base; `None` for referral (the population base)
+    /// and for "with outcomes", which is only the base of "improved outcome".
+    fn base(self) -> Option<Stage> {
+        match self {
+            Stage::Referred | Stage::WithOutcomes => None,
+            Stage::Accepted => Some(Stage::Referred),
+            Stage::Matched => Some(Stage::Accepted),
+            Stage::SustainedSixMonths => Some(Stage::Matched),
+            Stage::ImprovedOutcome => Some(Stage::WithOutcomes),
+        }
+    }
+
+    fn has_rri(self) -> bool {
+        self != Stage::WithOutcomes
+    }
+
+    fn rate(self) -> Option<&'static str> {
+        match self {
+            Stage::Referred => Some("referred ÷ population base"),
+            Stage::Accepted => Some("accepted ÷ referred"),
+            Stage::Matched => Some("matched ÷ accepted"),
+            Stage::SustainedSixMonths => Some("sustained six months ÷ matched"),
+            Stage::WithOutcomes => None,
+            Stage::ImprovedOutcome => Some("improved outcome ÷ with outcomes"),
+        }
+    }
+
+    fn definition(self) -> &'static str {
+        match self {
+            Stage::Referred => "Young people with a referral received in the period (by received date).",
+            Stage::Accepted => {
+                "Of those, young people with a referral of the period that was accepted (moved to accepted, or matched, which \
+                 needs acceptance first)."
+            }
+            Stage::Matched => "Of those, young people with a match confirmed for a referral of the period (whatever became of it).",
+            Stage::SustainedSixMonths => {
+                "Of those, young people whose match ran at least six calendar months: from the day the mentoring agreement was \
+                 signed to the day it ended, or to today for a match still running (paused time included)."
+            }
+            Stage::WithOutcomes => {
+                "Of the matched, young people with a baseline and a later assessment on at least one outcome instrument. Only the \
+                 base of the improved-outcome stage: it has no RRI of its own."
+            }
+            Stage::ImprovedOutcome => {
+                "Of those with outcomes, young people with a reliable improvement (a change of at least the instrument's \
+                 reliable-change threshold in the better direction) on any instrument, from her latest baseline to her latest \
+                 assessment after it."
+            }
+        }
+    }
+}
+
+/// One stage: what it counts and what its rate is over.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisproportionalityStageInfo {
+    pub stage: DisproportionalityStage,
+    pub label: String,
+    /// The rate whose ratio is the RRI, e.g. "accepted ÷ referred"; null for a stage that is
+    /// only a base.
+    pub rate: Option<String>,
+    pub definition: String,
+}
+
+/// One group's count and RRI at one stage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisproportionalityCell {
+    pub stage: DisproportionalityStage,
+    /// The count of young people, as published under the small-number rule.
+    pub count: Published,
+    /// The Relative Rate Index against the reference group (2 decimals; 1 for the reference
+    /// group itself); null with `note` saying why when it is not shown.
+    pub rri: Option<f64>,
+    /// Lower end of the 95% confidence interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% confidence interval.
+    pub ci_high: Option<f64>,
+    /// Why there is no RRI or interval ("small numbers", "no events in the reference
+    /// group", ...), or "reference group".
+    pub note: Option<String>,
+}
+
+/// One group's row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisproportionalityGroup {
+    /// `asian`, `black`, `mixed`, `white`, `other`, `prefer_not_to_say`, `not_known`; or the
+    /// quintile `1` to `5` and `not_known`.
+    pub group: String,
+    pub label: String,
+    /// The reference group (RRI 1 by definition).
+    pub reference: bool,
+    /// The county's females aged 11–24 in this group, from the population base (public
+    /// figures); null without a base, and for groups a census does not count.
+    pub population: Option<u64>,
+    /// In stage order.
+    pub stages: Vec<DisproportionalityCell>,
+}
+
+/// A stage's count over every group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisproportionalityTotal {
+    pub stage: DisproportionalityStage,
+    pub count: Published,
+}
+
+/// The population base in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PopulationBaseSource {
+    /// Where the figures come from, as the file says.
+    pub source: String,
+    /// True when the figures are made up (the demo's example): the first stage's RRIs then
+    /// mean nothing.
+    pub synthetic: bool,
+}
+
+/// The small-number rule applied.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisproportionalityDisclosure {
+    /// `nhs` or `threshold`.
+    pub mode: String,
+    /// The threshold mode's k.
+    pub k: Option<u32>,
+    /// The rule in words, for counts and for RRIs.
+    pub rule: String,
 }
 
 /// The disproportionality tables for one grouping.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Disproportionality {
     pub by: By,
+    /// Referrals received from this day (inclusive); null: from the first.
+    pub from: Option<NaiveDate>,
+    /// Referrals received up to this day (inclusive); null: to the last.
+    pub to: Option<NaiveDate>,
+    /// The day "sustained six months" is measured to for matches still running.
+    pub as_of: NaiveDate,
+    /// The reference group's key (`white` or `5`).
+    pub reference_group: String,
+    /// Null when no population base is configured (the first stage then has no RRIs).
+    pub population_base: Option<PopulationBaseSource>,
+    /// Things the reader must know before using the figures (a synthetic or missing base).
+    pub warnings: Vec<String>,
+    pub disclosure: DisproportionalityDisclosure,
+    /// The stages in order, each with its definition.
+    pub stages: Vec<DisproportionalityStageInfo>,
+    pub groups: Vec<DisproportionalityGroup>,
+    /// Each stage's count over all groups (primary rule only).
+    pub totals: Vec<DisproportionalityTotal>,
 }
 
-/// The tables for referrals received from `from` to `to` (inclusive, either open).
+/// The groups of a grouping, in report order: (key, label).
+fn groups_of(by: By) -> &'static [(&'static str, &'static str)] {
+    match by {
+        By::Ethnicity => &[
+            ("asian", "Asian"),
+            ("black", "Black"),
+            ("mixed", "Mixed"),
+            ("white", "White"),
+            ("other", "Other"),
+            ("prefer_not_to_say", "Prefer not to say"),
+            ("not_known", "Not known"),
+        ],
+        By::Imd => &[
+            ("1", "Quintile 1 (most deprived)"),
+            ("2", "Quintile 2"),
+            ("3", "Quintile 3"),
+            ("4", "Quintile 4"),
+            ("5", "Quintile 5 (least deprived)"),
+            ("not_known", "Not known"),
+        ],
+    }
+}
+
+fn reference_of(by: By) -> &'static str {
+    match by {
+        By::Ethnicity => "white",
+        By::Imd => "5",
+    }
+}
+
+/// The index of a young person's group (from her stored ethnicity code or IMD decile).
+fn group_index(by: By, ethnicity: &str, decile: Option<i16>) -> usize {
+    let key: String = match by {
+        By::Ethnicity => Ethnicity::parse(ethnicity).map_or("not_known", Ethnicity::group).to_string(),
+        By::Imd => decile.and_then(imd_quintile).map_or_else(|| "not_known".to_string(), |q| q.to_string()),
+    };
+    let groups = groups_of(by);
+    groups.iter().position(|(k, _)| *k == key).unwrap_or(groups.len() - 1)
+}
+
+fn population_of(base: Option<&PopulationBase>, by: By, key: &str) -> Option<u64> {
+    let base = base?;
+    match by {
+        By::Ethnicity => base.ethnic_group(key),
+        By::Imd => key.parse::<i16>().ok().and_then(|q| base.quintile(q)),
+    }
+}
+
+fn placeholder(backend: DatabaseBackend, n: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => "?".to_string(),
+    }
+}
+
+/// The tables for referrals received from `from` to `to` (inclusive, either open), with
+/// "sustained six months" measured to today by the system clock. The service's routes use
+/// [`compute_as_of`] with the request's clock; prefer it wherever a clock is at hand.
 pub async fn compute<C: ConnectionTrait>(
-    _conn: &C,
-    _config: &Config,
-    _from: Option<NaiveDate>,
-    _to: Option<NaiveDate>,
+    conn: &C,
+    config: &Config,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
     by: By,
 ) -> Result<Disproportionality, ApiError> {
-    Ok(Disproportionality { by })
+    use crate::clock::Clock;
+    compute_as_of(conn, config, from, to, by, crate::clock::SystemClock.now().date_naive()).await
+}
+
+/// The true counts, `counts[group][stage]`.
+async fn count<C: ConnectionTrait>(
+    conn: &C,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by: By,
+    today: NaiveDate,
+) -> Result<Vec<[u64; 6]>, ApiError> {
+    let groups = groups_of(by);
+    let mut counts = vec![[0u64; 6]; groups.len()];
+
+    // Referred, accepted and matched: one grouped query, by stored ethnicity and decile (a
+    // young person has one of each, so summing the cells' distinct counts into groups is exact).
+    let backend = conn.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut period = Vec::new();
+    if let Some(f) = from {
+        values.push(f.into());
+        period.push(format!("r.received_on >= {}", placeholder(backend, values.len())));
+    }
+    if let Some(t) = to {
+        values.push(t.into());
+        period.push(format!("r.received_on <= {}", placeholder(backend, values.len())));
+    }
+    let period = if period.is_empty() { "1 = 1".to_string() } else { period.join(" AND ") };
+    let sql = format!(
+        "SELECT yp.ethnicity AS ethnicity, yp.imd_decile AS imd_decile, \
+           COUNT(DISTINCT r.young_person_id) AS referred, \
+           COUNT(DISTINCT CASE WHEN acc.referral_id IS NOT NULL OR mt.referral_id IS NOT NULL THEN r.young_person_id END) AS accepted, \
+           COUNT(DISTINCT CASE WHEN mt.referral_id IS NOT NULL THEN r.young_person_id END) AS matched \
+         FROM referrals r \
+         JOIN young_people yp ON yp.id = r.young_person_id \
+         LEFT JOIN (SELECT DISTINCT referral_id FROM referral_transitions WHERE to_status = 'accepted') acc ON acc.referral_id = r.id \
+         LEFT JOIN (SELECT DISTINCT referral_id FROM matches) mt ON mt.referral_id = r.id \
+         WHERE {period} \
+         GROUP BY yp.ethnicity, yp.imd_decile"
+    );
+    for row in conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+        let ethnicity: String = row.try_get("", "ethnicity")?;
+        let decile: Option<i16> = row.try_get("", "imd_decile")?;
+        let g = group_index(by, &ethnicity, decile);
+        for (stage, column) in [(Stage::Referred, "referred"), (Stage::Accepted, "accepted"), (Stage::Matched, "matched")] {
+            let n: i64 = row.try_get("", column)?;
+            counts[g][stage.index()] += u64::try_from(n).unwrap_or(0);
+        }
+    }
+
+    // Sustained and outcomes: the matches of the period's referrals (one row per match), the
+    // groups of their young people and their outcomes, each in a bounded number of queries.
+    let mut referrals = Query::select();
+    referrals.column(referral::Column::Id).from(referral::Entity);
+    if let Some(f) = from {
+        referrals.and_where(referral::Column::ReceivedOn.gte(f));
+    }
+    if let Some(t) = to {
+        referrals.and_where(referral::Column::ReceivedOn.lte(t));
+    }
+    let matches: Vec<(Uuid, Option<NaiveDate>, Option<NaiveDate>)> = matching::Entity::find()
+        .select_only()
+        .columns([matching::Column::YoungPersonId, matching::Column::AgreementSignedOn, matching::Column::EndedOn])
+        .filter(matching::Column::ReferralId.in_subquery(referrals))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut matched: Vec<Uuid> = matches.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
+    matched.sort();
+    let mut group_of: HashMap<Uuid, usize> = HashMap::with_capacity(matched.len());
+    for chunk in matched.chunks(crate::mentors::routes::ID_CHUNK) {
+        let rows: Vec<(Uuid, String, Option<i16>)> = young_person::Entity::find()
+            .select_only()
+            .columns([young_person::Column::Id, young_person::Column::Ethnicity, young_person::Column::ImdDecile])
+            .filter(young_person::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, ethnicity, decile) in rows {
+            group_of.insert(id, group_index(by, &ethnicity, decile));
+        }
+    }
+    let sustained: HashSet<Uuid> = matches
+        .iter()
+        .filter(|(_, signed, ended)| {
+            signed.is_some_and(|s| {
+                let end = ended.unwrap_or(today).min(today);
+                s.checked_add_months(Months::new(6)).is_some_and(|six| six <= end)
+            })
+        })
+        .map(|m| m.0)
+        .collect();
+    for id in &sustained {
+        if let Some(&g) = group_of.get(id) {
+            counts[g][Stage::SustainedSixMonths.index()] += 1;
+        }
+    }
+    let outcomes = crate::outcomes::outcomes_for(conn, &matched).await?;
+    for (id, items) in &outcomes {
+        let Some(&g) = group_of.get(id) else { continue };
+        if items.iter().any(|o| o.change_kind.is_some()) {
+            counts[g][Stage::WithOutcomes.index()] += 1;
+        }
+        if items.iter().any(|o| o.change_kind == Some(ChangeKind::ReliableImprovement)) {
+            counts[g][Stage::ImprovedOutcome.index()] += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// The RRI rule in words (also in the README).
+fn rri_rule(rule: &Rule) -> String {
+    format!(
+        "An RRI and its 95% interval are shown only when the group's and the reference group's events and bases are all \
+         published (none hidden by the small-number rule, primary or secondary), at least {} people in each had the event, \
+         and the reference group had events. RRIs are computed from the true counts, never from rounded ones.",
+        rule.min_people()
+    )
+}
+
+/// The tables, with "sustained six months" measured to `today` for matches still running.
+pub async fn compute_as_of<C: ConnectionTrait>(
+    conn: &C,
+    config: &Config,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by: By,
+    today: NaiveDate,
+) -> Result<Disproportionality, ApiError> {
+    let base = population::load(config).await.map_err(ApiError::internal)?;
+    let counts = count(conn, from, to, by, today).await?;
+    Ok(assemble(counts, base.as_ref(), &Rule::from_config(config), from, to, by, today))
+}
+
+/// Publishes the true counts: the small-number rule on every count, RRIs where allowed.
+fn assemble(
+    counts: Vec<[u64; 6]>,
+    base: Option<&PopulationBase>,
+    rule: &Rule,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by: By,
+    today: NaiveDate,
+) -> Disproportionality {
+    let groups = groups_of(by);
+    let reference = groups.iter().position(|(k, _)| *k == reference_of(by)).unwrap_or(0);
+    // Each stage's column is one table row whose total is published, so a single hidden cell
+    // is protected by hiding another (threshold mode): nothing can be worked out from the
+    // total, here or in the programme report.
+    let mut published: Vec<Vec<Published>> = vec![Vec::new(); groups.len()];
+    let mut totals = Vec::new();
+    for stage in STAGES {
+        let column: Vec<u64> = counts.iter().map(|c| c[stage.index()]).collect();
+        let table = rule.table(&[column]);
+        for (g, cell) in table.cells.into_iter().next().unwrap_or_default().into_iter().enumerate() {
+            if let Some(p) = published.get_mut(g) {
+                p.push(cell);
+            }
+        }
+        totals.push(DisproportionalityTotal { stage, count: table.row_totals.into_iter().next().unwrap_or(Published::Shown(0)) });
+    }
+    let shown = |g: usize, s: Stage| published.get(g).and_then(|p| p.get(s.index())).is_some_and(|c| !c.is_hidden());
+
+    let mut out_groups = Vec::new();
+    for (g, (key, label)) in groups.iter().enumerate() {
+        let population = population_of(base, by, key);
+        let mut cells = Vec::new();
+        for stage in STAGES {
+            let count = published.get(g).and_then(|p| p.get(stage.index())).cloned().unwrap_or(Published::Shown(0));
+            let mut cell = DisproportionalityCell { stage, count, rri: None, ci_low: None, ci_high: None, note: None };
+            if !stage.has_rri() {
+                cell.note = Some("the base of the improved-outcome stage: no RRI of its own".into());
+            } else if g == reference {
+                cell.rri = Some(1.0);
+                cell.note = Some("reference group".into());
+            } else {
+                let a = counts[g][stage.index()];
+                let c = counts[reference][stage.index()];
+                let bases = match stage.base() {
+                    Some(b) => Ok((counts[g][b.index()], counts[reference][b.index()], shown(g, b) && shown(reference, b))),
+                    None => match (base, population, population_of(base, by, reference_of(by))) {
+                        (None, ..) => Err("no population base configured"),
+                        (Some(_), Some(n1), Some(n2)) => Ok((n1, n2, true)),
+                        _ => Err("no population base for this group"),
+                    },
+                };
+                let outcome = bases.and_then(|(n1, n2, bases_shown)| {
+                    if c == 0 || n2 == 0 {
+                        return Err("no events in the reference group");
+                    }
+                    if n1 == 0 {
+                        return Err("no one in this group at the previous stage");
+                    }
+                    if a == 0 {
+                        return Err("no events in this group");
+                    }
+                    let publishable =
+                        bases_shown && shown(g, stage) && shown(reference, stage) && rule.statistic_allowed(a) && rule.statistic_allowed(c);
+                    if !publishable {
+                        return Err("small numbers");
+                    }
+                    rri::rri(a, n1, c, n2).map_err(|e| match e {
+                        NoRri::EmptyBase => "no one in this group at the previous stage",
+                        NoRri::NoReferenceEvents => "no events in the reference group",
+                        NoRri::NoEvents => "no events in this group",
+                        NoRri::EventsAboveBase => "inconsistent counts",
+                    })
+                });
+                match outcome {
+                    Ok(e) => {
+                        cell.rri = Some(rri::round(e.rri, 2));
+                        cell.ci_low = Some(rri::round(e.low, 2));
+                        cell.ci_high = Some(rri::round(e.high, 2));
+                    }
+                    Err(why) => cell.note = Some(why.into()),
+                }
+            }
+            cells.push(cell);
+        }
+        out_groups.push(DisproportionalityGroup {
+            group: (*key).to_string(),
+            label: (*label).to_string(),
+            reference: g == reference,
+            population,
+            stages: cells,
+        });
+    }
+
+    let mut warnings = Vec::new();
+    match base {
+        None => warnings.push(
+            "No population base is configured (population_base): the referral stage has no RRIs; the later stages compare \
+             each stage with the one before."
+                .to_string(),
+        ),
+        Some(b) if b.synthetic => warnings.push(
+            "The population base is SYNTHETIC (made-up figures for the demo): the referral-stage RRIs do not describe any real \
+             county."
+                .to_string(),
+        ),
+        Some(_) => {}
+    }
+    let disclosure = DisproportionalityDisclosure {
+        mode: match rule.mode {
+            DisclosureMode::Nhs => "nhs".into(),
+            DisclosureMode::Threshold => "threshold".into(),
+        },
+        k: (rule.mode == DisclosureMode::Threshold).then_some(rule.k),
+        rule: format!(
+            "{} {}",
+            match rule.mode {
+                DisclosureMode::Nhs => "Counts: 0 shown; 1 to 7 shown as \"*\"; 8 and above rounded to the nearest 5.".to_string(),
+                DisclosureMode::Threshold => format!(
+                    "Counts: 0 shown; 1 to {} shown as \"<{}\", and within each stage the smallest other count is hidden too \
+                     so that no hidden count can be worked out from the stage's total.",
+                    rule.k.saturating_sub(1),
+                    rule.k
+                ),
+            },
+            rri_rule(rule)
+        ),
+    };
+    Disproportionality {
+        by,
+        from,
+        to,
+        as_of: today,
+        reference_group: reference_of(by).to_string(),
+        population_base: base.map(|b| PopulationBaseSource { source: b.source.clone(), synthetic: b.synthetic }),
+        warnings,
+        disclosure,
+        stages: STAGES
+            .iter()
+            .map(|s| DisproportionalityStageInfo {
+                stage: *s,
+                label: s.label().into(),
+                rate: s.rate().map(str::to_string),
+                definition: s.definition().into(),
+            })
+            .collect(),
+        groups: out_groups,
+        totals,
+    }
+}
+
+/// Escapes text for HTML (element content and attribute values).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rri_text(c: &DisproportionalityCell) -> String {
+    match (c.rri, c.ci_low, c.ci_high) {
+        (Some(r), Some(lo), Some(hi)) => format!("{r:.2} ({lo:.2}–{hi:.2})"),
+        (Some(r), ..) => format!("{r:.2}"),
+        _ => "–".into(),
+    }
 }
 
 /// The tables as an HTML fragment (a `<section>` with tables and inline SVG; no scripts, no
-/// external references), for the printable programme report.
+/// external references), for the printable programme report. Only published values appear.
 pub fn render_html(d: &Disproportionality) -> String {
     let by = match d.by {
         By::Ethnicity => "ethnic group",
         By::Imd => "IMD quintile",
     };
-    format!("<section><h2>Disproportionality by {by}</h2></section>")
+    let mut h = String::new();
+    h.push_str(&format!("<section class=\"disproportionality\"><h2>Disproportionality by {by}</h2>"));
+    for w in &d.warnings {
+        h.push_str(&format!("<p class=\"warning\"><strong>{}</strong></p>", esc(w)));
+    }
+    let base = match &d.population_base {
+        Some(b) => format!("Population base: {}{}.", esc(&b.source), if b.synthetic { " (SYNTHETIC)" } else { "" }),
+        None => "No population base configured.".into(),
+    };
+    h.push_str(&format!(
+        "<p>Young people counted once per stage. RRI = the group's rate ÷ the reference group's rate; 1 is parity. {base}</p>"
+    ));
+
+    // Counts.
+    h.push_str(&format!("<table><caption>Young people at each stage, by {by}</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Population</th>"));
+    for s in STAGES {
+        h.push_str(&format!("<th scope=\"col\">{}</th>", esc(s.label())));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for g in &d.groups {
+        let name = if g.reference { format!("{} (reference)", esc(&g.label)) } else { esc(&g.label) };
+        let population = g.population.map_or_else(|| "–".to_string(), |n| n.to_string());
+        h.push_str(&format!("<tr><th scope=\"row\">{name}</th><td>{population}</td>"));
+        for c in &g.stages {
+            h.push_str(&format!("<td>{}</td>", esc(&c.count.to_string())));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("<tr class=\"total\"><th scope=\"row\">All</th><td></td>");
+    for t in &d.totals {
+        h.push_str(&format!("<td>{}</td>", esc(&t.count.to_string())));
+    }
+    h.push_str("</tr></tbody></table>");
+
+    // RRIs.
+    let rated: Vec<Stage> = STAGES.into_iter().filter(|s| s.has_rri()).collect();
+    h.push_str(&format!(
+        "<table><caption>Relative Rate Index (95% interval) against {}, by {by}</caption><thead><tr><th scope=\"col\">Group</th>",
+        esc(&d.groups.iter().find(|g| g.reference).map(|g| g.label.clone()).unwrap_or_default())
+    ));
+    for s in &rated {
+        h.push_str(&format!("<th scope=\"col\">{}<br><small>{}</small></th>", esc(s.label()), esc(s.rate().unwrap_or(""))));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for g in &d.groups {
+        let name = if g.reference { format!("{} (reference)", esc(&g.label)) } else { esc(&g.label) };
+        h.push_str(&format!("<tr><th scope=\"row\">{name}</th>"));
+        for c in g.stages.iter().filter(|c| c.stage.has_rri()) {
+            let title = c.note.as_deref().map(|n| format!(" title=\"{}\"", esc(n))).unwrap_or_default();
+            let text = if g.reference {
+                "1 (parity)".to_string()
+            } else if c.rri.is_some() {
+                rri_text(c)
+            } else {
+                format!("– <small>{}</small>", esc(c.note.as_deref().unwrap_or("")))
+            };
+            h.push_str(&format!("<td{title}>{text}</td>"));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+    h.push_str(&chart(d));
+    h.push_str(&format!("<p><small>{}</small></p>", esc(&d.disclosure.rule)));
+    h.push_str("<dl>");
+    for s in &d.stages {
+        h.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(&s.label), esc(&s.definition)));
+    }
+    h.push_str("</dl></section>");
+    h
+}
+
+/// A dot-and-whisker chart of the shown RRIs on a log scale from 0.1 to 10, with a line at
+/// parity (values beyond are drawn at the edge).
+fn chart(d: &Disproportionality) -> String {
+    let rows: Vec<(String, f64, f64, f64)> = STAGES
+        .iter()
+        .filter(|s| s.has_rri())
+        .flat_map(|s| {
+            d.groups.iter().filter(|g| !g.reference).filter_map(move |g| {
+                let c = g.stages.iter().find(|c| c.stage == *s)?;
+                Some((format!("{}: {}", s.label(), g.label), c.rri?, c.ci_low?, c.ci_high?))
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let (left, width, row_h, top) = (230.0, 330.0, 18.0, 24.0);
+    let x = |v: f64| left + (v.clamp(0.1, 10.0).log10() + 1.0) / 2.0 * width;
+    let height = top + row_h * rows.len() as f64 + 10.0;
+    let mut s = format!(
+        "<svg role=\"img\" aria-label=\"Relative Rate Index with 95% intervals\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
+         font-size=\"11\" font-family=\"sans-serif\">",
+        w = left + width + 20.0
+    );
+    for (v, label) in [(0.1, "0.1"), (0.5, "0.5"), (1.0, "1 (parity)"), (2.0, "2"), (10.0, "10")] {
+        s.push_str(&format!("<text x=\"{:.1}\" y=\"12\" text-anchor=\"middle\">{label}</text>", x(v)));
+    }
+    s.push_str(&format!(
+        "<line x1=\"{p:.1}\" y1=\"16\" x2=\"{p:.1}\" y2=\"{:.1}\" stroke=\"#555\" stroke-dasharray=\"3 2\"/>",
+        height - 4.0,
+        p = x(1.0)
+    ));
+    for (i, (label, r, lo, hi)) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64 + row_h / 2.0;
+        s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 6.0, y + 4.0, esc(label)));
+        s.push_str(&format!(
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#1f4e79\" stroke-width=\"2\"/>",
+            x(*lo),
+            x(*hi)
+        ));
+        s.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#1f4e79\"><title>{}</title></circle>",
+            x(*r),
+            esc(&format!("{label}: {r:.2} ({lo:.2}–{hi:.2})"))
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The answer's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisproportionalityFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DisproportionalityQuery {
+    /// Referrals received on or after this day (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Referrals received on or before this day (YYYY-MM-DD); not before `from`.
+    pub to: Option<NaiveDate>,
+    /// `ethnicity` (default; reference White) or `imd` (reference quintile 5).
+    pub by: Option<By>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
+    pub format: Option<DisproportionalityFormat>,
+}
+
+/// One CSV field, quoted when it needs to be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// The tables as CSV: one line per group and stage.
+pub fn to_csv(d: &Disproportionality) -> String {
+    let mut out = String::from("by,group,label,reference,population,stage,count,rri,ci_low,ci_high,note,population_base\n");
+    let by = match d.by {
+        By::Ethnicity => "ethnicity",
+        By::Imd => "imd",
+    };
+    let base = match &d.population_base {
+        Some(b) if b.synthetic => "synthetic",
+        Some(_) => "configured",
+        None => "none",
+    };
+    let num = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
+    for g in &d.groups {
+        for c in &g.stages {
+            let fields = [
+                by.to_string(),
+                g.group.clone(),
+                g.label.clone(),
+                g.reference.to_string(),
+                g.population.map(|n| n.to_string()).unwrap_or_default(),
+                c.stage.as_str().to_string(),
+                c.count.to_string(),
+                num(c.rri),
+                num(c.ci_low),
+                num(c.ci_high),
+                c.note.clone().unwrap_or_default(),
+                base.to_string(),
+            ];
+            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Disproportionality: for each ethnic group (or IMD quintile), the young people at each stage
+/// from referral to an improved outcome and the Relative Rate Index of each stage against the
+/// reference group (White; quintile 5) with its 95% interval, under the small-number rule.
+#[utoipa::path(get, path = "/reports/disproportionality", tag = "reports", security(("bearer" = [])), params(DisproportionalityQuery),
+    responses((status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
+            content((Disproportionality = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn disproportionality_report(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<DisproportionalityQuery>,
+) -> Result<Response, ApiError> {
+    state.authorize(&me, Action::ReportsDisproportionality, &Resource::Programme, &[]).await?;
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(ApiError::field("from", "after_to", "`from` is after `to`."));
+    }
+    let by = q.by.unwrap_or(By::Ethnicity);
+    let format = q.format.unwrap_or(DisproportionalityFormat::Json);
+    let d = compute_as_of(&state.db, &state.config, q.from, q.to, by, state.now().date_naive()).await?;
+    let referred = d.totals.first().map(|t| t.count.to_string()).unwrap_or_default();
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("reports.disproportionality", "report").detail(json!({
+            "by": by, "from": q.from, "to": q.to,
+            "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
+            "groups": d.groups.len(),
+            "referred_published": referred,
+            "population_base": d.population_base.as_ref().map(|b| if b.synthetic { "synthetic" } else { "configured" }),
+        })),
+    )
+    .await?;
+    state.audit_written();
+    Ok(match format {
+        DisproportionalityFormat::Json => Json(d).into_response(),
+        DisproportionalityFormat::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&d)).into_response(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn threshold(k: u32) -> Rule {
+        Rule { mode: DisclosureMode::Threshold, k }
+    }
+
+    fn base() -> PopulationBase {
+        PopulationBase {
+            source: "test".into(),
+            synthetic: false,
+            ethnicity: [200, 100, 50, 1000, 40],
+            imd_quintile: [200, 300, 300, 300, 400],
+        }
+    }
+
+    fn cell<'a>(d: &'a Disproportionality, group: &str, stage: Stage) -> &'a DisproportionalityCell {
+        let g = d.groups.iter().find(|g| g.group == group).unwrap();
+        &g.stages[stage.index()]
+    }
+
+    #[test]
+    fn groups_follow_the_codes() {
+        assert_eq!(groups_of(By::Ethnicity)[group_index(By::Ethnicity, "black_caribbean", Some(3))].0, "black");
+        assert_eq!(groups_of(By::Ethnicity)[group_index(By::Ethnicity, "white_roma", None)].0, "white");
+        assert_eq!(groups_of(By::Ethnicity)[group_index(By::Ethnicity, "prefer_not_to_say", None)].0, "prefer_not_to_say");
+        assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", Some(10))].0, "5");
+        assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", Some(1))].0, "1");
+        assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", None)].0, "not_known");
+    }
+
+    #[test]
+    fn assembled_tables_follow_the_hand_worked_example() {
+        // asian, black, mixed, white, other, prefer not to say, not known; stages referred,
+        // accepted, matched, sustained, with outcomes, improved.
+        let counts = vec![[1, 0, 0, 0, 0, 0], [3, 3, 2, 1, 0, 0], [0; 6], [6, 4, 2, 2, 2, 1], [0; 6], [2, 0, 0, 0, 0, 0], [0; 6]];
+        let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, day);
+        // Black referred: (3/100) / (6/1000) = 5.0, interval 1.27 to 19.69.
+        let b = cell(&d, "black", Stage::Referred);
+        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(5.0), Some(1.27), Some(19.69)));
+        // Accepted: (3/3) / (4/6) = 1.5 (0.85 to 2.64).
+        let b = cell(&d, "black", Stage::Accepted);
+        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(1.5), Some(0.85), Some(2.64)));
+        // The 1 Asian referral is hidden, and so is the smallest other count of the column (2).
+        assert_eq!(cell(&d, "asian", Stage::Referred).count, Published::Hidden("<2".into()));
+        assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).count, Published::Hidden("<2".into()));
+        assert_eq!(cell(&d, "asian", Stage::Referred).note.as_deref(), Some("small numbers"));
+        assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).note.as_deref(), Some("no population base for this group"));
+        // Sustained: 1 Black girl is hidden, so the 2 White are too, and no RRI is shown.
+        assert_eq!(cell(&d, "black", Stage::SustainedSixMonths).note.as_deref(), Some("small numbers"));
+        assert_eq!(cell(&d, "white", Stage::Referred).rri, Some(1.0));
+        assert_eq!(cell(&d, "mixed", Stage::Accepted).note.as_deref(), Some("no one in this group at the previous stage"));
+        assert_eq!(cell(&d, "mixed", Stage::Referred).note.as_deref(), Some("no events in this group"));
+        let html = render_html(&d);
+        assert!(html.starts_with("<section") && html.ends_with("</section>"));
+        assert!(html.contains("<svg") && html.contains("1 (parity)"));
+        assert!(!html.contains("http") && !html.contains("<script"));
+        let csv = to_csv(&d);
+        assert!(csv.lines().count() == 1 + 7 * 6);
+    }
+
+    #[test]
+    fn without_a_base_the_first_stage_says_so() {
+        let counts = vec![[0; 6], [3, 3, 2, 0, 0, 0], [0; 6], [6, 4, 2, 0, 0, 0], [0; 6], [0; 6], [0; 6]];
+        let d = assemble(counts, None, &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
+        assert_eq!(cell(&d, "black", Stage::Referred).note.as_deref(), Some("no population base configured"));
+        assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.5));
+        assert_eq!(cell(&d, "black", Stage::SustainedSixMonths).note.as_deref(), Some("no events in the reference group"));
+        assert!(d.population_base.is_none() && !d.warnings.is_empty());
+    }
+
+    #[test]
+    fn html_escapes_text() {
+        let mut b = base();
+        b.source = "<b>Census & co</b>".into();
+        let d = assemble(vec![[0; 6]; 7], Some(&b), &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
+        let html = render_html(&d);
+        assert!(html.contains("&lt;b&gt;Census &amp; co&lt;/b&gt;") && !html.contains("<b>Census"));
+    }
 }

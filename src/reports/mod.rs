@@ -4,7 +4,10 @@
 
 pub mod disclosure;
 pub mod disproportionality;
+pub mod population;
+pub mod rri;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
-    utoipa_axum::router::OpenApiRouter::new()
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(disproportionality::disproportionality_report))
 }

@@ -9,6 +9,7 @@ mod auth;
 mod authz_matrix;
 mod bad_input;
 mod delivery;
+mod disproportionality;
 mod http_conventions;
 mod matching;
 mod mentors;

@@ -1,0 +1,306 @@
+//! Disproportionality (RRI) through the API: a small programme of known ethnicity and
+//! deprivation, built through the API, against hand-worked counts and RRIs.
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde_json::{Value, json};
+use trellis::config::DisclosureMode;
+use trellis::users::Role;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+const BASE: &str = r#"
+source = "Test county, females 11-24"
+synthetic = false
+[ethnicity]
+asian = 200
+black = 100
+mixed = 50
+white = 1000
+other = 40
+[imd_quintile]
+1 = 200
+2 = 300
+3 = 300
+4 = 300
+5 = 400
+"#;
+
+/// A referral of a new young person of this ethnicity and IMD decile, moved along `path`.
+async fn referral(app: &TestApp, token: &str, org: Uuid, ethnicity: &str, decile: Option<i16>, path: &[&str]) -> (Uuid, Uuid) {
+    let mut body = referral_json(org);
+    body["young_person"]["ethnicity"] = json!(ethnicity);
+    body["young_person"]["imd_decile"] = json!(decile);
+    if decile.is_none() {
+        body["young_person"]["lsoa_code"] = Value::Null;
+        body["young_person"]["iod_edition"] = Value::Null;
+    }
+    let r = app.post("/api/v1/referrals").token(token).json(body).send().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let rid: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+    app.move_referral(token, rid, path).await;
+    (rid, r.body["young_person_id"].as_str().unwrap().parse().unwrap())
+}
+
+const ACCEPT: &[&str] = &["screening", "accepted"];
+const DECLINE: &[&str] = &["screening", "declined"];
+
+/// The hand-worked programme (referrals received 2026-11-02, matches begun 2026-11-23):
+///
+/// | group (decile)      | referred | accepted | matched | sustained 6m | with outcomes | improved |
+/// |---------------------|----------|----------|---------|--------------|---------------|----------|
+/// | Asian (5: q3)       | 1        | 0        | 0       | 0            | 0             | 0        |
+/// | Black (1: q1)       | 3        | 3        | 2       | 1            | 0             | 0        |
+/// | White (9, 10: q5)   | 6        | 4        | 2       | 2            | 2             | 1        |
+/// | Prefer not to say   | 2        | 0        | 0       | 0            | 0             | 0        |
+///
+/// One Black girl's match ends after a month, so it is not sustained. The clock ends at
+/// 2027-06-01, more than six months after the matches began. Returns an evaluator.
+async fn programme(app: &TestApp) -> TestUser {
+    let (lead, a, _) = app.charities().await;
+    app.instruments().await;
+    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let t = app.token(&admin).await;
+    let mentor = app.compliant_mentor(&t, a, json!({"capacity": 5})).await;
+    referral(app, &t, a, "asian_pakistani", Some(5), DECLINE).await;
+    let mut black = Vec::new();
+    for _ in 0..3 {
+        black.push(referral(app, &t, a, "black_african", Some(1), ACCEPT).await);
+    }
+    let mut white = Vec::new();
+    for (i, decile) in [9, 10, 9, 10, 9, 10].into_iter().enumerate() {
+        white.push(referral(app, &t, a, "white_british", Some(decile), if i < 4 { ACCEPT } else { DECLINE }).await);
+    }
+    for _ in 0..2 {
+        referral(app, &t, a, "prefer_not_to_say", None, DECLINE).await;
+    }
+    let _black_sustained = app.active_match(&t, black[0].0, mentor.id).await;
+    let black_short = app.active_match(&t, black[1].0, mentor.id).await;
+    app.active_match(&t, white[0].0, mentor.id).await;
+    app.active_match(&t, white[1].0, mentor.id).await;
+    // YP-CORE (lower is better, reliable change 8): 30 -> 10 is a reliable improvement, 20 -> 20 none.
+    app.assessment(&t, white[0].1, assessment_json("YP-CORE", "baseline", "2026-11-23", json!([3, 3, 3, 3, 3, 3, 3, 3, 3, 3]))).await;
+    app.assessment(&t, white[1].1, assessment_json("YP-CORE", "baseline", "2026-11-23", json!([2, 2, 2, 2, 2, 2, 2, 2, 2, 2]))).await;
+
+    app.clock.advance(Duration::days(31));
+    let t = app.token(&admin).await;
+    let end =
+        json!({"to": "ended", "ending_type": "unplanned", "ending_reason": "young_person_disengaged", "exit_conversation_held": false});
+    let r = app.post(&format!("/api/v1/matches/{black_short}/transitions")).token(&t).json(end).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    app.clock.advance(Duration::days(70));
+    let t = app.token(&admin).await;
+    let today = app.state.now().date_naive().to_string();
+    app.assessment(&t, white[0].1, assessment_json("YP-CORE", "review", &today, json!([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]))).await;
+    app.assessment(&t, white[1].1, assessment_json("YP-CORE", "review", &today, json!([2, 2, 2, 2, 2, 2, 2, 2, 2, 2]))).await;
+
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 6, 1, 9, 0, 0).unwrap());
+    app.user(lead, Role::Evaluator).await
+}
+
+fn group<'a>(body: &'a Value, key: &str) -> &'a Value {
+    body["groups"].as_array().unwrap().iter().find(|g| g["group"] == key).unwrap_or_else(|| panic!("no group {key}"))
+}
+
+fn cell<'a>(body: &'a Value, key: &str, stage: &str) -> &'a Value {
+    group(body, key)["stages"].as_array().unwrap().iter().find(|c| c["stage"] == stage).unwrap()
+}
+
+fn counts(body: &Value, key: &str) -> Vec<Value> {
+    group(body, key)["stages"].as_array().unwrap().iter().map(|c| c["count"].clone()).collect()
+}
+
+fn rri(body: &Value, key: &str, stage: &str) -> (Value, Value, Value) {
+    let c = cell(body, key, stage);
+    (c["rri"].clone(), c["ci_low"].clone(), c["ci_high"].clone())
+}
+
+async fn spawn_with_base(dir: &tempfile::TempDir) -> TestApp {
+    let path = dir.path().join("population.toml");
+    std::fs::write(&path, BASE).unwrap();
+    TestApp::spawn_with(|c| {
+        c.disclosure_mode = DisclosureMode::Threshold;
+        c.disclosure_k = 2;
+        c.population_base = Some(path);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with_base(&dir).await;
+    let evaluator = programme(&app).await;
+    let token = app.token(&evaluator).await;
+    let r = app.get("/api/v1/reports/disproportionality").token(&token).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = &r.body;
+    assert_eq!(b["by"], "ethnicity");
+    assert_eq!(b["reference_group"], "white");
+    assert_eq!(b["as_of"], "2027-06-01");
+    assert_eq!(b["population_base"], json!({"source": "Test county, females 11-24", "synthetic": false}));
+    assert_eq!(b["warnings"], json!([]));
+    assert_eq!(b["disclosure"]["mode"], "threshold");
+    assert_eq!(b["stages"].as_array().unwrap().len(), 6);
+    assert!(b["stages"].as_array().unwrap().iter().all(|s| s["definition"].as_str().is_some_and(|d| !d.is_empty())));
+
+    // Counts (k = 2): the lone Asian referral is hidden, and so is the smallest other count of
+    // the referral column (the 2 who preferred not to say), so neither can be worked out
+    // from the total. One sustained Black match is hidden, and so the 2 White ones are too.
+    assert_eq!(counts(b, "black"), [json!(3), json!(3), json!(2), json!("<2"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "white"), [json!(6), json!(4), json!(2), json!("<2"), json!(2), json!("<2")]);
+    assert_eq!(counts(b, "asian"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "prefer_not_to_say"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "mixed"), vec![json!(0); 6]);
+    let totals: Vec<Value> = b["totals"].as_array().unwrap().iter().map(|t| t["count"].clone()).collect();
+    assert_eq!(totals, [json!(12), json!(7), json!(4), json!(3), json!(2), json!("<2")]);
+    assert_eq!(group(b, "white")["population"], 1000);
+    assert_eq!(group(b, "prefer_not_to_say")["population"], Value::Null);
+
+    // Referred: (3/100) / (6/1000) = 5.0; SE = √(1/3 − 1/100 + 1/6 − 1/1000) = 0.6993,
+    // interval exp(ln 5 ± 1.96 × 0.6993) = 1.27 to 19.69.
+    assert_eq!(rri(b, "black", "referred"), (json!(5.0), json!(1.27), json!(19.69)));
+    // Accepted: (3/3) / (4/6) = 1.5; SE = √(1/3 − 1/3 + 1/4 − 1/6) = 0.2887 → 0.85 to 2.64.
+    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
+    // Matched: (2/3) / (2/4) = 1.33; SE = √(1/2 − 1/3 + 1/2 − 1/4) = 0.6455 → 0.38 to 4.72.
+    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.72)));
+    // Small numbers hide the RRI.
+    assert_eq!(cell(b, "black", "sustained_six_months")["rri"], Value::Null);
+    assert_eq!(cell(b, "black", "sustained_six_months")["note"], "small numbers");
+    assert_eq!(cell(b, "asian", "referred")["note"], "small numbers");
+    assert_eq!(cell(b, "black", "improved_outcome")["note"], "no one in this group at the previous stage");
+    assert_eq!(cell(b, "prefer_not_to_say", "referred")["note"], "no population base for this group");
+    assert_eq!(cell(b, "prefer_not_to_say", "accepted")["note"], "no events in this group");
+    assert_eq!(cell(b, "mixed", "referred")["note"], "no events in this group");
+    // The reference group is parity.
+    assert_eq!(cell(b, "white", "matched")["rri"], 1.0);
+    assert_eq!(cell(b, "white", "matched")["note"], "reference group");
+
+    // A period with none of the referrals: all zero, no RRIs.
+    let r = app.get("/api/v1/reports/disproportionality?from=2026-01-01&to=2026-10-31").token(&token).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["totals"][0]["count"], 0);
+    assert_eq!(cell(&r.body, "black", "referred")["note"], "no events in the reference group");
+    // The period includes the referrals' day.
+    let r = app.get("/api/v1/reports/disproportionality?from=2026-11-02&to=2026-11-02").token(&token).send().await;
+    assert_eq!(r.body["totals"][0]["count"], 12);
+
+    // CSV: one line per group and stage.
+    let r = app.get("/api/v1/reports/disproportionality?format=csv").token(&token).send().await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(r.text.lines().count(), 1 + 7 * 6);
+    assert!(r.text.contains("ethnicity,black,Black,false,100,referred,3,5.00,1.27,19.69,,configured"), "{}", r.text);
+
+    // Audited with the filters and what was returned, no personal data.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let events = trellis::entities::audit_event::Entity::find()
+        .filter(trellis::entities::audit_event::Column::Action.eq("reports.disproportionality"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.actor_id == Some(evaluator.id)));
+    let details: Vec<Value> = events.iter().map(|e| serde_json::from_str(&e.detail).unwrap()).collect();
+    assert!(details.iter().any(|d| d["from"] == "2026-01-01" && d["to"] == "2026-10-31" && d["by"] == "ethnicity"));
+    assert!(details.iter().any(|d| d["format"] == "csv" && d["groups"] == 7));
+}
+
+#[tokio::test]
+async fn by_imd_uses_quintile_five_as_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with_base(&dir).await;
+    let evaluator = programme(&app).await;
+    let r = app.get("/api/v1/reports/disproportionality?by=imd").token(&app.token(&evaluator).await).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = &r.body;
+    assert_eq!(b["by"], "imd");
+    assert_eq!(b["reference_group"], "5");
+    let keys: Vec<&str> = b["groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["1", "2", "3", "4", "5", "not_known"]);
+    assert_eq!(group(b, "5")["reference"], true);
+    assert_eq!(counts(b, "1"), [json!(3), json!(3), json!(2), json!("<2"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "5"), [json!(6), json!(4), json!(2), json!("<2"), json!(2), json!("<2")]);
+    assert_eq!(counts(b, "not_known")[0], "<2");
+    // Referred: (3/200) / (6/400) = 1.0; SE = √(1/3 − 1/200 + 1/6 − 1/400) = 0.7018 → 0.25 to 3.96.
+    assert_eq!(rri(b, "1", "referred"), (json!(1.0), json!(0.25), json!(3.96)));
+    assert_eq!(rri(b, "1", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
+    assert_eq!(cell(b, "3", "referred")["note"], "small numbers");
+    assert_eq!(cell(b, "not_known", "referred")["note"], "no population base for this group");
+}
+
+#[tokio::test]
+async fn without_a_population_base_the_first_stage_says_so_and_later_stages_compute() {
+    let app = TestApp::spawn_with(|c| {
+        c.disclosure_mode = DisclosureMode::Threshold;
+        c.disclosure_k = 2;
+    })
+    .await;
+    let evaluator = programme(&app).await;
+    let r = app.get("/api/v1/reports/disproportionality").token(&app.token(&evaluator).await).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = &r.body;
+    assert_eq!(b["population_base"], Value::Null);
+    assert!(b["warnings"][0].as_str().unwrap().contains("No population base"));
+    assert_eq!(group(b, "black")["population"], Value::Null);
+    assert_eq!(cell(b, "black", "referred")["rri"], Value::Null);
+    assert_eq!(cell(b, "black", "referred")["note"], "no population base configured");
+    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
+    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.72)));
+}
+
+#[tokio::test]
+async fn bad_input_is_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (lead, _, _) = app.charities().await;
+    let token = app.token(&app.user(lead, Role::Evaluator).await).await;
+    for (query, field) in [
+        ("from=2026-06-01&to=2026-01-01", "from"),
+        ("by=race", "by"),
+        ("format=pdf", "format"),
+        ("from=yesterday", "from"),
+        ("to=2026-13-01", "to"),
+        ("colour=red", "colour"),
+    ] {
+        let r = app.get(&format!("/api/v1/reports/disproportionality?{query}")).token(&token).send().await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.text);
+        assert!(r.error_fields().iter().any(|f| f == field), "{query}: {}", r.text);
+    }
+    // An empty programme answers, with zeros.
+    let r = app.get("/api/v1/reports/disproportionality?by=imd").token(&token).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_demo_answers_with_its_synthetic_base_marked() {
+    let app = TestApp::spawn_with(|c| c.population_base_demo = true).await;
+    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &trellis::demo::Options { seed: 2026, scale: 1 })
+        .await
+        .unwrap();
+    let lead = app.charities_lead().await;
+    let token = app.token(&app.user(lead, Role::Evaluator).await).await;
+    let mut rris = Vec::new();
+    for by in ["ethnicity", "imd"] {
+        let r = app.get(&format!("/api/v1/reports/disproportionality?by={by}")).token(&token).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["population_base"]["synthetic"], true);
+        assert!(r.body["warnings"][0].as_str().unwrap().contains("SYNTHETIC"));
+        assert!(r.body["totals"][0]["count"].as_u64().unwrap() > 100);
+        for g in r.body["groups"].as_array().unwrap().iter().filter(|g| g["reference"] == false) {
+            rris.extend(g["stages"].as_array().unwrap().iter().filter_map(|c| c["rri"].as_f64()));
+        }
+    }
+    assert!(rris.iter().any(|r| *r > 1.0) && rris.iter().any(|r| *r < 1.0), "{rris:?}");
+}
+
+#[tokio::test]
+async fn a_bad_population_base_stops_start_up_naming_the_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("population.toml");
+    std::fs::write(&path, BASE.replace("black = 100", "black = -100")).unwrap();
+    let config = trellis::config::Config { population_base: Some(path.clone()), ..trellis::config::Config::default() };
+    let e = trellis::reports::population::check(&config).unwrap_err();
+    assert!(e.contains(&path.display().to_string()) && e.contains("ethnicity.black"), "{e}");
+}
