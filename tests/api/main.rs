@@ -9,6 +9,7 @@ mod auth;
 mod authz_matrix;
 mod bad_input;
 mod delivery;
+mod exports;
 mod http_conventions;
 mod matching;
 mod mentors;
