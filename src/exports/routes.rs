@@ -188,7 +188,7 @@ pub async fn evaluation_extract(
     headers.insert(HeaderName::from_static(HEADER_K), header_value(&k.to_string())?);
     headers.insert(HeaderName::from_static(HEADER_WITHHELD), header_value(&plan.withheld.to_string())?);
 
-    let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(4);
+    let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
     let job = Stream { state: state.clone(), actor, extract_id, project: q.project, format, filters, plan, names, k };
     let ctx = context::current();
     tokio::spawn(context::scope(ctx, job.run(txn, sender)));

@@ -173,13 +173,6 @@ async fn every_quasi_identifier_class_has_at_least_k_rows() {
         assert_eq!(r.header("trellis-k").unwrap(), k.to_string());
         let rows = csv_maps(&r.text);
         assert!(!rows.is_empty());
-        eprintln!(
-            "k={k} rows={} generalised={:?} suppressed={:?} classes={}",
-            rows.len(),
-            r.header("trellis-generalised"),
-            r.header("trellis-suppressed-values"),
-            class_sizes_csv(&rows).len()
-        );
         for (class, n) in class_sizes_csv(&rows) {
             assert!(n >= k as usize, "k = {k}: the class {class:?} has {n} rows");
         }
@@ -420,4 +413,50 @@ async fn only_evaluators_and_programme_admins_may_extract() {
     let events = extract_events(&app).await;
     assert_eq!(events.len(), 4);
     assert!(events.iter().all(|e| matches!(e.actor_role.as_deref(), Some("evaluator" | "programme_admin"))));
+}
+
+#[tokio::test]
+async fn the_extract_runs_a_bounded_number_of_queries_however_many_rows() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let rows = referral::Entity::find().all(&app.db).await.unwrap().len();
+    let before = app.queries.load(Ordering::SeqCst);
+    let r = app.get("/api/v1/exports/evaluation?project=q").token(&token).send().await;
+    assert_eq!(r.status, 200);
+    let used = app.queries.load(Ordering::SeqCst) - before;
+    // Authentication, two audit events, pass 1, and one query per related table per chunk
+    // of 500 referrals: nothing per row.
+    assert!(rows > 100, "the demo has {rows} referrals");
+    assert!(used < 40, "{used} queries for {rows} rows");
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_is_audited_as_not_completed() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let mut req = axum::http::Request::builder()
+        .uri("/api/v1/exports/evaluation?project=gone&format=json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut().insert(ConnectInfo(app.client));
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp);
+    let mut completed = None;
+    for _ in 0..200 {
+        let events = extract_events(&app).await;
+        if let Some(e) = events.iter().find(|e| e.action == "export.evaluation.completed") {
+            completed = Some(serde_json::from_str::<Value>(&e.detail).unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let c = completed.expect("the end of the extract is audited");
+    assert_eq!(c["completed"], false);
+    assert_eq!(c["stopped"], "client_disconnected");
 }
