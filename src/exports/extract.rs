@@ -190,7 +190,7 @@ pub async fn charity_names<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid,
         .collect())
 }
 
-fn charity<'n>(names: &'n HashMap<Uuid, String>, id: Uuid) -> &'n str {
+fn charity(names: &HashMap<Uuid, String>, id: Uuid) -> &str {
     names.get(&id).map(String::as_str).unwrap_or("unknown")
 }
 
@@ -262,6 +262,9 @@ pub struct RowContext<'a> {
     pub today: NaiveDate,
 }
 
+/// A match's id, referral, proposed day, first meeting and end.
+type MatchRow = (Uuid, Uuid, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+
 struct MatchFacts {
     proposed_on: NaiveDate,
     first_meeting_on: Option<NaiveDate>,
@@ -306,7 +309,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         .collect();
 
     // Matches of these referrals.
-    let match_rows: Vec<(Uuid, Uuid, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = matching::Entity::find()
+    let match_rows: Vec<MatchRow> = matching::Entity::find()
         .select_only()
         .column(matching::Column::Id)
         .column(matching::Column::ReferralId)
