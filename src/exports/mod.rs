@@ -1,6 +1,31 @@
 //! Record-level evaluation extracts: pseudonymised, k-anonymous, streamed; and their data
 //! dictionary.
 
+pub mod anonymity;
+pub mod dictionary;
+pub mod extract;
+pub mod routes;
+
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
-    utoipa_axum::router::OpenApiRouter::new()
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(routes::evaluation_extract)).routes(routes!(routes::evaluation_dictionary))
+}
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or an
+/// outer space, with quotes doubled.
+pub fn csv_field(s: &str) -> String {
+    let needs = s.contains([',', '"', '\r', '\n']) || s.starts_with(' ') || s.ends_with(' ');
+    if needs { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_as_rfc_4180_says() {
+        assert_eq!(super::csv_field("plain"), "plain");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(super::csv_field(""), "");
+    }
 }

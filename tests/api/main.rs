@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod delivery;
 mod disproportionality;
+mod exports;
 mod http_conventions;
 mod matching;
 mod mentors;

@@ -1,0 +1,514 @@
+//! The rows of the evaluation extract: pass 1 counts the quasi-identifier classes, pass 2
+//! builds the rows a chunk of referrals at a time, with one grouped query per related table
+//! per chunk. Both run on the caller's (read-only) transaction so they see the same data.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+use super::anonymity::{Plan, Qi};
+use super::dictionary::{self, ExtractColumn, ExtractColumnType};
+use crate::crypto::Pseudonymiser;
+use crate::entities::{assessment, concern, matching, mentoring_session, organisation, referral, young_person};
+use crate::error::ApiError;
+use crate::outcomes::dto::Indicators;
+use crate::safeguarding::rules::Category;
+use crate::young_people::codes::{Ethnicity, RiskIndicator, imd_quintile};
+use crate::young_people::rules::age_on;
+
+/// Referrals per chunk of pass 2.
+pub const CHUNK: u64 = 500;
+/// Referrals per chunk of pass 1 (only five short columns each).
+pub const COUNT_CHUNK: u64 = 2000;
+
+/// The filters of an extract.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Filters {
+    fn apply(&self, mut q: Select<referral::Entity>) -> Select<referral::Entity> {
+        if let Some(from) = self.from {
+            q = q.filter(referral::Column::ReceivedOn.gte(from));
+        }
+        if let Some(to) = self.to {
+            q = q.filter(referral::Column::ReceivedOn.lte(to));
+        }
+        q
+    }
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Str(String),
+    Int(i64),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn csv(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => super::csv_field(s),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => x.to_string(),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Null => serde_json::Value::Null,
+            Cell::Str(s) => serde_json::Value::String(s.clone()),
+            Cell::Int(n) => serde_json::Value::from(*n),
+            Cell::Num(x) => serde_json::Number::from_f64(*x).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+            Cell::Bool(b) => serde_json::Value::Bool(*b),
+        }
+    }
+
+    fn fits(&self, c: &ExtractColumn) -> bool {
+        match self {
+            Cell::Null => c.nullable,
+            Cell::Str(s) => c.kind == ExtractColumnType::String && (c.open || c.allowed_values.is_empty() || c.allowed_values.contains(s)),
+            Cell::Int(_) => c.kind == ExtractColumnType::Integer,
+            Cell::Num(_) => c.kind == ExtractColumnType::Number,
+            Cell::Bool(_) => c.kind == ExtractColumnType::Boolean,
+        }
+    }
+}
+
+fn opt_int(v: Option<i64>) -> Cell {
+    v.map(Cell::Int).unwrap_or(Cell::Null)
+}
+
+fn opt_num(v: Option<f64>) -> Cell {
+    v.map(Cell::Num).unwrap_or(Cell::Null)
+}
+
+fn opt_str(v: Option<&str>) -> Cell {
+    v.map(|s| Cell::Str(s.to_string())).unwrap_or(Cell::Null)
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// Builds a row in the order of the column definitions, refusing a value put under the
+/// wrong name or of the wrong type: the dictionary and the rows cannot drift apart.
+pub struct RowBuilder<'a> {
+    columns: &'a [ExtractColumn],
+    cells: Vec<Cell>,
+}
+
+impl<'a> RowBuilder<'a> {
+    pub fn new(columns: &'a [ExtractColumn]) -> Self {
+        Self { columns, cells: Vec::with_capacity(columns.len()) }
+    }
+
+    pub fn put(&mut self, name: &str, cell: Cell) -> Result<(), ApiError> {
+        let Some(col) = self.columns.get(self.cells.len()) else {
+            return Err(ApiError::internal(format!("extract column {name} is not in the dictionary")));
+        };
+        if col.name != name {
+            return Err(ApiError::internal(format!("extract column {name} where the dictionary has {}", col.name)));
+        }
+        if !cell.fits(col) {
+            return Err(ApiError::internal(format!("extract column {name}: a value outside its definition")));
+        }
+        self.cells.push(cell);
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<Vec<Cell>, ApiError> {
+        if self.cells.len() != self.columns.len() {
+            return Err(ApiError::internal("an extract row is shorter than the dictionary"));
+        }
+        Ok(self.cells)
+    }
+}
+
+pub fn age_band(age: i32) -> &'static str {
+    match age {
+        i32::MIN..=10 => "under_11",
+        11..=13 => "11-13",
+        14..=15 => "14-15",
+        16..=17 => "16-17",
+        18..=20 => "18-20",
+        21..=24 => "21-24",
+        _ => "over_24",
+    }
+}
+
+pub fn ace_band(count: i16) -> &'static str {
+    match count {
+        i16::MIN..=3 => "0-3",
+        4 => "4",
+        5 => "5",
+        6 => "6",
+        _ => "7+",
+    }
+}
+
+pub fn ethnic_group(code: &str) -> &'static str {
+    Ethnicity::parse(code).map(Ethnicity::group).unwrap_or("not_known")
+}
+
+pub fn quintile(decile: Option<i16>) -> String {
+    decile.and_then(imd_quintile).map(|q| q.to_string()).unwrap_or_else(|| "not_known".into())
+}
+
+/// The ungeneralised quasi-identifiers of a referral.
+pub fn qi_of(dob: NaiveDate, received_on: NaiveDate, ethnicity: &str, decile: Option<i16>, charity: &str, district: &str) -> Qi {
+    Qi {
+        age_band: age_band(age_on(dob, received_on)).into(),
+        ethnic_group: ethnic_group(ethnicity).into(),
+        imd_quintile: quintile(decile),
+        charity: charity.into(),
+        district: district.into(),
+    }
+}
+
+/// Every charity's name, by id (a small table).
+pub async fn charity_names<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, String>, ApiError> {
+    Ok(organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Name)
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+fn charity(names: &HashMap<Uuid, String>, id: Uuid) -> &str {
+    names.get(&id).map(String::as_str).unwrap_or("unknown")
+}
+
+/// Pass 1: the number of referrals in each class of ungeneralised quasi-identifiers.
+/// Memory is bounded by the number of classes (and one chunk).
+pub async fn count_classes<C: ConnectionTrait>(
+    conn: &C,
+    filters: &Filters,
+    names: &HashMap<Uuid, String>,
+) -> Result<HashMap<Qi, u64>, ApiError> {
+    let mut counts: HashMap<Qi, u64> = HashMap::new();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = filters.apply(referral::Entity::find());
+        if let Some(a) = after {
+            q = q.filter(referral::Column::Id.gt(a));
+        }
+        let chunk: Vec<(Uuid, Uuid, Uuid, NaiveDate)> = q
+            .select_only()
+            .column(referral::Column::Id)
+            .column(referral::Column::YoungPersonId)
+            .column(referral::Column::OrganisationId)
+            .column(referral::Column::ReceivedOn)
+            .order_by_asc(referral::Column::Id)
+            .limit(COUNT_CHUNK)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.0);
+        let mut yp_ids: Vec<Uuid> = chunk.iter().map(|r| r.1).collect();
+        yp_ids.sort();
+        yp_ids.dedup();
+        let people: HashMap<Uuid, (NaiveDate, String, Option<i16>, String)> = young_person::Entity::find()
+            .select_only()
+            .column(young_person::Column::Id)
+            .column(young_person::Column::DateOfBirth)
+            .column(young_person::Column::Ethnicity)
+            .column(young_person::Column::ImdDecile)
+            .column(young_person::Column::District)
+            .filter(young_person::Column::Id.is_in(yp_ids))
+            .into_tuple::<(Uuid, NaiveDate, String, Option<i16>, String)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|(id, dob, eth, dec, district)| (id, (dob, eth, dec, district)))
+            .collect();
+        for (_, yp, org, received_on) in &chunk {
+            let Some((dob, eth, dec, district)) = people.get(yp) else {
+                return Err(ApiError::internal("a referral without its young person"));
+            };
+            let qi = qi_of(*dob, *received_on, eth, *dec, charity(names, *org), district);
+            *counts.entry(qi).or_insert(0) += 1;
+        }
+        if (chunk.len() as u64) < COUNT_CHUNK {
+            break;
+        }
+    }
+    Ok(counts)
+}
+
+/// What pass 2 needs to build rows.
+pub struct RowContext<'a> {
+    pub columns: &'a [ExtractColumn],
+    pub plan: &'a Plan,
+    pub project: &'a str,
+    pub pseudonyms: &'a Pseudonymiser,
+    pub names: &'a HashMap<Uuid, String>,
+    pub today: NaiveDate,
+}
+
+/// A match's id, referral, proposed day, first meeting and end.
+type MatchRow = (Uuid, Uuid, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+
+struct MatchFacts {
+    proposed_on: NaiveDate,
+    first_meeting_on: Option<NaiveDate>,
+    ended_on: Option<NaiveDate>,
+    id: Uuid,
+}
+
+#[derive(Default)]
+struct SessionFacts {
+    logged: i64,
+    attended: i64,
+    minutes: i64,
+}
+
+/// Pass 2, one chunk: the rows of up to [`CHUNK`] referrals after `after` (by id), and the
+/// last id seen (None when there are no more).
+pub async fn rows_chunk<C: ConnectionTrait>(
+    conn: &C,
+    filters: &Filters,
+    after: Option<Uuid>,
+    ctx: &RowContext<'_>,
+) -> Result<(Vec<Vec<Cell>>, Option<Uuid>), ApiError> {
+    let mut q = filters.apply(referral::Entity::find());
+    if let Some(a) = after {
+        q = q.filter(referral::Column::Id.gt(a));
+    }
+    let referrals = q.order_by_asc(referral::Column::Id).limit(CHUNK).all(conn).await?;
+    let Some(last) = referrals.last().map(|r| r.id) else {
+        return Ok((Vec::new(), None));
+    };
+    let referral_ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
+    let mut yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
+    yp_ids.sort();
+    yp_ids.dedup();
+
+    let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
+        .filter(young_person::Column::Id.is_in(yp_ids.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y))
+        .collect();
+
+    // Matches of these referrals.
+    let match_rows: Vec<MatchRow> = matching::Entity::find()
+        .select_only()
+        .column(matching::Column::Id)
+        .column(matching::Column::ReferralId)
+        .column(matching::Column::ProposedOn)
+        .column(matching::Column::FirstMeetingOn)
+        .column(matching::Column::EndedOn)
+        .filter(matching::Column::ReferralId.is_in(referral_ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut matches: HashMap<Uuid, Vec<MatchFacts>> = HashMap::new();
+    let mut referral_of_match: HashMap<Uuid, Uuid> = HashMap::new();
+    for (id, rid, proposed_on, first_meeting_on, ended_on) in match_rows {
+        referral_of_match.insert(id, rid);
+        matches.entry(rid).or_default().push(MatchFacts { proposed_on, first_meeting_on, ended_on, id });
+    }
+
+    // Sessions, grouped by match.
+    let mut sessions: HashMap<Uuid, SessionFacts> = HashMap::new();
+    let match_ids: Vec<Uuid> = referral_of_match.keys().copied().collect();
+    if !match_ids.is_empty() {
+        let attended = Expr::col(mentoring_session::Column::Attended).eq(true);
+        let grouped: Vec<(Uuid, i64, i64, i64)> = mentoring_session::Entity::find()
+            .select_only()
+            .column(mentoring_session::Column::MatchId)
+            .column_as(Expr::col(mentoring_session::Column::Id).count(), "logged")
+            .column_as(Expr::case(attended.clone(), 1).finally(0).sum(), "attended")
+            .column_as(Expr::case(attended, Expr::col(mentoring_session::Column::DurationMinutes).if_null(0)).finally(0).sum(), "minutes")
+            .filter(mentoring_session::Column::MatchId.is_in(match_ids))
+            .group_by(mentoring_session::Column::MatchId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (mid, logged, att, minutes) in grouped {
+            if let Some(rid) = referral_of_match.get(&mid) {
+                let s = sessions.entry(*rid).or_default();
+                s.logged += logged;
+                s.attended += att;
+                s.minutes += minutes;
+            }
+        }
+    }
+
+    // Concerns about these young people, grouped by category.
+    let concern_rows: Vec<(Uuid, String, i64)> = concern::Entity::find()
+        .select_only()
+        .column(concern::Column::YoungPersonId)
+        .column(concern::Column::Category)
+        .column_as(Expr::col(concern::Column::Id).count(), "n")
+        .filter(concern::Column::YoungPersonId.is_in(yp_ids.clone()))
+        .group_by(concern::Column::YoungPersonId)
+        .group_by(concern::Column::Category)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut concerns: HashMap<(Uuid, String), i64> = HashMap::new();
+    for (yp, cat, n) in concern_rows {
+        concerns.insert((yp, cat), n);
+    }
+
+    // Outcomes, and the indicators of each young person's latest assessment.
+    let outcomes = crate::outcomes::outcomes_for(conn, &yp_ids).await?;
+    let assessment_rows: Vec<(Uuid, Uuid, NaiveDate, chrono::DateTime<chrono::Utc>, String)> = assessment::Entity::find()
+        .select_only()
+        .column(assessment::Column::YoungPersonId)
+        .column(assessment::Column::Id)
+        .column(assessment::Column::TakenOn)
+        .column(assessment::Column::RecordedAt)
+        .column(assessment::Column::Indicators)
+        .filter(assessment::Column::YoungPersonId.is_in(yp_ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut latest: HashMap<Uuid, (NaiveDate, chrono::DateTime<chrono::Utc>, Uuid, String)> = HashMap::new();
+    for (yp, id, taken_on, recorded_at, indicators) in assessment_rows {
+        let key = (taken_on, recorded_at, id);
+        match latest.get(&yp) {
+            Some(cur) if (cur.0, cur.1, cur.2) >= key => {}
+            _ => {
+                latest.insert(yp, (taken_on, recorded_at, id, indicators));
+            }
+        }
+    }
+
+    let instruments = dictionary::instrument_codes();
+    let mut rows = Vec::with_capacity(referrals.len());
+    for r in &referrals {
+        let Some(yp) = people.get(&r.young_person_id) else {
+            return Err(ApiError::internal("a referral without its young person"));
+        };
+        let mut row = RowBuilder::new(ctx.columns);
+        let pseudonym = ctx.pseudonyms.pseudonym(ctx.project, &yp.id)?;
+        row.put("pseudonym", Cell::Str(pseudonym))?;
+        let qi = ctx.plan.apply(&qi_of(
+            yp.date_of_birth,
+            r.received_on,
+            &yp.ethnicity,
+            yp.imd_decile,
+            charity(ctx.names, r.organisation_id),
+            &yp.district,
+        ));
+        row.put("age_band", Cell::Str(qi.age_band))?;
+        row.put("ethnic_group", Cell::Str(qi.ethnic_group))?;
+        row.put("imd_quintile", Cell::Str(qi.imd_quintile))?;
+        row.put("charity", Cell::Str(qi.charity))?;
+        row.put("district", Cell::Str(qi.district))?;
+        row.put("referral_source", Cell::Str(r.source_type.clone()))?;
+        row.put("received_month", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
+        row.put("eligible", Cell::Bool(r.eligible))?;
+        row.put("ace_count_band", Cell::Str(ace_band(yp.ace_count).into()))?;
+        let risks: Vec<String> = serde_json::from_str(&yp.risk_indicators).unwrap_or_default();
+        for ri in RiskIndicator::ALL {
+            row.put(&dictionary::risk_column(*ri), Cell::Bool(risks.iter().any(|s| s == ri.as_str())))?;
+        }
+        row.put("status", Cell::Str(r.status.clone()))?;
+        row.put("days_to_decision", opt_int(r.decided_on.map(|d| (d - r.received_on).num_days())))?;
+        let ms = matches.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
+        row.put("days_to_match", opt_int(ms.iter().map(|m| m.proposed_on).min().map(|d| (d - r.received_on).num_days())))?;
+        let duration = ms
+            .iter()
+            .filter(|m| m.first_meeting_on.is_some())
+            .max_by_key(|m| (m.proposed_on, m.id))
+            .and_then(|m| m.first_meeting_on.map(|start| Ord::max((m.ended_on.unwrap_or(ctx.today) - start).num_days(), 0)));
+        row.put("match_duration_days", opt_int(duration))?;
+        let s = sessions.remove(&r.id).unwrap_or_default();
+        row.put("sessions_attended", Cell::Int(s.attended))?;
+        row.put("session_hours", Cell::Num(round(s.minutes as f64 / 60.0, 2)))?;
+        row.put("attendance_rate", opt_num((s.logged > 0).then(|| round(s.attended as f64 / s.logged as f64, 3))))?;
+        let her_outcomes = outcomes.get(&yp.id).map(Vec::as_slice).unwrap_or(&[]);
+        for code in &instruments {
+            let p = dictionary::instrument_prefix(code);
+            let o = her_outcomes.iter().find(|o| o.instrument == *code);
+            row.put(&format!("{p}_baseline"), opt_num(o.and_then(|o| o.baseline.as_ref()).map(|b| b.score)))?;
+            row.put(&format!("{p}_latest"), opt_num(o.and_then(|o| o.latest.as_ref()).map(|b| b.score)))?;
+            row.put(&format!("{p}_change"), opt_num(o.and_then(|o| o.change)))?;
+            let kind =
+                o.and_then(|o| o.change_kind).and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_string));
+            row.put(&format!("{p}_reliable_change"), opt_str(kind.as_deref()))?;
+        }
+        let indicators: Option<Indicators> = latest.get(&yp.id).and_then(|l| serde_json::from_str(&l.3).ok());
+        row.put("indicator_education_employment_status", opt_str(indicators.as_ref().map(|i| i.education_employment_status.as_str())))?;
+        row.put(
+            "indicator_police_contact",
+            indicators.as_ref().map(|i| Cell::Bool(i.police_contact_since_last_review)).unwrap_or(Cell::Null),
+        )?;
+        row.put("indicator_first_time_entrant", indicators.as_ref().map(|i| Cell::Bool(i.first_time_entrant)).unwrap_or(Cell::Null))?;
+        row.put("indicator_missing_episodes", opt_int(indicators.as_ref().map(|i| i64::from(i.missing_episodes))))?;
+        for c in Category::ALL {
+            let n = concerns.get(&(yp.id, c.as_str().to_string())).copied().unwrap_or(0);
+            row.put(&dictionary::concern_column(*c), Cell::Int(n))?;
+        }
+        row.put("closure_reason", opt_str(r.closure_reason.as_deref()))?;
+        rows.push(row.finish()?);
+    }
+    Ok((rows, Some(last)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands() {
+        assert_eq!(age_band(10), "under_11");
+        assert_eq!(age_band(11), "11-13");
+        assert_eq!(age_band(15), "14-15");
+        assert_eq!(age_band(17), "16-17");
+        assert_eq!(age_band(20), "18-20");
+        assert_eq!(age_band(24), "21-24");
+        assert_eq!(age_band(25), "over_24");
+        assert_eq!(ace_band(0), "0-3");
+        assert_eq!(ace_band(3), "0-3");
+        assert_eq!(ace_band(4), "4");
+        assert_eq!(ace_band(7), "7+");
+        assert_eq!(ace_band(10), "7+");
+        assert_eq!(ethnic_group("black_caribbean"), "black");
+        assert_eq!(ethnic_group("nonsense"), "not_known");
+        assert_eq!(quintile(Some(3)), "2");
+        assert_eq!(quintile(None), "not_known");
+    }
+
+    #[test]
+    fn a_row_follows_the_dictionary() {
+        let cols = dictionary::columns();
+        let mut row = RowBuilder::new(&cols);
+        assert!(row.put("age_band", Cell::Str("11-13".into())).is_err(), "out of order");
+        row.put("pseudonym", Cell::Str("abc".into())).unwrap();
+        assert!(row.put("age_band", Cell::Str("12".into())).is_err(), "not an allowed value");
+        assert!(row.put("age_band", Cell::Int(12)).is_err(), "wrong type");
+        row.put("age_band", Cell::Str("11-13".into())).unwrap();
+        assert!(row.finish().is_err(), "too short");
+    }
+
+    #[test]
+    fn cells_render() {
+        assert_eq!(Cell::Str("a,\"b\"".into()).csv(), "\"a,\"\"b\"\"\"");
+        assert_eq!(Cell::Null.csv(), "");
+        assert_eq!(Cell::Num(1.5).csv(), "1.5");
+        assert_eq!(Cell::Num(1.5).json(), serde_json::json!(1.5));
+        assert_eq!(Cell::Bool(true).csv(), "true");
+    }
+}

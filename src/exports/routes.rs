@@ -1,0 +1,382 @@
+//! The evaluation extract and its dictionary: HTTP only; the rows are built in `extract.rs`,
+//! the anonymity decided in `anonymity.rs`, the columns defined in `dictionary.rs`.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use sea_orm::{AccessMode, DatabaseBackend, DatabaseTransaction, IsolationLevel, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::anonymity::{self, Plan};
+use super::dictionary::{self, ExtractColumn, ExtractDictionary};
+use super::extract::{self, Cell, Filters, RowContext};
+use crate::app::AppState;
+use crate::audit::{self, Actor, Event, Outcome};
+use crate::auth::CurrentUser;
+use crate::authz::{Action, Resource};
+use crate::error::{ApiError, Problem};
+use crate::http::context;
+use crate::http::extract::ApiQuery;
+
+/// The format of the evaluation extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractFormat {
+    Csv,
+    Json,
+}
+
+/// The format of the data dictionary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DictionaryFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationExtractParams {
+    /// The recipient project: lower-case letters, digits and hyphens (`^[a-z0-9][a-z0-9-]{0,62}$`).
+    /// Pseudonyms are derived per project: stable within one, unlinkable across two.
+    #[validate(custom(function = "project_slug"))]
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$", max_length = 63)]
+    pub project: String,
+    /// Referrals received on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Referrals received on or before this day.
+    pub to: Option<NaiveDate>,
+    /// `csv` (default) or `json`.
+    pub format: Option<ExtractFormat>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationDictionaryParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<DictionaryFormat>,
+}
+
+fn project_slug(s: &str) -> Result<(), validator::ValidationError> {
+    let mut chars = s.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if first_ok && rest_ok && s.len() <= 63 {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("invalid_project")
+            .with_message("Use 1 to 63 lower-case letters, digits and hyphens, starting with a letter or digit.".into()))
+    }
+}
+
+/// The JSON form of the extract (the CSV has the same rows, under a header line).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationExtract {
+    pub project: String,
+    pub k: u32,
+    /// The quasi-identifiers generalised, in the order they were: `district`, `imd_quintile`,
+    /// `ethnic_group`.
+    pub generalised: Vec<String>,
+    /// How many quasi-identifier values were replaced by "suppressed".
+    pub suppressed_values: u64,
+    /// True when the extract had fewer than k rows and none is released.
+    pub withheld: bool,
+    /// One object per referral, keyed by the dictionary's column names.
+    pub rows: Vec<HashMap<String, serde_json::Value>>,
+}
+
+const HEADER_GENERALISED: &str = "trellis-generalised";
+const HEADER_SUPPRESSED: &str = "trellis-suppressed-values";
+const HEADER_ROWS: &str = "trellis-rows";
+const HEADER_K: &str = "trellis-k";
+const HEADER_WITHHELD: &str = "trellis-withheld";
+/// Bytes gathered before a piece of the body is sent.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// A read-only transaction in which both passes see the same data: REPEATABLE READ on
+/// PostgreSQL; on SQLite one (deferred) transaction, a snapshot from its first read.
+async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
+    Ok(match state.db.get_database_backend() {
+        DatabaseBackend::Postgres => state.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?,
+        _ => state.db.begin().await?,
+    })
+}
+
+fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(s).map_err(ApiError::internal)
+}
+
+#[utoipa::path(get, path = "/exports/evaluation", tag = "exports", security(("bearer" = [])), params(EvaluationExtractParams),
+    responses((status = 200, description = "The extract, streamed: CSV (a header line, then one line per referral) or JSON",
+            content((EvaluationExtract = "application/json"), (String = "text/csv")),
+            headers(
+                ("Trellis-Generalised" = String, description = "The quasi-identifiers generalised, comma-separated, or `none`"),
+                ("Trellis-Suppressed-Values" = u64, description = "How many quasi-identifier values were replaced by `suppressed`"),
+                ("Trellis-Rows" = u64, description = "The number of rows"),
+                ("Trellis-K" = u32, description = "k of the k-anonymity"),
+                ("Trellis-Withheld" = bool, description = "True when fewer than k rows matched and none is released"),
+                ("Content-Disposition" = String, description = "attachment"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters (project, from after to, format)", body = Problem, content_type = "application/problem+json")))]
+pub async fn evaluation_extract(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<EvaluationExtractParams>,
+) -> Result<Response, ApiError> {
+    state.authorize(&me, Action::ExportsEvaluation, &Resource::Programme, &[]).await?;
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(ApiError::field("from", "after_to", "`from` must not be after `to`."));
+    }
+    let format = q.format.unwrap_or(ExtractFormat::Csv);
+    let filters = Filters { from: q.from, to: q.to };
+    let k = state.config.extract_k;
+
+    // Pass 1, in the snapshot that pass 2 will read too.
+    let txn = snapshot(&state).await?;
+    let names = extract::charity_names(&txn).await?;
+    let counts = extract::count_classes(&txn, &filters, &names).await?;
+    let plan = anonymity::plan(&counts, u64::from(k));
+    drop(counts);
+    let generalised: Vec<&str> = plan.level.generalised();
+
+    // Audited, and committed, before the first byte.
+    let extract_id = Uuid::now_v7();
+    let actor = me.actor();
+    let filters_json = json!({"project": q.project, "from": q.from, "to": q.to, "format": format});
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&actor),
+        Event::new("export.evaluation.started", "evaluation_extract").resource(extract_id, None).detail(json!({
+            "filters": filters_json,
+            "k": k,
+            "rows": plan.rows,
+            "generalised": generalised,
+            "suppressed_values": plan.suppressed_values(),
+            "withheld": plan.withheld,
+        })),
+    )
+    .await?;
+    state.audit_written();
+
+    let mut headers = HeaderMap::new();
+    let (content_type, ext) = match format {
+        ExtractFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExtractFormat::Json => ("application/json", "json"),
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"evaluation-{}.{ext}\"", q.project))?);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let list = if generalised.is_empty() { "none".to_string() } else { generalised.join(",") };
+    headers.insert(HeaderName::from_static(HEADER_GENERALISED), header_value(&list)?);
+    headers.insert(HeaderName::from_static(HEADER_SUPPRESSED), header_value(&plan.suppressed_values().to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_ROWS), header_value(&plan.rows.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_K), header_value(&k.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_WITHHELD), header_value(&plan.withheld.to_string())?);
+
+    let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
+    let job = Stream { state: state.clone(), actor, extract_id, project: q.project, format, filters, plan, names, k };
+    let ctx = context::current();
+    tokio::spawn(context::scope(ctx, job.run(txn, sender)));
+    Ok((headers, Body::new(body)).into_response())
+}
+
+/// Pass 2 and the second audit event, in a task of its own that feeds the response body.
+struct Stream {
+    state: AppState,
+    actor: Actor,
+    extract_id: Uuid,
+    project: String,
+    format: ExtractFormat,
+    filters: Filters,
+    plan: Plan,
+    names: HashMap<Uuid, String>,
+    k: u32,
+}
+
+/// Why streaming stopped early.
+enum Stop {
+    /// The client went away.
+    Gone,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Stop {
+    fn from(e: ApiError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+struct Out {
+    sender: http_body_util::channel::Sender<Bytes, std::io::Error>,
+    buf: String,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Out {
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::take(&mut self.buf);
+        self.hasher.update(piece.as_bytes());
+        self.bytes += piece.len() as u64;
+        self.sender.send_data(Bytes::from(piece)).await.map_err(|_| Stop::Gone)
+    }
+
+    async fn write(&mut self, s: &str) -> Result<(), Stop> {
+        self.buf.push_str(s);
+        if self.buf.len() >= FLUSH_AT { self.flush().await } else { Ok(()) }
+    }
+}
+
+impl Stream {
+    async fn run(self, txn: DatabaseTransaction, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
+        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0 };
+        let mut rows = 0u64;
+        let result = self.body(&txn, &mut out, &mut rows).await;
+        // Nothing was written: ending the snapshot cannot lose anything.
+        let _ = txn.rollback().await;
+        let (outcome, completed, error) = match &result {
+            Ok(()) => (Outcome::Allowed, true, None),
+            Err(Stop::Gone) => (Outcome::Allowed, false, Some("client_disconnected")),
+            Err(Stop::Failed(_)) => (Outcome::Failed, false, Some("server_error")),
+        };
+        let sha256 = crate::crypto::hex(&out.hasher.clone().finalize());
+        let event = Event::new("export.evaluation.completed", "evaluation_extract")
+            .resource(self.extract_id, None)
+            .outcome(outcome)
+            .detail(json!({"completed": completed, "rows": rows, "bytes": out.bytes, "sha256": sha256, "stopped": error}));
+        if let Err(e) = audit::record(&self.state.db, self.state.now(), Some(&self.actor), event).await {
+            tracing::error!(error = %e, "could not audit the end of an evaluation extract");
+        }
+        self.state.audit_written();
+        match result {
+            // The body ends only now, after the audit event is written.
+            Ok(()) => drop(out),
+            Err(Stop::Gone) => {}
+            Err(Stop::Failed(e)) => {
+                tracing::error!(error = ?e, "an evaluation extract failed while streaming");
+                out.sender.abort(std::io::Error::other("the extract failed"));
+            }
+        }
+    }
+
+    async fn body(&self, txn: &DatabaseTransaction, out: &mut Out, rows: &mut u64) -> Result<(), Stop> {
+        let columns = dictionary::columns();
+        match self.format {
+            ExtractFormat::Csv => {
+                let header: Vec<String> = columns.iter().map(|c| super::csv_field(&c.name)).collect();
+                out.write(&header.join(",")).await?;
+                out.write("\r\n").await?;
+            }
+            ExtractFormat::Json => {
+                let envelope = json!({
+                    "project": self.project,
+                    "k": self.k,
+                    "generalised": self.plan.level.generalised(),
+                    "suppressed_values": self.plan.suppressed_values(),
+                    "withheld": self.plan.withheld,
+                });
+                let text = envelope.to_string();
+                // The envelope without its closing brace, then the rows.
+                let open = text.strip_suffix('}').ok_or_else(|| ApiError::internal("envelope"))?;
+                out.write(open).await?;
+                out.write(",\"rows\":[").await?;
+            }
+        }
+        if !self.plan.withheld {
+            let ctx = RowContext {
+                columns: &columns,
+                plan: &self.plan,
+                project: &self.project,
+                pseudonyms: &self.state.keys.pseudonyms,
+                names: &self.names,
+                today: self.state.now().date_naive(),
+            };
+            let mut after = None;
+            loop {
+                let (chunk, last) = extract::rows_chunk(txn, &self.filters, after, &ctx).await?;
+                for row in &chunk {
+                    let line = match self.format {
+                        ExtractFormat::Csv => csv_line(row),
+                        ExtractFormat::Json => json_row(&columns, row, *rows == 0)?,
+                    };
+                    out.write(&line).await?;
+                    *rows += 1;
+                }
+                match last {
+                    Some(l) if chunk.len() as u64 == extract::CHUNK => after = Some(l),
+                    _ => break,
+                }
+            }
+        }
+        if *rows != self.plan.rows {
+            // The snapshot should make this impossible; never release rows the plan did not see.
+            return Err(Stop::Failed(ApiError::internal("the extract's two passes saw different rows")));
+        }
+        if self.format == ExtractFormat::Json {
+            out.write("]}").await?;
+        }
+        out.flush().await
+    }
+}
+
+fn csv_line(row: &[Cell]) -> String {
+    let mut line = row.iter().map(Cell::csv).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn json_row(columns: &[ExtractColumn], row: &[Cell], first: bool) -> Result<String, ApiError> {
+    let mut s = String::from(if first { "{" } else { ",{" });
+    for (i, (c, cell)) in columns.iter().zip(row).enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&serde_json::to_string(&c.name).map_err(ApiError::internal)?);
+        s.push(':');
+        s.push_str(&cell.json().to_string());
+    }
+    s.push('}');
+    Ok(s)
+}
+
+#[utoipa::path(get, path = "/exports/evaluation/dictionary", tag = "exports", security(("bearer" = [])), params(EvaluationDictionaryParams),
+    responses((status = 200, description = "Every column of the evaluation extract: its name, type, allowed values and derivation",
+            content((ExtractDictionary = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn evaluation_dictionary(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<EvaluationDictionaryParams>,
+) -> Result<Response, ApiError> {
+    state.authorize(&me, Action::ExportsDictionary, &Resource::Programme, &[]).await?;
+    let d: ExtractDictionary = dictionary::dictionary(state.config.extract_k);
+    Ok(match q.format.unwrap_or(DictionaryFormat::Json) {
+        DictionaryFormat::Json => axum::Json(d).into_response(),
+        DictionaryFormat::Csv => {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"evaluation-dictionary.csv\""));
+            (headers, dictionary::dictionary_csv(&d)).into_response()
+        }
+    })
+}

@@ -1,0 +1,462 @@
+//! The evaluation extract: nothing identifying in it (scanned for every demo young person's
+//! name, date of birth, postcode, LSOA, notes and ids), k-anonymous over its
+//! quasi-identifiers, pseudonyms stable within a project and unlinkable across projects, bad
+//! input refused, audited with the SHA-256 of what was sent, and a dictionary that names
+//! exactly the extract's columns.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+use trellis::entities::{audit_event, case_note, concern, mentoring_session, organisation, referral, young_person};
+use trellis::users::Role;
+
+use crate::helpers::*;
+
+const QI: [&str; 5] = ["age_band", "ethnic_group", "imd_quintile", "charity", "district"];
+
+async fn demo(app: &TestApp) -> String {
+    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
+    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    let lead = organisation::Entity::find().filter(organisation::Column::Kind.eq("lead")).one(&app.db).await.unwrap().unwrap().id;
+    let evaluator = app.user(lead, Role::Evaluator).await;
+    app.token(&evaluator).await
+}
+
+/// Parses an RFC 4180 CSV body into its header and rows.
+fn parse_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut records = Vec::new();
+    let mut field = String::new();
+    let mut record = Vec::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else {
+            match c {
+                '"' => quoted = true,
+                ',' => record.push(std::mem::take(&mut field)),
+                '\r' => {}
+                '\n' => {
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                }
+                _ => field.push(c),
+            }
+        }
+    }
+    assert!(field.is_empty() && record.is_empty(), "the CSV does not end with a line break");
+    let header = records.remove(0);
+    for r in &records {
+        assert_eq!(r.len(), header.len(), "a row with the wrong number of fields");
+    }
+    (header, records)
+}
+
+fn csv_maps(text: &str) -> Vec<BTreeMap<String, String>> {
+    let (header, rows) = parse_csv(text);
+    rows.into_iter().map(|r| header.iter().cloned().zip(r).collect()).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    trellis::crypto::sha256_hex(bytes)
+}
+
+/// Whether `needle` is in `hay`: as a substring when it holds anything but letters and
+/// digits (a full name, a date, a uuid, a sentence), else as a whole word, so that a first
+/// name such as "Ash" is not found inside the district "Ashworth" or a random pseudonym.
+fn contains(hay: &str, words: &BTreeSet<&str>, needle: &str) -> bool {
+    let needle = needle.trim();
+    if needle.is_empty() {
+        return false;
+    }
+    if needle.chars().all(|c| c.is_alphanumeric()) { words.contains(needle) } else { hay.contains(needle) }
+}
+
+fn class_sizes_csv(rows: &[BTreeMap<String, String>]) -> HashMap<Vec<String>, usize> {
+    let mut classes: HashMap<Vec<String>, usize> = HashMap::new();
+    for r in rows {
+        *classes.entry(QI.iter().map(|q| r[*q].clone()).collect()).or_insert(0) += 1;
+    }
+    classes
+}
+
+#[tokio::test]
+async fn the_extract_holds_nothing_that_identifies_her_in_csv_or_json() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let csv = app.get("/api/v1/exports/evaluation?project=uni-study").token(&token).send().await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv.header("content-disposition").unwrap().starts_with("attachment"));
+    let json = app.get("/api/v1/exports/evaluation?project=uni-study&format=json").token(&token).send().await;
+    assert_eq!(json.status, 200, "{}", json.text);
+    assert!(json.header("content-type").unwrap().starts_with("application/json"));
+
+    let referrals = referral::Entity::find().all(&app.db).await.unwrap();
+    let rows = csv_maps(&csv.text);
+    assert_eq!(rows.len(), referrals.len(), "one row per referral");
+    assert_eq!(csv.header("trellis-rows").unwrap(), rows.len().to_string());
+    assert_eq!(json.body["rows"].as_array().unwrap().len(), referrals.len());
+
+    let mut needles: Vec<String> = Vec::new();
+    for yp in young_person::Entity::find().all(&app.db).await.unwrap() {
+        needles.push(yp.legal_name.clone());
+        needles.push(yp.preferred_name.clone());
+        needles.extend(yp.legal_name.split_whitespace().filter(|w| w.len() > 3).map(str::to_string));
+        needles.push(yp.date_of_birth.format("%Y-%m-%d").to_string());
+        needles.push(yp.date_of_birth.format("%d/%m/%Y").to_string());
+        needles.push(yp.postcode.clone());
+        needles.push(yp.postcode.replace(' ', ""));
+        needles.extend(yp.lsoa_code.clone());
+        needles.push(yp.id.to_string());
+        needles.push(yp.id.simple().to_string());
+    }
+    for r in &referrals {
+        needles.push(r.id.to_string());
+        needles.push(r.id.simple().to_string());
+    }
+    let notes = case_note::Entity::find().all(&app.db).await.unwrap();
+    assert!(!notes.is_empty());
+    for n in notes {
+        needles.push(app.state.keys.fields.open("case_notes", "body", &n.id, &n.body).unwrap());
+    }
+    let mut session_notes = 0;
+    for s in mentoring_session::Entity::find().all(&app.db).await.unwrap() {
+        if let Some(sealed) = &s.notes {
+            needles.push(app.state.keys.fields.open("mentoring_sessions", "notes", &s.id, sealed).unwrap());
+            session_notes += 1;
+        }
+    }
+    assert!(session_notes > 0);
+    for c in concern::Entity::find().all(&app.db).await.unwrap() {
+        needles.push(app.state.keys.fields.open("concerns", "what_happened", &c.id, &c.what_happened).unwrap());
+    }
+
+    for body in [&csv.text, &json.text] {
+        let words: BTreeSet<&str> = body.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let found: Vec<&String> = needles.iter().filter(|n| contains(body, &words, n)).collect();
+        assert!(found.is_empty(), "the extract holds {} identifying values", found.len());
+        // No uuid of any kind, and no exact date.
+        let uuid_like = body.split(|c: char| !(c.is_ascii_hexdigit() || c == '-')).any(|w| w.len() == 36 && w.matches('-').count() == 4);
+        assert!(!uuid_like, "the extract holds a uuid");
+        let date_like = body.split(|c: char| !(c.is_ascii_digit() || c == '-')).any(|w| w.len() == 10 && w.matches('-').count() == 2);
+        assert!(!date_like, "the extract holds an exact date");
+    }
+
+    // The same rows in both formats.
+    let json_rows = json.body["rows"].as_array().unwrap();
+    let csv_pseudonyms: BTreeSet<String> = rows.iter().map(|r| r["pseudonym"].clone()).collect();
+    let json_pseudonyms: BTreeSet<String> = json_rows.iter().map(|r| r["pseudonym"].as_str().unwrap().to_string()).collect();
+    assert_eq!(csv_pseudonyms, json_pseudonyms);
+    assert_eq!(json.body["project"], "uni-study");
+    assert_eq!(json.body["k"], 5);
+}
+
+#[tokio::test]
+async fn every_quasi_identifier_class_has_at_least_k_rows() {
+    for k in [5u32, 10] {
+        let app = TestApp::spawn_with(|c| c.extract_k = k).await;
+        let token = demo(&app).await;
+        let r = app.get("/api/v1/exports/evaluation?project=study").token(&token).send().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("trellis-k").unwrap(), k.to_string());
+        let rows = csv_maps(&r.text);
+        assert!(!rows.is_empty());
+        for (class, n) in class_sizes_csv(&rows) {
+            assert!(n >= k as usize, "k = {k}: the class {class:?} has {n} rows");
+        }
+        let suppressed = rows.iter().map(|r| QI.iter().filter(|q| r[**q] == "suppressed").count()).sum::<usize>();
+        assert_eq!(r.header("trellis-suppressed-values").unwrap(), suppressed.to_string());
+
+        let j = app.get("/api/v1/exports/evaluation?project=study&format=json").token(&token).send().await;
+        let mut classes: HashMap<Vec<String>, usize> = HashMap::new();
+        for row in j.body["rows"].as_array().unwrap() {
+            *classes.entry(QI.iter().map(|q| row[*q].as_str().unwrap().to_string()).collect()).or_insert(0) += 1;
+        }
+        assert!(classes.values().all(|n| *n >= k as usize));
+        assert_eq!(j.body["suppressed_values"], suppressed);
+        let generalised: Vec<String> = j.body["generalised"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let header = r.header("trellis-generalised").unwrap();
+        assert_eq!(if generalised.is_empty() { "none".to_string() } else { generalised.join(",") }, header);
+    }
+}
+
+#[tokio::test]
+async fn an_extract_smaller_than_k_is_withheld() {
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    app.referral(&admin, a).await;
+    app.referral(&admin, a).await;
+    let r = app.get("/api/v1/exports/evaluation?project=study&format=json").token(&admin).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["withheld"], true);
+    assert_eq!(r.body["rows"], serde_json::json!([]));
+    assert_eq!(r.header("trellis-withheld").unwrap(), "true");
+    assert_eq!(r.header("trellis-rows").unwrap(), "0");
+    let c = app.get("/api/v1/exports/evaluation?project=study").token(&admin).send().await;
+    let (header, rows) = parse_csv(&c.text);
+    assert!(!header.is_empty());
+    assert!(rows.is_empty());
+}
+
+#[tokio::test]
+async fn pseudonyms_are_stable_within_a_project_and_unlinkable_across_projects() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let get = |project: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let r = app.get(&format!("/api/v1/exports/evaluation?project={project}")).token(&token).send().await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            csv_maps(&r.text)
+        }
+    };
+    let first = get("alpha").await;
+    let again = get("alpha").await;
+    let other = get("beta").await;
+    // Rows come in referral order, so row i is the same referral in every extract.
+    let by_row = |rows: &[BTreeMap<String, String>]| rows.iter().map(|r| r["pseudonym"].clone()).collect::<Vec<_>>();
+    assert_eq!(by_row(&first), by_row(&again), "the same young person keeps her pseudonym");
+    let referrals = referral::Entity::find().order_by_asc(referral::Column::Id).all(&app.db).await.unwrap();
+    let mut seen: HashMap<uuid::Uuid, String> = HashMap::new();
+    for (r, row) in referrals.iter().zip(&first) {
+        let p = seen.entry(r.young_person_id).or_insert_with(|| row["pseudonym"].clone());
+        assert_eq!(p, &row["pseudonym"], "two referrals of one young person share her pseudonym");
+    }
+    let distinct: BTreeSet<&String> = seen.values().collect();
+    assert_eq!(distinct.len(), seen.len(), "different young people have different pseudonyms");
+    let a: BTreeSet<String> = first.iter().map(|r| r["pseudonym"].clone()).collect();
+    let b: BTreeSet<String> = other.iter().map(|r| r["pseudonym"].clone()).collect();
+    assert_eq!(a.len(), b.len());
+    assert!(a.is_disjoint(&b), "pseudonyms of two projects must not be joinable");
+}
+
+async fn extract_events(app: &TestApp) -> Vec<audit_event::Model> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Action.starts_with("export.evaluation"))
+        .order_by_asc(audit_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field_and_nothing_is_audited_as_an_extract() {
+    let app = TestApp::spawn().await;
+    let (lead, _, _) = app.charities().await;
+    let evaluator = app.user(lead, Role::Evaluator).await;
+    let t = app.token(&evaluator).await;
+    for (query, field) in [
+        ("project=study&format=xlsx", "format"),
+        ("project=Study", "project"),
+        ("project=-study", "project"),
+        ("project=a%20b", "project"),
+        (&format!("project={}", "a".repeat(64)) as &str, "project"),
+        ("format=csv", "project"),
+        ("project=study&from=2026-05-01&to=2026-04-01", "from"),
+        ("project=study&from=yesterday", "from"),
+        ("project=study&colour=red", "colour"),
+    ] {
+        let r = app.get(&format!("/api/v1/exports/evaluation?{query}")).token(&t).send().await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), vec![field.to_string()], "{query}: {}", r.text);
+    }
+    let r = app.get("/api/v1/exports/evaluation/dictionary?format=pdf").token(&t).send().await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), vec!["format".to_string()]);
+    assert!(extract_events(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_sent() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    for format in ["csv", "json"] {
+        let before = extract_events(&app).await.len();
+        let r =
+            app.get(&format!("/api/v1/exports/evaluation?project=audit-test&from=2025-01-01&format={format}")).token(&token).send().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let events = extract_events(&app).await;
+        assert_eq!(events.len(), before + 2);
+        let (started, completed) = (&events[before], &events[before + 1]);
+        assert_eq!(started.action, "export.evaluation.started");
+        assert_eq!(completed.action, "export.evaluation.completed");
+        assert_eq!(started.resource_id, completed.resource_id);
+        assert_eq!(started.actor_role.as_deref(), Some("evaluator"));
+        let s: Value = serde_json::from_str(&started.detail).unwrap();
+        let c: Value = serde_json::from_str(&completed.detail).unwrap();
+        let rows: u64 = r.header("trellis-rows").unwrap().parse().unwrap();
+        assert!(rows > 0);
+        assert_eq!(s["rows"], rows);
+        assert_eq!(s["filters"]["project"], "audit-test");
+        assert_eq!(s["filters"]["from"], "2025-01-01");
+        assert_eq!(s["filters"]["to"], Value::Null);
+        assert_eq!(s["filters"]["format"], format);
+        assert_eq!(s["k"], 5);
+        assert!(s["generalised"].is_array());
+        assert_eq!(c["completed"], true);
+        assert_eq!(c["rows"], rows);
+        assert_eq!(c["bytes"], r.text.len());
+        assert_eq!(c["sha256"], sha256_hex(r.text.as_bytes()));
+        // Nothing personal in the audit detail.
+        assert!(!started.detail.contains("pseudonym") && !completed.detail.contains("pseudonym"));
+    }
+}
+
+#[tokio::test]
+async fn the_date_filters_bound_the_received_date_inclusively() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let all = referral::Entity::find().all(&app.db).await.unwrap();
+    let mut days: Vec<chrono::NaiveDate> = all.iter().map(|r| r.received_on).collect();
+    days.sort();
+    let (from, to) = (days[days.len() / 4], days[days.len() * 3 / 4]);
+    let expected = all.iter().filter(|r| r.received_on >= from && r.received_on <= to).count();
+    let r = app.get(&format!("/api/v1/exports/evaluation?project=p1&from={from}&to={to}")).token(&token).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rows = csv_maps(&r.text);
+    let withheld = r.header("trellis-withheld").unwrap() == "true";
+    assert_eq!(rows.len(), if withheld { 0 } else { expected });
+    let (lo, hi) = (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string());
+    assert!(rows.iter().all(|r| r["received_month"] >= lo && r["received_month"] <= hi));
+}
+
+#[tokio::test]
+async fn the_dictionary_names_exactly_the_columns_of_the_extract() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let csv = app.get("/api/v1/exports/evaluation?project=dict").token(&token).send().await;
+    let (header, _) = parse_csv(&csv.text);
+    let json = app.get("/api/v1/exports/evaluation?project=dict&format=json").token(&token).send().await;
+
+    let d = app.get("/api/v1/exports/evaluation/dictionary").token(&token).send().await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    let names: Vec<String> = d.body["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, header);
+    for c in d.body["columns"].as_array().unwrap() {
+        assert!(["string", "integer", "number", "boolean"].contains(&c["type"].as_str().unwrap()));
+        assert!(!c["derivation"].as_str().unwrap().is_empty());
+    }
+    // Every JSON row has exactly the dictionary's keys, and coded values are allowed ones.
+    let columns: HashMap<String, &Value> =
+        d.body["columns"].as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_string(), c)).collect();
+    for row in json.body["rows"].as_array().unwrap() {
+        let keys: BTreeSet<&String> = row.as_object().unwrap().keys().collect();
+        assert_eq!(keys, names.iter().collect::<BTreeSet<_>>());
+        for (k, v) in row.as_object().unwrap() {
+            let col = columns[k];
+            let allowed = col["allowed_values"].as_array().unwrap();
+            if let Some(s) = v.as_str()
+                && !allowed.is_empty()
+                && col["open"] == false
+            {
+                assert!(allowed.iter().any(|a| a == s), "{k} = {s} is not in the dictionary");
+            }
+            if v.is_null() {
+                assert_eq!(col["nullable"], true, "{k} is null");
+            }
+        }
+    }
+    // The generalised and suppressed forms are enumerated.
+    let allowed = |name: &str| {
+        columns[name]["allowed_values"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(allowed("ethnic_group").contains(&"global_majority".to_string()));
+    assert!(allowed("imd_quintile").contains(&"1-2".to_string()));
+    assert!(allowed("district").contains(&"county".to_string()));
+    assert!(allowed("age_band").contains(&"suppressed".to_string()));
+
+    let dc = app.get("/api/v1/exports/evaluation/dictionary?format=csv").token(&token).send().await;
+    assert_eq!(dc.status, 200);
+    assert!(dc.header("content-type").unwrap().starts_with("text/csv"));
+    let (dheader, drows) = parse_csv(&dc.text);
+    assert_eq!(dheader, vec!["name", "type", "nullable", "allowed_values", "open", "derivation"]);
+    assert_eq!(drows.iter().map(|r| r[0].clone()).collect::<Vec<_>>(), header);
+}
+
+#[tokio::test]
+async fn only_evaluators_and_programme_admins_may_extract() {
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    for (org, role, status) in [
+        (lead, Role::Evaluator, 200),
+        (lead, Role::ProgrammeAdmin, 200),
+        (a, Role::Coordinator, 403),
+        (a, Role::SafeguardingLead, 403),
+        (a, Role::Mentor, 403),
+    ] {
+        let u = app.user(org, role).await;
+        let t = app.token(&u).await;
+        for path in ["/api/v1/exports/evaluation?project=x", "/api/v1/exports/evaluation/dictionary"] {
+            let r = app.get(path).token(&t).send().await;
+            assert_eq!(r.status.as_u16(), status, "{role:?} {path}: {}", r.text);
+        }
+    }
+    for path in ["/api/v1/exports/evaluation?project=x", "/api/v1/exports/evaluation/dictionary"] {
+        assert_eq!(app.get(path).send().await.status.as_u16(), 401);
+    }
+    // The evaluator's and the admin's extracts (withheld: no referrals) are audited, each
+    // before and after; the refused ones only as refusals.
+    let events = extract_events(&app).await;
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| matches!(e.actor_role.as_deref(), Some("evaluator" | "programme_admin"))));
+}
+
+#[tokio::test]
+async fn the_extract_runs_a_bounded_number_of_queries_however_many_rows() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let rows = referral::Entity::find().all(&app.db).await.unwrap().len();
+    let before = app.queries.load(Ordering::SeqCst);
+    let r = app.get("/api/v1/exports/evaluation?project=q").token(&token).send().await;
+    assert_eq!(r.status, 200);
+    let used = app.queries.load(Ordering::SeqCst) - before;
+    // Authentication, two audit events, pass 1, and one query per related table per chunk
+    // of 500 referrals: nothing per row.
+    assert!(rows > 100, "the demo has {rows} referrals");
+    assert!(used < 40, "{used} queries for {rows} rows");
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_is_audited_as_not_completed() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let mut req = axum::http::Request::builder()
+        .uri("/api/v1/exports/evaluation?project=gone&format=json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut().insert(ConnectInfo(app.client));
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(resp);
+    let mut completed = None;
+    for _ in 0..200 {
+        let events = extract_events(&app).await;
+        if let Some(e) = events.iter().find(|e| e.action == "export.evaluation.completed") {
+            completed = Some(serde_json::from_str::<Value>(&e.detail).unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let c = completed.expect("the end of the extract is audited");
+    assert_eq!(c["completed"], false);
+    assert_eq!(c["stopped"], "client_disconnected");
+}
