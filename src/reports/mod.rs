@@ -4,7 +4,13 @@
 
 pub mod disclosure;
 pub mod disproportionality;
+pub mod csv;
+pub mod html;
+pub mod programme;
+pub mod programme_sql;
+pub mod routes;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
     utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(routes::programme_report))
 }
