@@ -237,7 +237,11 @@ fn section_html(s: &ReportSection, first: bool) -> String {
         } else {
             format!("<th>Median ({u})</th><th>Lower quartile</th><th>Upper quartile</th><th>Mean</th>", u = esc(&st.unit))
         };
-        let _ = write!(out, "<h3>{}</h3><table><thead><tr><th>Period</th><th>People</th>{head}<th>Note</th></tr></thead><tbody>", esc(&st.title));
+        let _ = write!(
+            out,
+            "<h3>{}</h3><table><thead><tr><th>Period</th><th>People</th>{head}<th>Note</th></tr></thead><tbody>",
+            esc(&st.title)
+        );
         for f in &st.by_period {
             out.push_str(&figure_row(f, &st.unit));
         }

@@ -2,15 +2,14 @@
 //! report (JSON, CSV, printable HTML) and the disproportionality tables, every published
 //! count through one disclosure-control function.
 
+pub mod csv;
 pub mod disclosure;
 pub mod disproportionality;
-pub mod csv;
 pub mod html;
 pub mod programme;
 pub mod programme_sql;
 pub mod routes;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(routes::programme_report))
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(routes::programme_report))
 }

@@ -163,7 +163,7 @@ pub fn period_of(month: &str, group_by: ReportGroupBy) -> String {
         ReportGroupBy::Quarter => {
             let year = month.get(..4).unwrap_or("");
             let m: u32 = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-            format!("{year}-Q{}", (m.clamp(1, 12) + 2) / 3)
+            format!("{year}-Q{}", m.clamp(1, 12).div_ceil(3))
         }
     }
 }
@@ -301,7 +301,12 @@ impl Builder {
 }
 
 /// Computes the programme report. `today` is the service's date.
-pub async fn compute<C: ConnectionTrait>(conn: &C, state: &AppState, req: &ReportRequest, today: NaiveDate) -> Result<ProgrammeReport, ApiError> {
+pub async fn compute<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    req: &ReportRequest,
+    today: NaiveDate,
+) -> Result<ProgrammeReport, ApiError> {
     let rule = Rule::from_config(&state.config);
     let w = Window { from: req.from, to: req.to, organisation_id: req.organisation_id };
 

@@ -196,7 +196,9 @@ pub async fn referrals_by<C: ConnectionTrait>(conn: &C, w: &Window, by: &str) ->
 pub async fn decisions<C: ConnectionTrait>(conn: &C, w: &Window) -> Result<Vec<(String, String, u64)>, ApiError> {
     let mut q = Sql::new(conn.get_database_backend());
     q.push("SELECT ").month_of_timestamp("t.at").push(" AS m, t.to_status AS c, COUNT(DISTINCT t.referral_id) AS n ");
-    q.push("FROM referral_transitions t JOIN referrals r ON r.id = t.referral_id WHERE t.to_status IN ('accepted', 'declined', 'waitlisted')");
+    q.push(
+        "FROM referral_transitions t JOIN referrals r ON r.id = t.referral_id WHERE t.to_status IN ('accepted', 'declined', 'waitlisted')",
+    );
     q.timestamp_window("t.at", w).organisation("r.organisation_id", w);
     q.push(" GROUP BY 1, 2");
     q.counts(conn).await
@@ -250,7 +252,9 @@ pub async fn match_spans<C: ConnectionTrait>(conn: &C, w: &Window) -> Result<Vec
 /// Match endings by month and `column` (ending_type or ending_reason).
 pub async fn endings_by<C: ConnectionTrait>(conn: &C, w: &Window, column: &str) -> Result<Vec<(String, String, u64)>, ApiError> {
     let mut q = Sql::new(conn.get_database_backend());
-    q.push("SELECT ").month_of_date("x.ended_on").push(&format!(" AS m, x.{column} AS c, COUNT(*) AS n FROM matches x WHERE x.ended_on IS NOT NULL"));
+    q.push("SELECT ")
+        .month_of_date("x.ended_on")
+        .push(&format!(" AS m, x.{column} AS c, COUNT(*) AS n FROM matches x WHERE x.ended_on IS NOT NULL"));
     q.date_window("x.ended_on", w).organisation("x.organisation_id", w);
     q.push(" GROUP BY 1, 2");
     q.counts(conn).await
@@ -290,7 +294,9 @@ pub async fn session_people<C: ConnectionTrait>(conn: &C, w: &Window, attended_o
 /// Young people with session logs (attended or not), by month.
 pub async fn session_people_by_month<C: ConnectionTrait>(conn: &C, w: &Window) -> Result<Vec<(String, String, u64)>, ApiError> {
     let mut q = Sql::new(conn.get_database_backend());
-    q.push("SELECT ").month_of_date("s.held_on").push(" AS m, 'people' AS c, COUNT(DISTINCT s.young_person_id) AS n FROM mentoring_sessions s WHERE 1=1");
+    q.push("SELECT ")
+        .month_of_date("s.held_on")
+        .push(" AS m, 'people' AS c, COUNT(DISTINCT s.young_person_id) AS n FROM mentoring_sessions s WHERE 1=1");
     q.date_window("s.held_on", w).organisation("s.organisation_id", w);
     q.push(" GROUP BY 1");
     q.counts(conn).await

@@ -63,8 +63,8 @@ pub struct ProgrammeReportQuery {
 /// count through the disclosure rule. Evaluators and programme admins: the programme or
 /// any charity; coordinators: their own charity.
 #[utoipa::path(get, path = "/reports/programme", tag = "reports", security(("bearer" = [])), params(ProgrammeReportQuery),
-    responses((status = 200, description = "The report (JSON; `format=csv`: text/csv; `format=html`: one printable page)", body = ProgrammeReport,
-            content_type = "application/json"),
+    responses((status = 200, description = "The report: JSON; with `format=csv` long-format CSV (`section,period,breakdown,category,value`); with `format=html` one printable page",
+            content((ProgrammeReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such charity", body = Problem, content_type = "application/problem+json"),
@@ -114,8 +114,11 @@ pub async fn programme_report(
             r
         }
         ProgrammeReportFormat::Html => {
-            let ethnicity = super::disproportionality::compute(&state.db, &state.config, req.from, req.to, super::disproportionality::By::Ethnicity).await?;
-            let imd = super::disproportionality::compute(&state.db, &state.config, req.from, req.to, super::disproportionality::By::Imd).await?;
+            let ethnicity =
+                super::disproportionality::compute(&state.db, &state.config, req.from, req.to, super::disproportionality::By::Ethnicity)
+                    .await?;
+            let imd =
+                super::disproportionality::compute(&state.db, &state.config, req.from, req.to, super::disproportionality::By::Imd).await?;
             let extra = [super::disproportionality::render_html(&ethnicity), super::disproportionality::render_html(&imd)];
             let mut r = super::html::render(&report, &extra).into_response();
             let h = r.headers_mut();
