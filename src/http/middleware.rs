@@ -44,7 +44,9 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }));
+    // A handler may set a narrower page policy of its own (the printable report's inline
+    // styles); every other answer gets the API's.
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }));
 
     let route = resp.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
     let status = resp.status().as_u16();

@@ -293,20 +293,6 @@ fn placeholder(backend: DatabaseBackend, n: usize) -> String {
     }
 }
 
-/// The tables for referrals received from `from` to `to` (inclusive, either open), with
-/// "sustained six months" measured to today by the system clock. The service's routes use
-/// [`compute_as_of`] with the request's clock; prefer it wherever a clock is at hand.
-pub async fn compute<C: ConnectionTrait>(
-    conn: &C,
-    config: &Config,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    by: By,
-) -> Result<Disproportionality, ApiError> {
-    use crate::clock::Clock;
-    compute_as_of(conn, config, from, to, by, crate::clock::SystemClock.now().date_naive()).await
-}
-
 /// The true counts, `counts[group][stage]`.
 async fn count<C: ConnectionTrait>(
     conn: &C,

@@ -164,9 +164,11 @@ async fn every_row_of_the_matrix_holds() {
             target_org
         };
         let path = row.path.replace("{id}", &id.to_string());
-        // Routes with a required query parameter.
+        // Routes with a query parameter: the extract's project; the programme report names its
+        // charity (same_org, other_org).
         let path = match row.path.as_str() {
             "/exports/evaluation" => format!("{path}?project=matrix"),
+            "/reports/programme" if row.relation != "-" => format!("{path}?organisation_id={target_org}"),
             _ => path,
         };
         let unique = format!("m{n}-{}", &Uuid::now_v7().simple().to_string()[20..]);

@@ -18,6 +18,7 @@ mod openapi;
 mod organisations;
 mod outcomes;
 mod referrals;
+mod reports;
 mod safeguarding;
 mod sessions;
 mod users;

@@ -1,0 +1,780 @@
+//! The programme report for the Coalition and the Youth Justice Management Board: referrals,
+//! decisions, matches, sessions, closures, outcome change, safeguarding and the mentor
+//! workforce, per period and in total. Every count is computed by grouped SQL
+//! (`programme_sql`) and published only through the disclosure rule: tables with
+//! `Rule::table`, stand-alone counts with `Rule::count`, and a mean, median, quartile or share
+//! only over at least `Rule::min_people` people.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::disclosure::{Published, PublishedTable, Rule};
+use super::programme_sql::{self as sql, SUSTAINED_DAYS, Window};
+use crate::app::AppState;
+use crate::config::DisclosureMode;
+use crate::error::ApiError;
+use crate::outcomes::scoring::ChangeKind;
+
+/// How the report's periods are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportGroupBy {
+    #[default]
+    Quarter,
+    Month,
+}
+
+/// Who the report covers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeReportScope {
+    /// `programme` (every charity) or `charity` (one).
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub organisation_name: Option<String>,
+}
+
+/// The small-number rule the report was published under.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportDisclosureRule {
+    /// `nhs` or `threshold`.
+    pub mode: String,
+    /// The `threshold` mode's k (also shown in `nhs` mode, where it is not used).
+    pub k: u32,
+    /// The fewest people a mean, median, quartile or share is published for.
+    pub min_people: u64,
+    /// What a hidden count is shown as.
+    pub hidden_symbol: String,
+    /// The rule in words.
+    pub description: String,
+}
+
+/// One table of published counts: `table.cells[row][column]`, with its totals.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportBreakdown {
+    pub key: String,
+    pub title: String,
+    /// The row labels (codes, or districts as recorded).
+    pub rows: Vec<String>,
+    /// The column labels: periods, or the categories named by the table.
+    pub columns: Vec<String>,
+    pub table: PublishedTable,
+}
+
+/// A published figure for one period (or `total`): the people it is over, and the values
+/// that apply to its statistic; a value over too few people is null with a note.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportFigure {
+    pub period: String,
+    /// How many people (or, for hours and attendance, young people seen) it is over.
+    pub people: Published,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    /// Lower and upper quartile: the inter-quartile range.
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    /// A total (hours) or a share (0–1).
+    pub value: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// A statistic per period and in total.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportStatistic {
+    pub key: String,
+    pub title: String,
+    /// `days`, `hours`, `points` or `share`.
+    pub unit: String,
+    pub by_period: Vec<ReportFigure>,
+    pub total: ReportFigure,
+}
+
+/// Stand-alone counts per period (not additive across periods, so no table totals).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportSeries {
+    pub key: String,
+    pub title: String,
+    pub by_period: Vec<ReportPeriodCount>,
+    /// Over the whole window.
+    pub total: Published,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportPeriodCount {
+    pub period: String,
+    pub value: Published,
+}
+
+/// One part of the report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportSection {
+    pub key: String,
+    pub title: String,
+    pub tables: Vec<ReportBreakdown>,
+    pub series: Vec<ReportSeries>,
+    pub statistics: Vec<ReportStatistic>,
+    pub notes: Vec<String>,
+}
+
+/// One stage of the referral-to-outcome funnel.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportFunnelStage {
+    pub key: String,
+    pub title: String,
+    pub value: Published,
+}
+
+/// The programme report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeReport {
+    pub title: String,
+    pub scope: ProgrammeReportScope,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub group_by: ReportGroupBy,
+    /// The day it was generated (the service's clock).
+    pub generated_on: NaiveDate,
+    pub disclosure: ReportDisclosureRule,
+    /// The periods, oldest first (`2026-Q3` or `2026-07`).
+    pub periods: Vec<String>,
+    /// Referred → accepted → matched → sustained six months → improved outcome, over the
+    /// referrals received in the window.
+    pub funnel: Vec<ReportFunnelStage>,
+    pub sections: Vec<ReportSection>,
+}
+
+/// What to report on.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRequest {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub group_by: ReportGroupBy,
+    pub organisation_id: Option<Uuid>,
+}
+
+/// The period a month ("YYYY-MM") falls in.
+pub fn period_of(month: &str, group_by: ReportGroupBy) -> String {
+    match group_by {
+        ReportGroupBy::Month => month.to_string(),
+        ReportGroupBy::Quarter => {
+            let year = month.get(..4).unwrap_or("");
+            let m: u32 = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+            format!("{year}-Q{}", m.clamp(1, 12).div_ceil(3))
+        }
+    }
+}
+
+fn month_key(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// Every period from the first month to the last, in order.
+pub fn periods_between(first: NaiveDate, last: NaiveDate, group_by: ReportGroupBy) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut d = NaiveDate::from_ymd_opt(first.year(), first.month(), 1).unwrap_or(first);
+    while d <= last {
+        let p = period_of(&month_key(d), group_by);
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+        match d.checked_add_months(chrono::Months::new(1)) {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    out
+}
+
+/// The `p`-quantile (0–1) of sorted values, interpolated linearly (Hyndman–Fan type 7, the
+/// default of R and NumPy).
+pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+fn withheld(rule: &Rule) -> String {
+    format!("Not shown: fewer than {} people.", rule.min_people())
+}
+
+/// Median and quartiles (and mean) of `values`, published only over enough people.
+fn quantile_figure(rule: &Rule, period: &str, values: &[f64]) -> ReportFigure {
+    let n = values.len() as u64;
+    let mut fig = ReportFigure {
+        period: period.into(),
+        people: rule.count(n),
+        mean: None,
+        median: None,
+        q1: None,
+        q3: None,
+        value: None,
+        note: None,
+    };
+    if n == 0 {
+        fig.note = Some("No one in this period.".into());
+    } else if !rule.statistic_allowed(n) {
+        fig.note = Some(withheld(rule));
+    } else {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        fig.mean = Some(round(v.iter().sum::<f64>() / n as f64, 2));
+        fig.median = quantile(&v, 0.5).map(|x| round(x, 2));
+        fig.q1 = quantile(&v, 0.25).map(|x| round(x, 2));
+        fig.q3 = quantile(&v, 0.75).map(|x| round(x, 2));
+    }
+    fig
+}
+
+/// A value (a total or a share) over `people`, published only over enough of them.
+fn value_figure(rule: &Rule, period: &str, people: u64, value: f64, places: i32) -> ReportFigure {
+    let allowed = people > 0 && rule.statistic_allowed(people);
+    ReportFigure {
+        period: period.into(),
+        people: rule.count(people),
+        mean: None,
+        median: None,
+        q1: None,
+        q3: None,
+        value: allowed.then(|| round(value, places)),
+        note: if people == 0 {
+            Some("No one in this period.".into())
+        } else if allowed {
+            None
+        } else {
+            Some(withheld(rule))
+        },
+    }
+}
+
+/// Builds the report's pieces over one set of periods.
+struct Builder {
+    rule: Rule,
+    group_by: ReportGroupBy,
+    periods: Vec<String>,
+}
+
+impl Builder {
+    /// A categories × periods table from (month, category, n) rows; `order` lists the known
+    /// categories first (each shown, even at zero), then any others found, sorted.
+    fn by_period(&self, key: &str, title: &str, rows: &[(String, String, u64)], order: &[&str]) -> ReportBreakdown {
+        let mut cats: Vec<String> = order.iter().map(|s| s.to_string()).collect();
+        let extra: BTreeSet<String> = rows.iter().map(|r| r.1.clone()).filter(|c| !cats.contains(c)).collect();
+        cats.extend(extra);
+        let mut grid = vec![vec![0u64; self.periods.len()]; cats.len()];
+        let col: HashMap<&str, usize> = self.periods.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+        for (m, c, n) in rows {
+            let p = period_of(m, self.group_by);
+            if let (Some(&j), Some(i)) = (col.get(p.as_str()), cats.iter().position(|x| x == c)) {
+                grid[i][j] += n;
+            }
+        }
+        ReportBreakdown { key: key.into(), title: title.into(), rows: cats, columns: self.periods.clone(), table: self.rule.table(&grid) }
+    }
+
+    fn statistic_quantiles(&self, key: &str, title: &str, unit: &str, values: &[(String, i64)]) -> ReportStatistic {
+        let mut per: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (m, v) in values {
+            per.entry(period_of(m, self.group_by)).or_default().push(*v as f64);
+        }
+        let all: Vec<f64> = values.iter().map(|(_, v)| *v as f64).collect();
+        ReportStatistic {
+            key: key.into(),
+            title: title.into(),
+            unit: unit.into(),
+            by_period: self.periods.iter().map(|p| quantile_figure(&self.rule, p, per.get(p).map_or(&[][..], |v| v.as_slice()))).collect(),
+            total: quantile_figure(&self.rule, "total", &all),
+        }
+    }
+}
+
+/// Computes the programme report. `today` is the service's date.
+pub async fn compute<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    req: &ReportRequest,
+    today: NaiveDate,
+) -> Result<ProgrammeReport, ApiError> {
+    let rule = Rule::from_config(&state.config);
+    let w = Window { from: req.from, to: req.to, organisation_id: req.organisation_id };
+
+    let by_source = sql::referrals_by(conn, &w, "r.source_type").await?;
+    let by_district = sql::referrals_by(conn, &w, "y.district").await?;
+    let decisions = sql::decisions(conn, &w).await?;
+    let closures = sql::closures(conn, &w).await?;
+    let to_decision = sql::days_to_decision(conn, &w).await?;
+    let to_match = sql::days_to_match(conn, &w).await?;
+    let spans = sql::match_spans(conn, &w).await?;
+    let endings_type = sql::endings_by(conn, &w, "ending_type").await?;
+    let endings_reason = sql::endings_by(conn, &w, "ending_reason").await?;
+    let sessions = sql::sessions(conn, &w).await?;
+    let minutes = sql::session_minutes(conn, &w).await?;
+    let session_people = sql::session_people_by_month(conn, &w).await?;
+    let concerns = sql::concerns(conn, &w).await?;
+    let concern_decisions = sql::concern_decisions(conn, &w).await?;
+    let training = sql::training_hours(conn, &w).await?;
+
+    // The periods: from the first month with anything to the last, within the window.
+    let months: BTreeSet<&str> = [&by_source, &decisions, &closures, &endings_type, &sessions, &concerns, &concern_decisions]
+        .iter()
+        .flat_map(|rows| rows.iter().map(|r| r.0.as_str()))
+        .chain(to_decision.iter().chain(&to_match).map(|r| r.0.as_str()))
+        .chain(minutes.iter().chain(&training).map(|r| r.0.as_str()))
+        .collect();
+    let parse = |m: &str| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok();
+    let first_started = spans.iter().map(|s| s.0).min();
+    let first = months.iter().filter_map(|m| parse(m)).chain(first_started).min();
+    let last = months.iter().filter_map(|m| parse(m)).max().or(first);
+    let periods = match (first, last) {
+        (Some(f), Some(l)) => {
+            let f = req.from.map_or(f, |from| f.max(from));
+            let l = req.to.map_or(l, |to| l.min(to));
+            periods_between(f, l.max(f), req.group_by)
+        }
+        _ => Vec::new(),
+    };
+    let b = Builder { rule, group_by: req.group_by, periods: periods.clone() };
+    let source_codes: Vec<&str> = crate::referrals::rules::SourceType::ALL.iter().map(|s| s.as_str()).collect();
+    let closure_codes: Vec<&str> = crate::referrals::rules::ClosureReason::ALL.iter().map(|s| s.as_str()).collect();
+    let ending_types: Vec<&str> = crate::matches::rules::EndingType::ALL.iter().map(|s| s.as_str()).collect();
+    let ending_reasons: Vec<&str> = crate::matches::rules::EndingReason::ALL.iter().map(|s| s.as_str()).collect();
+    let categories: Vec<&str> = crate::safeguarding::rules::Category::ALL.iter().map(|s| s.as_str()).collect();
+    let decision_codes: Vec<&str> = crate::safeguarding::rules::Decision::ALL.iter().map(|s| s.as_str()).collect();
+
+    let mut sections = Vec::new();
+    sections.push(ReportSection {
+        key: "referrals".into(),
+        title: "Referrals received".into(),
+        tables: vec![
+            b.by_period("by_source", "Referrals received by source", &by_source, &source_codes),
+            b.by_period("by_district", "Referrals received by district", &by_district, &[]),
+        ],
+        series: vec![],
+        statistics: vec![],
+        notes: vec![],
+    });
+    sections.push(ReportSection {
+        key: "decisions".into(),
+        title: "Decisions and waiting times".into(),
+        tables: vec![b.by_period("decisions", "Decisions made", &decisions, &["accepted", "declined", "waitlisted"])],
+        series: vec![],
+        statistics: vec![
+            b.statistic_quantiles("days_to_decision", "Days from referral to decision", "days", &to_decision),
+            b.statistic_quantiles("days_to_match", "Days from referral to a mentor proposed", "days", &to_match),
+        ],
+        notes: vec![
+            "A decline's reason is free text kept sealed, so declines are counted without reasons.".into(),
+            "A referral waitlisted and later accepted counts under both.".into(),
+        ],
+    });
+
+    // Matches active in each period: begun (agreement signed) by its end, not ended before its start.
+    let period_bounds: Vec<(NaiveDate, NaiveDate)> = periods.iter().filter_map(|p| bounds_of(p)).collect();
+    let active_by_period: Vec<ReportPeriodCount> = periods
+        .iter()
+        .zip(&period_bounds)
+        .map(|(p, (start, end))| {
+            let n = spans.iter().filter(|(s, e)| s <= end && e.is_none_or(|e| e >= *start)).count() as u64;
+            ReportPeriodCount { period: p.clone(), value: rule.count(n) }
+        })
+        .collect();
+    let lengths: Vec<(String, i64)> = spans
+        .iter()
+        .filter_map(|(s, e)| e.filter(|e| req.from.is_none_or(|f| *e >= f)).map(|e| (month_key(e), (e - *s).num_days())))
+        .collect();
+    sections.push(ReportSection {
+        key: "matches".into(),
+        title: "Matches and endings".into(),
+        tables: vec![
+            b.by_period("endings", "Match endings, planned and unplanned", &endings_type, &ending_types),
+            b.by_period("ending_reasons", "Match endings by reason", &endings_reason, &ending_reasons),
+            b.by_period("closures", "Referrals closed, by reason", &closures, &closure_codes),
+        ],
+        series: vec![ReportSeries {
+            key: "active_matches".into(),
+            title: "Matches active in the period".into(),
+            by_period: active_by_period,
+            total: rule.count(spans.len() as u64),
+        }],
+        statistics: vec![b.statistic_quantiles("match_length_days", "Length of ended matches", "days", &lengths)],
+        notes: vec![],
+    });
+
+    // Sessions: counts, hours and attendance.
+    let people_by_period: HashMap<String, u64> = fold_people(&session_people, req.group_by);
+    // Per period: hours, and the most young people seen in one of its months.
+    let mut hours: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    for (m, v, p) in &minutes {
+        let e = hours.entry(period_of(m, req.group_by)).or_default();
+        e.0 += v / 60.0;
+        e.1 = e.1.max(*p);
+    }
+    let attended_people = sql::session_people(conn, &w, true).await?;
+    let logged_people = sql::session_people(conn, &w, false).await?;
+    let total_hours: f64 = minutes.iter().map(|m| m.1).sum::<f64>() / 60.0;
+    let mut att: HashMap<String, (u64, u64)> = HashMap::new();
+    for (m, c, n) in &sessions {
+        let e = att.entry(period_of(m, req.group_by)).or_default();
+        e.1 += n;
+        if c == "attended" {
+            e.0 += n;
+        }
+    }
+    let (att_all, logged_all) = att.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+    let share = |a: u64, l: u64| if l == 0 { 0.0 } else { a as f64 / l as f64 };
+    sections.push(ReportSection {
+        key: "sessions".into(),
+        title: "Sessions delivered".into(),
+        tables: vec![b.by_period("sessions", "Sessions logged, attended or not", &sessions, &["attended", "not_attended"])],
+        series: vec![],
+        statistics: vec![
+            ReportStatistic {
+                key: "hours_delivered".into(),
+                title: "Hours of mentoring delivered".into(),
+                unit: "hours".into(),
+                by_period: periods
+                    .iter()
+                    .map(|p| {
+                        let (h, people) = hours.get(p).copied().unwrap_or((0.0, 0));
+                        value_figure(&rule, p, people, h, 1)
+                    })
+                    .collect(),
+                total: value_figure(&rule, "total", attended_people, total_hours, 1),
+            },
+            ReportStatistic {
+                key: "attendance".into(),
+                title: "Share of logged sessions attended".into(),
+                unit: "share".into(),
+                by_period: periods
+                    .iter()
+                    .map(|p| {
+                        let (a, l) = att.get(p).copied().unwrap_or((0, 0));
+                        value_figure(&rule, p, people_by_period.get(p).copied().unwrap_or(0), share(a, l), 3)
+                    })
+                    .collect(),
+                total: value_figure(&rule, "total", logged_people, share(att_all, logged_all), 3),
+            },
+        ],
+        notes: vec!["Hours and attendance are shown only where enough young people had sessions.".into()],
+    });
+
+    // Outcome change of the young people of matched referrals received in the window.
+    let cohort = sql::outcome_cohort(conn, &w).await?;
+    let outcomes = crate::outcomes::outcomes_for(conn, &cohort).await?;
+    let (outcome_section, improved) = outcome_section(&rule, &outcomes);
+    sections.push(outcome_section);
+
+    sections.push(ReportSection {
+        key: "safeguarding".into(),
+        title: "Safeguarding".into(),
+        tables: vec![
+            b.by_period("concerns_by_category", "Concerns raised, by category", &concerns, &categories),
+            b.by_period("decisions", "Safeguarding decisions (mash_referral: referred to the MASH)", &concern_decisions, &decision_codes),
+        ],
+        series: vec![],
+        statistics: vec![],
+        notes: vec![],
+    });
+
+    // The mentor workforce now, and training over the window.
+    let status_rows = sql::mentors_by_status(conn, &w).await?;
+    let statuses: Vec<&str> = crate::mentors::rules::MentorStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let mut status_grid: Vec<Vec<u64>> = statuses.iter().map(|_| vec![0]).collect();
+    for (_, c, n) in &status_rows {
+        if let Some(i) = statuses.iter().position(|s| s == c) {
+            status_grid[i][0] += n;
+        }
+    }
+    let approved = sql::approved_mentors(conn, &w).await?;
+    let compliant = compliant_count(conn, state, &approved, today).await?;
+    let mut training_by: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    for (m, v, p) in &training {
+        let e = training_by.entry(period_of(m, req.group_by)).or_default();
+        e.0 += v;
+        e.1 = e.1.max(*p);
+    }
+    let training_total: f64 = training.iter().map(|t| t.1).sum();
+    let training_people = training.iter().map(|t| t.2).max().unwrap_or(0);
+    sections.push(ReportSection {
+        key: "workforce".into(),
+        title: "Mentor workforce".into(),
+        tables: vec![ReportBreakdown {
+            key: "mentors_by_status".into(),
+            title: format!("Mentors by status on {today}"),
+            rows: statuses.iter().map(|s| s.to_string()).collect(),
+            columns: vec![today.to_string()],
+            table: rule.table(&status_grid),
+        }],
+        series: vec![],
+        statistics: vec![
+            ReportStatistic {
+                key: "compliance_rate".into(),
+                title: "Approved mentors who may be matched today (every check and mandatory course in date)".into(),
+                unit: "share".into(),
+                by_period: vec![],
+                total: value_figure(&rule, "total", approved.len() as u64, share(compliant, approved.len() as u64), 3),
+            },
+            ReportStatistic {
+                key: "training_hours".into(),
+                title: "Training hours completed".into(),
+                unit: "hours".into(),
+                by_period: periods
+                    .iter()
+                    .map(|p| {
+                        let (h, people) = training_by.get(p).copied().unwrap_or((0.0, 0));
+                        value_figure(&rule, p, people, h, 1)
+                    })
+                    .collect(),
+                total: value_figure(&rule, "total", training_people, training_total, 1),
+            },
+        ],
+        notes: vec![
+            "Mentors by status and the compliance rate are as they stand today, whatever the window.".into(),
+            "People behind training hours per period are the most mentors trained in one month of it.".into(),
+        ],
+    });
+
+    let [referred, accepted, matched, sustained] = sql::funnel(conn, &w, today).await?;
+    let stage = |key: &str, title: &str, n: u64| ReportFunnelStage { key: key.into(), title: title.into(), value: rule.count(n) };
+    let funnel = vec![
+        stage("referred", "Referred", referred),
+        stage("accepted", "Accepted", accepted),
+        stage("matched", "Matched with a mentor", matched),
+        stage("sustained_six_months", &format!("Match sustained six months ({SUSTAINED_DAYS} days)"), sustained),
+        stage("improved_outcome", "Reliable improvement on an outcome measure", improved),
+    ];
+
+    let scope = match req.organisation_id {
+        Some(id) => ProgrammeReportScope {
+            kind: "charity".into(),
+            organisation_id: Some(id),
+            organisation_name: sql::organisation_name(conn, id).await?,
+        },
+        None => ProgrammeReportScope { kind: "programme".into(), organisation_id: None, organisation_name: None },
+    };
+    Ok(ProgrammeReport {
+        title: "Programme report".into(),
+        scope,
+        from: req.from,
+        to: req.to,
+        group_by: req.group_by,
+        generated_on: today,
+        disclosure: disclosure_rule(&rule),
+        periods,
+        funnel,
+        sections,
+    })
+}
+
+/// The most young people seen in one month of each period (a lower bound of the period's
+/// people: a period's distinct count cannot be summed from its months).
+fn fold_people(rows: &[(String, String, u64)], group_by: ReportGroupBy) -> HashMap<String, u64> {
+    let mut out: HashMap<String, u64> = HashMap::new();
+    for (m, _, n) in rows {
+        let e = out.entry(period_of(m, group_by)).or_default();
+        *e = (*e).max(*n);
+    }
+    out
+}
+
+/// The first and last day of a period label.
+pub fn bounds_of(period: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let year: i32 = period.get(..4)?.parse().ok()?;
+    let (first_month, months) = if let Some(q) = period.strip_prefix(&format!("{year}-Q")) {
+        let q: u32 = q.parse().ok()?;
+        (3 * (q - 1) + 1, 3)
+    } else {
+        (period.get(5..7)?.parse().ok()?, 1)
+    };
+    let start = NaiveDate::from_ymd_opt(year, first_month, 1)?;
+    let end = start.checked_add_months(chrono::Months::new(months))?.pred_opt()?;
+    Some((start, end))
+}
+
+async fn compliant_count<C: ConnectionTrait>(conn: &C, state: &AppState, approved: &[Uuid], today: NaiveDate) -> Result<u64, ApiError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if approved.is_empty() {
+        return Ok(0);
+    }
+    let records = crate::mentors::routes::ComplianceRecords::load(conn, approved).await?;
+    let mut n = 0;
+    for chunk in approved.chunks(crate::mentors::routes::ID_CHUNK) {
+        let profiles = crate::entities::mentor_profile::Entity::find()
+            .filter(crate::entities::mentor_profile::Column::UserId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?;
+        n += profiles.iter().filter(|p| records.assess(state, p, today).matchable).count() as u64;
+    }
+    Ok(n)
+}
+
+/// Bins of the SWEMWBS metric change (points): below −6, −6 to −3, ..., 6 and above.
+pub const SWEMWBS_BINS: [(&str, f64, f64); 6] = [
+    ("below -6", f64::NEG_INFINITY, -6.0),
+    ("from -6 to -3", -6.0, -3.0),
+    ("from -3 to 0", -3.0, 0.0),
+    ("from 0 to 3", 0.0, 3.0),
+    ("from 3 to 6", 3.0, 6.0),
+    ("6 and above", 6.0, f64::INFINITY),
+];
+
+fn outcome_section(rule: &Rule, outcomes: &HashMap<Uuid, Vec<crate::outcomes::dto::Outcome>>) -> (ReportSection, u64) {
+    let instruments = ["SWEMWBS", "YP-CORE", "CORE-10"];
+    let mut changes: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
+    let mut improved_people = 0u64;
+    for items in outcomes.values() {
+        let mut improved = false;
+        for o in items {
+            let Some(code) = instruments.iter().find(|c| c.eq_ignore_ascii_case(&o.instrument)) else { continue };
+            if let (Some(change), Some(kind)) = (o.change, o.change_kind) {
+                changes.entry(code).or_default().push(change);
+                let e = kinds.entry(code).or_default();
+                match kind {
+                    ChangeKind::ReliableImprovement => {
+                        e[0] += 1;
+                        improved = true;
+                    }
+                    ChangeKind::NoReliableChange => e[1] += 1,
+                    ChangeKind::ReliableDeterioration => e[2] += 1,
+                }
+            }
+        }
+        if improved {
+            improved_people += 1;
+        }
+    }
+    let swemwbs = changes.get("SWEMWBS").cloned().unwrap_or_default();
+    let bins: Vec<Vec<u64>> =
+        SWEMWBS_BINS.iter().map(|(_, lo, hi)| vec![swemwbs.iter().filter(|c| **c >= *lo && **c < *hi).count() as u64]).collect();
+    let kind_grid: Vec<Vec<u64>> = instruments.iter().map(|c| kinds.get(c).copied().unwrap_or_default().to_vec()).collect();
+    let mut statistics = Vec::new();
+    for code in ["SWEMWBS", "YP-CORE"] {
+        let v = changes.get(code).cloned().unwrap_or_default();
+        statistics.push(ReportStatistic {
+            key: format!("{}_change", code.to_lowercase().replace('-', "")),
+            title: format!("{code} change from baseline to latest"),
+            unit: "points".into(),
+            by_period: vec![],
+            total: quantile_figure(rule, "total", &v),
+        });
+    }
+    for code in instruments {
+        let k = kinds.get(code).copied().unwrap_or_default();
+        let n = k.iter().sum::<u64>();
+        statistics.push(ReportStatistic {
+            key: format!("{}_reliable_improvement", code.to_lowercase().replace('-', "")),
+            title: format!("Share with a reliable improvement on {code}"),
+            unit: "share".into(),
+            by_period: vec![],
+            total: value_figure(rule, "total", n, if n == 0 { 0.0 } else { k[0] as f64 / n as f64 }, 3),
+        });
+    }
+    let section = ReportSection {
+        key: "outcomes".into(),
+        title: "Outcome change".into(),
+        tables: vec![
+            ReportBreakdown {
+                key: "swemwbs_change_distribution".into(),
+                title: "SWEMWBS metric change (points), baseline to latest".into(),
+                rows: SWEMWBS_BINS.iter().map(|b| b.0.to_string()).collect(),
+                columns: vec!["young people".into()],
+                table: rule.table(&bins),
+            },
+            ReportBreakdown {
+                key: "reliable_change".into(),
+                title: "Reliable change by measure".into(),
+                rows: instruments.iter().map(|s| s.to_string()).collect(),
+                columns: vec!["reliable_improvement".into(), "no_reliable_change".into(), "reliable_deterioration".into()],
+                table: rule.table(&kind_grid),
+            },
+        ],
+        series: vec![],
+        statistics,
+        notes: vec![
+            "Over the young people of matched referrals received in the window: their baseline and latest assessment.".into(),
+            "A reliable change is at least the measure's threshold (SWEMWBS 3, YP-CORE 8, CORE-10 6).".into(),
+        ],
+    };
+    (section, improved_people)
+}
+
+/// The rule in force, in figures and in words.
+pub fn disclosure_rule(rule: &Rule) -> ReportDisclosureRule {
+    let (mode, description) = match rule.mode {
+        DisclosureMode::Nhs => (
+            "nhs",
+            "Counts follow NHS Digital's rule for published statistics: 0 is shown as 0, 1 to 7 as \"*\", and 8 or more \
+             rounded to the nearest 5 (totals are rounded on their own). Means, medians, quartiles and shares are shown \
+             only over 8 or more people."
+                .to_string(),
+        ),
+        DisclosureMode::Threshold => (
+            "threshold",
+            format!(
+                "Counts from 1 to {} are shown as \"<{}\"; where a table has totals, further cells are hidden so that \
+                 no hidden count can be worked out from the totals. Means, medians, quartiles and shares are shown only \
+                 over {} or more people.",
+                rule.k.saturating_sub(1),
+                rule.k,
+                rule.k
+            ),
+        ),
+    };
+    ReportDisclosureRule { mode: mode.into(), k: rule.k, min_people: rule.min_people(), hidden_symbol: rule.hidden_symbol(), description }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_r_type_7() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&v, 0.5), Some(2.5));
+        assert_eq!(quantile(&v, 0.25), Some(1.75));
+        assert_eq!(quantile(&v, 0.75), Some(3.25));
+        assert_eq!(quantile(&[7.0], 0.25), Some(7.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn months_fold_into_quarters() {
+        assert_eq!(period_of("2026-01", ReportGroupBy::Quarter), "2026-Q1");
+        assert_eq!(period_of("2026-09", ReportGroupBy::Quarter), "2026-Q3");
+        assert_eq!(period_of("2026-10", ReportGroupBy::Quarter), "2026-Q4");
+        assert_eq!(period_of("2026-10", ReportGroupBy::Month), "2026-10");
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(periods_between(d(2026, 2, 10), d(2026, 7, 1), ReportGroupBy::Quarter), ["2026-Q1", "2026-Q2", "2026-Q3"]);
+        assert_eq!(periods_between(d(2026, 11, 10), d(2027, 1, 1), ReportGroupBy::Month), ["2026-11", "2026-12", "2027-01"]);
+        assert_eq!(bounds_of("2026-Q3"), Some((d(2026, 7, 1), d(2026, 9, 30))));
+        assert_eq!(bounds_of("2026-02"), Some((d(2026, 2, 1), d(2026, 2, 28))));
+    }
+
+    #[test]
+    fn statistics_over_too_few_people_are_withheld() {
+        let rule = Rule { mode: DisclosureMode::Threshold, k: 3 };
+        let f = quantile_figure(&rule, "total", &[1.0, 9.0]);
+        assert_eq!(f.median, None);
+        assert!(f.note.is_some());
+        assert_eq!(f.people, Published::Hidden("<3".into()));
+        let f = quantile_figure(&rule, "total", &[1.0, 9.0, 5.0]);
+        assert_eq!((f.median, f.q1, f.q3, f.mean), (Some(5.0), Some(3.0), Some(7.0), Some(5.0)));
+        let v = value_figure(&rule, "total", 2, 0.5, 3);
+        assert_eq!(v.value, None);
+        let v = value_figure(&rule, "total", 3, 2.0 / 3.0, 3);
+        assert_eq!(v.value, Some(0.667));
+    }
+}
