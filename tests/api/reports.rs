@@ -302,7 +302,15 @@ async fn the_html_page_is_one_self_contained_file_that_never_draws_a_hidden_coun
     assert!(html.contains("Partner &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;"));
     assert!(!html.contains("<b>"));
     assert!(html.contains("Generated on 2026-11-23"));
-    assert!(html.contains("Disproportionality by ethnic group") && html.contains("Disproportionality by IMD quintile"));
+    // One charity's page: the disproportionality tables are the whole programme's.
+    assert!(html.contains("published for the whole programme only"));
+    assert!(!html.contains("Disproportionality by ethnic group"));
+    let whole = app.get("/api/v1/reports/programme?format=html").token(&admin).send().await;
+    assert_eq!(whole.status, 200, "{}", whole.text);
+    assert!(whole.text.contains("Disproportionality by ethnic group") && whole.text.contains("Disproportionality by IMD quintile"));
+    for banned in ["<script", "http", "src=", "href=", "<link", "url(", "@import", "//", "<img", "<iframe"] {
+        assert!(!whole.text.to_lowercase().contains(banned), "the programme page contains {banned}");
+    }
     // The 3 and the 6 are hidden: no bar carries them, each is a fixed mark with "<5".
     assert!(!html.contains("data-value=\"3\"") && !html.contains("data-value=\"6\""));
     assert!(!html.contains(": 3<") && !html.contains(": 6<"));
