@@ -159,6 +159,8 @@ impl Server {
 
 struct Response {
     status: u16,
+    /// Header lines, lower-cased names.
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
     first_byte: Duration,
 }
@@ -188,6 +190,7 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
     let first_byte = start.elapsed();
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("bad status line")?;
     let mut chunked = false;
+    let mut headers = Vec::new();
     loop {
         line.clear();
         reader.read_line(&mut line).map_err(|e| e.to_string())?;
@@ -195,8 +198,12 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
         if l.is_empty() {
             break;
         }
-        if l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked") {
-            chunked = true;
+        if let Some((name, value)) = l.split_once(':') {
+            let name = name.trim().to_ascii_lowercase();
+            if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
+                chunked = true;
+            }
+            headers.push((name, value.trim().to_string()));
         }
     }
     let mut body = Vec::new();
@@ -217,7 +224,7 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
     } else {
         reader.read_to_end(&mut body).map_err(|e| e.to_string())?;
     }
-    Ok(Response { status, body, first_byte })
+    Ok(Response { status, headers, body, first_byte })
 }
 
 fn sign_in(accounts: &Path, port: u16) -> Result<String> {
@@ -244,6 +251,15 @@ fn measure(server: &mut Server, accounts: &Path, port: u16, runs: u64) -> Result
             return Err(format!("extract answered {}", r.status));
         }
         let rows = r.body.iter().filter(|&&b| b == b'\n').count().saturating_sub(1);
+        let header = |name: &str| r.headers.iter().find(|(n, _)| n == name).map_or("-", |(_, v)| v.as_str());
+        if run == 1 {
+            println!(
+                "  k = {}, generalised: {}, values suppressed: {}",
+                header("trellis-k"),
+                header("trellis-generalised"),
+                header("trellis-suppressed-values")
+            );
+        }
         let (now, peak) = server.memory();
         println!(
             "  run {run}: {:.2} s (first byte {:.2} s), {rows} rows, {:.1} MB; service memory now {now:.1} MB, peak {peak:.1} MB",

@@ -4,13 +4,16 @@
 //! The rule: try the generalisation levels in order (none; district to "county"; then also
 //! the quintile to "1-2"/"3-5"; then also the ethnic group to "global_majority"/"white"/
 //! "not_stated") and take the first at which the rows in classes smaller than k are at most
-//! 5% of all rows (or the last level if none is). Only then suppress: every row still in a
-//! class smaller than k has its five quasi-identifiers replaced by "suppressed"; if those
-//! rows are fewer than k, the next-smallest whole classes join them until they are at least
-//! k. An extract of fewer than k rows is withheld entirely. Afterwards every combination of
-//! the five values in the output occurs at least k times.
+//! 5% of all rows (or the last level if none is). Only then suppress, as little as will do:
+//! the rows still in classes smaller than k have their quasi-identifiers replaced by
+//! "suppressed" one at a time, in [`SUPPRESSION_ORDER`] (charity first, ethnic group last),
+//! and rows stop losing values as soon as the class they form with the other rows suppressed
+//! as far is at least k. The rows left after all five form one all-suppressed class; if it
+//! has fewer than k rows, the next-smallest whole released classes join it until it has k.
+//! An extract of fewer than k rows is withheld entirely. Afterwards every combination of the
+//! five values in the output occurs at least k times.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// The value that replaces a suppressed quasi-identifier.
 pub const SUPPRESSED: &str = "suppressed";
@@ -25,9 +28,12 @@ pub const WHITE: &str = "white";
 pub const NOT_STATED: &str = "not_stated";
 /// The share of rows (in per cent) that may stay in small classes before generalising further.
 pub const SMALL_CLASS_SHARE_PERCENT: u64 = 5;
+/// The order in which a small class's quasi-identifiers are suppressed: what an evaluation of
+/// disproportionality needs most (ethnic group, age, deprivation) is given up last.
+pub const SUPPRESSION_ORDER: [&str; 5] = ["charity", "district", "imd_quintile", "age_band", "ethnic_group"];
 
 /// One row's quasi-identifiers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Qi {
     pub age_band: String,
     pub ethnic_group: String,
@@ -38,8 +44,18 @@ pub struct Qi {
 
 impl Qi {
     pub fn suppressed() -> Self {
-        let s = || SUPPRESSED.to_string();
-        Qi { age_band: s(), ethnic_group: s(), imd_quintile: s(), charity: s(), district: s() }
+        Qi::default().masked(5)
+    }
+
+    /// This combination with its first `n` quasi-identifiers in [`SUPPRESSION_ORDER`]
+    /// replaced by "suppressed".
+    pub fn masked(&self, n: u8) -> Self {
+        let mut out = self.clone();
+        let fields = [&mut out.charity, &mut out.district, &mut out.imd_quintile, &mut out.age_band, &mut out.ethnic_group];
+        for f in fields.into_iter().take(usize::from(n)) {
+            *f = SUPPRESSED.to_string();
+        }
+        out
     }
 }
 
@@ -106,10 +122,13 @@ pub fn generalise(qi: &Qi, level: Level) -> Qi {
 pub struct Plan {
     pub k: u64,
     pub level: Level,
-    /// Classes (after generalisation) whose rows are suppressed.
-    pub suppressed_classes: BTreeSet<Qi>,
-    /// Rows whose quasi-identifiers are suppressed.
+    /// Classes (after generalisation) whose rows lose values, with how many (1–5, in
+    /// [`SUPPRESSION_ORDER`]).
+    pub suppressed_classes: BTreeMap<Qi, u8>,
+    /// Rows with at least one quasi-identifier suppressed.
     pub suppressed_rows: u64,
+    /// Quasi-identifier values replaced by "suppressed".
+    pub suppressed_values: u64,
     /// Fewer than k rows in all: none is released.
     pub withheld: bool,
     /// Rows released.
@@ -117,15 +136,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Values replaced by "suppressed" (five per suppressed row).
+    /// Values replaced by "suppressed".
     pub fn suppressed_values(&self) -> u64 {
-        self.suppressed_rows * 5
+        self.suppressed_values
     }
 
     /// The quasi-identifiers a row with `qi` (ungeneralised) is released with.
     pub fn apply(&self, qi: &Qi) -> Qi {
         let g = generalise(qi, self.level);
-        if self.suppressed_classes.contains(&g) { Qi::suppressed() } else { g }
+        match self.suppressed_classes.get(&g) {
+            Some(&n) => g.masked(n),
+            None => g,
+        }
     }
 }
 
@@ -143,7 +165,7 @@ pub fn plan(counts: &HashMap<Qi, u64>, k: u64) -> Plan {
     let k = k.max(1);
     let total: u64 = counts.values().sum();
     if total < k {
-        return Plan { k, level: Level::None, suppressed_classes: BTreeSet::new(), suppressed_rows: 0, withheld: true, rows: 0 };
+        return Plan::withheld(k);
     }
     let mut chosen = None;
     for level in Level::ALL {
@@ -157,29 +179,72 @@ pub fn plan(counts: &HashMap<Qi, u64>, k: u64) -> Plan {
     }
     let Some((level, classes)) = chosen else {
         // Unreachable: the last level is always taken.
-        return Plan { k, level: Level::None, suppressed_classes: BTreeSet::new(), suppressed_rows: 0, withheld: true, rows: 0 };
+        return Plan::withheld(k);
     };
-    let mut suppressed_classes = BTreeSet::new();
-    let mut suppressed_rows = 0;
-    for (qi, n) in &classes {
-        if *n < k {
-            suppressed_classes.insert(qi.clone());
-            suppressed_rows += n;
+    // Suppress one more value at a time; a group of masked classes whose rows reach k
+    // together is released at that mask.
+    let mut suppressed_classes: BTreeMap<Qi, u8> = BTreeMap::new();
+    let mut pending: Vec<&Qi> = classes.iter().filter(|(_, n)| **n < k).map(|(q, _)| q).collect();
+    for mask in 1..=5u8 {
+        let mut groups: BTreeMap<Qi, (u64, Vec<&Qi>)> = BTreeMap::new();
+        for q in pending.drain(..) {
+            let g = groups.entry(q.masked(mask)).or_default();
+            g.0 += classes.get(q).copied().unwrap_or(0);
+            g.1.push(q);
         }
-    }
-    if suppressed_rows > 0 && suppressed_rows < k {
-        // Too few to hide among each other: bring in the next-smallest whole classes.
-        let mut rest: Vec<(&Qi, u64)> = classes.iter().filter(|(_, n)| **n >= k).map(|(q, n)| (q, *n)).collect();
-        rest.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
-        for (qi, n) in rest {
-            if suppressed_rows >= k {
-                break;
+        for (_, (n, members)) in groups {
+            if n >= k || mask == 5 {
+                suppressed_classes.extend(members.into_iter().map(|q| (q.clone(), mask)));
+            } else {
+                pending.extend(members);
             }
-            suppressed_classes.insert(qi.clone());
-            suppressed_rows += n;
         }
     }
-    Plan { k, level, suppressed_classes, suppressed_rows, withheld: false, rows: total }
+    // The all-suppressed class, if any, may still be smaller than k: the next-smallest whole
+    // released classes join it.
+    let released = |plan_classes: &BTreeMap<Qi, u8>| {
+        let mut out: BTreeMap<Qi, u64> = BTreeMap::new();
+        for (q, n) in &classes {
+            let shown = plan_classes.get(q).map_or_else(|| q.clone(), |&m| q.masked(m));
+            *out.entry(shown).or_insert(0) += n;
+        }
+        out
+    };
+    let all_suppressed = Qi::suppressed();
+    let mut out = released(&suppressed_classes);
+    while let Some(&n) = out.get(&all_suppressed)
+        && n < k
+    {
+        let Some((smallest, _)) = out.iter().filter(|(q, _)| **q != all_suppressed).min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)))
+        else {
+            break; // everything is already in it, and total >= k
+        };
+        let smallest = smallest.clone();
+        for (q, _) in classes.iter() {
+            let shown = suppressed_classes.get(q).map_or_else(|| q.clone(), |&m| q.masked(m));
+            if shown == smallest {
+                suppressed_classes.insert(q.clone(), 5);
+            }
+        }
+        out = released(&suppressed_classes);
+    }
+    let suppressed_rows = suppressed_classes.keys().map(|q| classes.get(q).copied().unwrap_or(0)).sum();
+    let suppressed_values = suppressed_classes.iter().map(|(q, m)| classes.get(q).copied().unwrap_or(0) * u64::from(*m)).sum();
+    Plan { k, level, suppressed_classes, suppressed_rows, suppressed_values, withheld: false, rows: total }
+}
+
+impl Plan {
+    fn withheld(k: u64) -> Self {
+        Plan {
+            k,
+            level: Level::None,
+            suppressed_classes: BTreeMap::new(),
+            suppressed_rows: 0,
+            suppressed_values: 0,
+            withheld: true,
+            rows: 0,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -277,7 +342,7 @@ mod tests {
         assert_eq!(p.level, Level::None);
         assert_eq!(p.suppressed_rows, 12);
         assert_eq!(p.suppressed_values(), 60);
-        assert!(p.suppressed_classes.contains(&qi("18-20", "white", "1", "A", "X")));
+        assert_eq!(p.suppressed_classes.get(&qi("18-20", "white", "1", "A", "X")), Some(&5));
         assert_eq!(p.apply(&qi("21-24", "mixed", "5", "B", "Y")), Qi::suppressed());
         assert_eq!(p.apply(&qi("14-15", "white", "1", "A", "X")), qi("14-15", "white", "1", "A", "X"));
         assert_k_anonymous(&c, &p);
@@ -291,10 +356,37 @@ mod tests {
         }
         let c = counts(&rows);
         let p = plan(&c, 5);
-        // 6 of 206 rows small (under 5%): no generalisation, the three small classes suppressed.
+        // 6 of 206 rows small (under 5%): no generalisation. Suppressing the charity alone
+        // brings the three small classes together (6 rows): nothing else of theirs is lost.
         assert_eq!(p.level, Level::None);
         assert_eq!(p.suppressed_rows, 6);
+        assert_eq!(p.suppressed_values(), 6);
         assert_eq!(p.suppressed_classes.len(), 3);
+        assert_eq!(p.apply(&qi("21-24", "asian", "5", "S1", "Y")), qi("21-24", "asian", "5", "suppressed", "Y"));
+        assert_k_anonymous(&c, &p);
+    }
+
+    #[test]
+    fn values_are_suppressed_one_at_a_time_in_order() {
+        // k = 5. Big classes of 100 keep everything. Two rows of one charity and district and
+        // two of another share age, group and quintile: with charity and district suppressed
+        // they are 4, still small; with the quintile too they join a third pair (quintile 3)
+        // and make 6. Hand-worked: 6 rows lose 3 values each (charity, district, quintile).
+        let c = counts(&[
+            (qi("14-15", "white", "1", "A", "X"), 100),
+            (qi("16-17", "white", "2", "B", "Y"), 100),
+            (qi("18-20", "black", "1", "A", "X"), 2),
+            (qi("18-20", "black", "1", "B", "Y"), 2),
+            (qi("18-20", "black", "3", "C", "Z"), 2),
+        ]);
+        let p = plan(&c, 5);
+        assert_eq!(p.level, Level::None);
+        assert_eq!(p.suppressed_rows, 6);
+        assert_eq!(p.suppressed_values(), 18);
+        let shown = qi("18-20", "black", "suppressed", "suppressed", "suppressed");
+        assert_eq!(p.apply(&qi("18-20", "black", "1", "A", "X")), shown);
+        assert_eq!(p.apply(&qi("18-20", "black", "3", "C", "Z")), shown);
+        assert_eq!(released(&c, &p).get(&shown), Some(&6));
         assert_k_anonymous(&c, &p);
     }
 

@@ -306,9 +306,10 @@ pub fn dictionary(k: u32) -> ExtractDictionary {
             "Every combination of the five quasi-identifiers (age_band, ethnic_group, imd_quintile, charity, district) occurs \
              at least k times. Generalisation comes first, one step at a time (district to county; then imd_quintile to 1-2 / 3-5; \
              then ethnic_group to global_majority / white / not_stated), stopping at the first step after which at most \
-             {SMALL_CLASS_SHARE_PERCENT}% of rows are in combinations smaller than k. The rows still in such combinations then have \
-             all five quasi-identifiers replaced by \"suppressed\"; if they are fewer than k, the next-smallest whole combinations \
-             are suppressed with them. An extract of fewer than k rows is withheld (no rows). The response says what was \
+             {SMALL_CLASS_SHARE_PERCENT}% of rows are in combinations smaller than k. The rows still in such combinations then lose \
+             values one at a time, in the order charity, district, imd_quintile, age_band, ethnic_group (each replaced by \
+             \"suppressed\"), and stop as soon as they form a combination of at least k rows with the others suppressed as far; \
+             if the rows left with all five suppressed are fewer than k, the next-smallest whole combinations join them. An extract of fewer than k rows is withheld (no rows). The response says what was \
              generalised and how many values were suppressed (headers Trellis-Generalised, Trellis-Suppressed-Values, \
              Trellis-Rows, Trellis-K, Trellis-Withheld; in JSON also the envelope)."
         ),
