@@ -8,10 +8,11 @@
 //!   rounded cells.
 //! - `threshold`: a count from 1 to k − 1 is shown as "<k" (0 is shown: a structural zero
 //!   discloses nothing about a person). In a table whose row and column totals are published,
-//!   a single hidden cell in a row (or column) could be worked out by subtracting the shown
-//!   cells from the total; so the smallest other non-zero cell in that row (or column) is
-//!   hidden too, repeated until every row and column with a hidden cell has at least two or
-//!   none. Totals are published with the primary rule only.
+//!   a single hidden value in a row (or column) could be worked out from the others; so the
+//!   totals are treated as one more column and one more row (the grand total in the corner),
+//!   and in every line of that extended table with exactly one hidden value the smallest
+//!   other non-zero value (a cell or a total) is hidden too, repeated until every line has
+//!   none or at least two.
 //!
 //! A mean or median is published only when it is over at least [`Rule::min_people`] people.
 
@@ -113,35 +114,42 @@ impl Rule {
     pub fn table(&self, rows: &[Vec<u64>]) -> PublishedTable {
         let width = rows.iter().map(Vec::len).max().unwrap_or(0);
         let grid: Vec<Vec<u64>> = rows.iter().map(|r| (0..width).map(|c| r.get(c).copied().unwrap_or(0)).collect()).collect();
-        let row_totals: Vec<u64> = grid.iter().map(|r| r.iter().sum()).collect();
-        let column_totals: Vec<u64> = (0..width).map(|c| grid.iter().map(|r| r[c]).sum()).collect();
-        let total: u64 = row_totals.iter().sum();
+        // The extended table: each row followed by its total; then the column totals and the
+        // grand total.
+        let mut ext: Vec<Vec<u64>> = grid
+            .iter()
+            .map(|r| {
+                let mut line = r.clone();
+                line.push(r.iter().sum());
+                line
+            })
+            .collect();
+        ext.push((0..=width).map(|c| ext.iter().map(|r| r[c]).sum()).collect());
 
-        let mut hidden: Vec<Vec<bool>> = grid.iter().map(|r| r.iter().map(|&n| self.count(n).is_hidden()).collect()).collect();
+        let mut hidden: Vec<Vec<bool>> = ext.iter().map(|r| r.iter().map(|&n| self.count(n).is_hidden()).collect()).collect();
         if self.mode == DisclosureMode::Threshold {
-            secondary_suppression(&grid, &mut hidden);
+            secondary_suppression(&ext, &mut hidden);
         }
-        let cells = grid
+        let mut published: Vec<Vec<Published>> = ext
             .iter()
             .zip(&hidden)
             .map(|(r, h)| {
                 r.iter().zip(h).map(|(&n, &hide)| if hide { Published::Hidden(self.hidden_symbol()) } else { self.count(n) }).collect()
             })
             .collect();
-        PublishedTable {
-            cells,
-            row_totals: row_totals.into_iter().map(|n| self.count(n)).collect(),
-            column_totals: column_totals.into_iter().map(|n| self.count(n)).collect(),
-            total: self.count(total),
-        }
+        let mut column_totals = published.pop().unwrap_or_default();
+        let total = column_totals.pop().unwrap_or(Published::Shown(0));
+        let row_totals = published.iter_mut().map(|r| r.pop().unwrap_or(Published::Shown(0))).collect();
+        PublishedTable { cells: published, row_totals, column_totals, total }
     }
 }
 
-/// Hides further cells until no row or column has exactly one hidden cell. Each step hides
-/// the smallest shown non-zero cell of an offending line (a zero is never hidden: hiding it
-/// protects nothing, since it adds nothing to the total). A line whose other cells are all
-/// zero cannot be protected by its own cells; it is left for the crossing lines (or, with
-/// its total hidden by the primary rule, it discloses nothing).
+/// Hides further values of the extended table (cells and totals) until no row or column has
+/// exactly one hidden value. Each step hides the smallest shown non-zero value of an
+/// offending line (a zero is never hidden: it adds nothing to a total, so hiding it protects
+/// nothing). A line whose other values are all zero cannot be protected by them; that only
+/// happens when its total equals the hidden cell, so the total is hidden by the primary rule
+/// too.
 fn secondary_suppression(grid: &[Vec<u64>], hidden: &mut [Vec<bool>]) {
     let rows = grid.len();
     let cols = grid.first().map_or(0, Vec::len);
@@ -251,6 +259,19 @@ mod tests {
         for c in 0..3 {
             assert_ne!(t.cells.iter().filter(|row| row[c].is_hidden()).count(), 1);
         }
+    }
+
+    #[test]
+    fn a_hidden_total_is_protected_too() {
+        // Hand-worked, k = 5: rows [1, 2] and [20, 30]. The first row's total, 3, is hidden.
+        // Without protecting totals, 53 − 50 would give it back. In the extended table the
+        // columns of 1, 2 and 3 each have one hidden value, so 20, 30 and 50 are hidden too;
+        // then a + b = e, c + d = f, a + c = 21, b + d = 32, e + f = 53 leave a free.
+        let t = threshold(5).table(&[vec![1, 2], vec![20, 30]]);
+        assert_eq!(t.cells, vec![vec![h("<5"), h("<5")], vec![h("<5"), h("<5")]]);
+        assert_eq!(t.row_totals, vec![h("<5"), h("<5")]);
+        assert_eq!(t.column_totals, vec![s(21), s(32)]);
+        assert_eq!(t.total, s(53));
     }
 
     #[test]

@@ -806,21 +806,17 @@ pub async fn disproportionality_report(
     ApiQuery(q): ApiQuery<DisproportionalityQuery>,
 ) -> Result<Response, ApiError> {
     state.authorize(&me, Action::ReportsDisproportionality, &Resource::Programme, &[]).await?;
-    if let (Some(f), Some(t)) = (q.from, q.to)
-        && f > t
-    {
-        return Err(ApiError::field("from", "after_to", "`from` is after `to`."));
-    }
+    let (from, to) = super::whole_months(q.from, q.to)?;
     let by = q.by.unwrap_or(By::Ethnicity);
     let format = q.format.unwrap_or(DisproportionalityFormat::Json);
-    let d = compute_as_of(&state.db, &state.config, q.from, q.to, by, state.now().date_naive()).await?;
+    let d = compute_as_of(&state.db, &state.config, from, to, by, state.now().date_naive()).await?;
     let referred = d.totals.first().map(|t| t.count.to_string()).unwrap_or_default();
     audit::record(
         &state.db,
         state.now(),
         Some(&me.actor()),
         Event::new("reports.disproportionality", "report").detail(json!({
-            "by": by, "from": q.from, "to": q.to,
+            "by": by, "from": from, "to": to,
             "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
             "groups": d.groups.len(),
             "referred_published": referred,

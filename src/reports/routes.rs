@@ -93,13 +93,9 @@ pub async fn programme_report(
             None
         }
     };
-    if let (Some(f), Some(t)) = (q.from, q.to)
-        && f > t
-    {
-        return Err(ApiError::field("from", "after_to", "`from` is after `to`."));
-    }
+    let (from, to) = super::whole_months(q.from, q.to)?;
     let format = q.format.unwrap_or_default();
-    let req = ReportRequest { from: q.from, to: q.to, group_by: q.group_by.unwrap_or_default(), organisation_id };
+    let req = ReportRequest { from, to, group_by: q.group_by.unwrap_or_default(), organisation_id };
     let now = state.now();
     let today = now.date_naive();
     let report = programme::compute(&state.db, &state, &req, today).await?;

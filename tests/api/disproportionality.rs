@@ -263,6 +263,10 @@ async fn bad_input_is_422_naming_the_field() {
         ("from=yesterday", "from"),
         ("to=2026-13-01", "to"),
         ("colour=red", "colour"),
+        // Years a database need not accept are refused, never a 500.
+        ("from=-9999-01-01", "from"),
+        ("to=+10000-01-01", "to"),
+        ("from=1899-12-31", "from"),
     ] {
         let r = app.get(&format!("/api/v1/reports/disproportionality?{query}")).token(&token).send().await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.text);
@@ -271,6 +275,15 @@ async fn bad_input_is_422_naming_the_field() {
     // An empty programme answers, with zeros.
     let r = app.get("/api/v1/reports/disproportionality?by=imd").token(&token).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Windows are whole months, here and in the programme report.
+    for path in ["/api/v1/reports/disproportionality?", "/api/v1/reports/programme?"] {
+        let r = app.get(&format!("{path}from=2026-08-12&to=2026-09-03")).token(&token).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["from"], "2026-08-01", "{path}");
+        assert_eq!(r.body["to"], "2026-09-30", "{path}");
+        let r = app.get(&format!("{path}from=-9999-01-01")).token(&token).send().await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.text);
+    }
 }
 
 #[tokio::test]
