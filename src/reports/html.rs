@@ -190,7 +190,7 @@ fn fmt_opt(v: Option<f64>) -> String {
 
 fn figure_row(f: &ReportFigure, unit: &str) -> String {
     let values = if unit == "share" {
-        format!("<td colspan=\"4\">{}</td>", f.value.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0)))
+        format!("<td colspan=\"4\">{}</td>", f.value.map_or_else(|| "—".into(), |v| format!("{:.0}%", v * 100.0)))
     } else if unit == "hours" {
         format!("<td colspan=\"4\">{}</td>", fmt_opt(f.value))
     } else {

@@ -259,6 +259,52 @@ fn value_figure(rule: &Rule, period: &str, people: u64, value: f64, places: i32)
     }
 }
 
+/// A share `numerator / n` (0–1), rounded to whole per cent, over `people`. Published only
+/// when it cannot give away a count the rule hides: `people` and `n` are enough for a
+/// statistic, and both the numerator and `n − numerator` would be shown by the rule
+/// (`numerator_hidden` says the numerator is hidden where it is published, e.g. by a table's
+/// secondary suppression). Otherwise null with a note: a share to three decimals over 9
+/// people would turn a hidden 1 into 0.111.
+fn share_figure(rule: &Rule, period: &str, people: u64, numerator: u64, n: u64, numerator_hidden: bool) -> ReportFigure {
+    let mut fig = value_figure(rule, period, people, 0.0, 2);
+    if people == 0 || n == 0 {
+        fig.value = None;
+        fig.note = Some("No one in this period.".into());
+        return fig;
+    }
+    let rest = n.saturating_sub(numerator);
+    let safe = rule.statistic_allowed(people)
+        && rule.statistic_allowed(n)
+        && !numerator_hidden
+        && !rule.count(numerator.min(n)).is_hidden()
+        && !rule.count(rest).is_hidden();
+    if safe {
+        fig.value = Some(round(numerator.min(n) as f64 / n as f64, 2));
+        fig.note = None;
+    } else {
+        fig.value = None;
+        fig.note = Some(if rule.statistic_allowed(people) && rule.statistic_allowed(n) {
+            "Not shown: it would reveal a count the disclosure rule hides.".into()
+        } else {
+            withheld(rule)
+        });
+    }
+    fig
+}
+
+/// The young person's district as published: one of her charity's districts (in the
+/// charity's spelling, matched ignoring case and surrounding spaces), `other` for anything
+/// else (a district is free text and may name a street, a school or a person), or
+/// `not_recorded`.
+pub fn published_district(recorded: Option<&str>, charity_districts: &[String]) -> String {
+    let Some(d) = recorded else { return "not_recorded".into() };
+    let d = d.trim().to_lowercase();
+    charity_districts
+        .iter()
+        .find(|c| !c.trim().is_empty() && c.trim().to_lowercase() == d)
+        .map_or_else(|| "other".into(), |c| c.trim().to_string())
+}
+
 /// Builds the report's pieces over one set of periods.
 struct Builder {
     rule: Rule,
@@ -311,7 +357,24 @@ pub async fn compute<C: ConnectionTrait>(
     let w = Window { from: req.from, to: req.to, organisation_id: req.organisation_id };
 
     let by_source = sql::referrals_by(conn, &w, "r.source_type").await?;
-    let by_district = sql::referrals_by(conn, &w, "y.district").await?;
+    let by_district_recorded = sql::referrals_by_district(conn, &w).await?;
+    let charities: Vec<Uuid> = by_district_recorded.iter().map(|r| r.1).collect::<BTreeSet<_>>().into_iter().collect();
+    let charity_districts = sql::organisation_districts(conn, &charities).await?;
+    let by_district: Vec<(String, String, u64)> = by_district_recorded
+        .iter()
+        .map(|(m, org, d, n)| {
+            (m.clone(), published_district(d.as_deref(), charity_districts.get(org).map_or(&[][..], |v| v.as_slice())), *n)
+        })
+        .collect();
+    let mut district_order: Vec<String> = by_district
+        .iter()
+        .map(|r| r.1.clone())
+        .filter(|d| d != "other" && d != "not_recorded")
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    district_order.push("other".into());
+    let district_order: Vec<&str> = district_order.iter().map(String::as_str).collect();
     let decisions = sql::decisions(conn, &w).await?;
     let closures = sql::closures(conn, &w).await?;
     let to_decision = sql::days_to_decision(conn, &w).await?;
@@ -359,11 +422,11 @@ pub async fn compute<C: ConnectionTrait>(
         title: "Referrals received".into(),
         tables: vec![
             b.by_period("by_source", "Referrals received by source", &by_source, &source_codes),
-            b.by_period("by_district", "Referrals received by district", &by_district, &[]),
+            b.by_period("by_district", "Referrals received by district", &by_district, &district_order),
         ],
         series: vec![],
         statistics: vec![],
-        notes: vec![],
+        notes: vec!["A district that is not one of the referring charity's districts is counted as \"other\".".into()],
     });
     sections.push(ReportSection {
         key: "decisions".into(),
@@ -433,11 +496,14 @@ pub async fn compute<C: ConnectionTrait>(
         }
     }
     let (att_all, logged_all) = att.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
-    let share = |a: u64, l: u64| if l == 0 { 0.0 } else { a as f64 / l as f64 };
+    let sessions_table = b.by_period("sessions", "Sessions logged, attended or not", &sessions, &["attended", "not_attended"]);
+    // A period's share is published only where its attended and not attended cells are both shown.
+    let cell_hidden =
+        |row: usize, col: usize| sessions_table.table.cells.get(row).and_then(|r| r.get(col)).is_none_or(Published::is_hidden);
     sections.push(ReportSection {
         key: "sessions".into(),
         title: "Sessions delivered".into(),
-        tables: vec![b.by_period("sessions", "Sessions logged, attended or not", &sessions, &["attended", "not_attended"])],
+        tables: vec![sessions_table.clone()],
         series: vec![],
         statistics: vec![
             ReportStatistic {
@@ -459,12 +525,14 @@ pub async fn compute<C: ConnectionTrait>(
                 unit: "share".into(),
                 by_period: periods
                     .iter()
-                    .map(|p| {
+                    .enumerate()
+                    .map(|(j, p)| {
                         let (a, l) = att.get(p).copied().unwrap_or((0, 0));
-                        value_figure(&rule, p, people_by_period.get(p).copied().unwrap_or(0), share(a, l), 3)
+                        let people = people_by_period.get(p).copied().unwrap_or(0);
+                        share_figure(&rule, p, people, a, l, cell_hidden(0, j) || cell_hidden(1, j))
                     })
                     .collect(),
-                total: value_figure(&rule, "total", logged_people, share(att_all, logged_all), 3),
+                total: share_figure(&rule, "total", logged_people, att_all, logged_all, false),
             },
         ],
         notes: vec!["Hours and attendance are shown only where enough young people had sessions.".into()],
@@ -524,7 +592,7 @@ pub async fn compute<C: ConnectionTrait>(
                 title: "Approved mentors who may be matched today (every check and mandatory course in date)".into(),
                 unit: "share".into(),
                 by_period: vec![],
-                total: value_figure(&rule, "total", approved.len() as u64, share(compliant, approved.len() as u64), 3),
+                total: share_figure(&rule, "total", approved.len() as u64, compliant, approved.len() as u64, false),
             },
             ReportStatistic {
                 key: "training_hours".into(),
@@ -671,15 +739,19 @@ fn outcome_section(rule: &Rule, outcomes: &HashMap<Uuid, Vec<crate::outcomes::dt
             total: quantile_figure(rule, "total", &v),
         });
     }
-    for code in instruments {
+    let kind_table = rule.table(&kind_grid);
+    for (i, code) in instruments.iter().enumerate() {
         let k = kinds.get(code).copied().unwrap_or_default();
         let n = k.iter().sum::<u64>();
+        // The improvement cell as published in the reliable change table (secondary
+        // suppression may hide a count the primary rule would show).
+        let hidden = kind_table.cells.get(i).and_then(|r| r.first()).is_none_or(Published::is_hidden);
         statistics.push(ReportStatistic {
             key: format!("{}_reliable_improvement", code.to_lowercase().replace('-', "")),
             title: format!("Share with a reliable improvement on {code}"),
             unit: "share".into(),
             by_period: vec![],
-            total: value_figure(rule, "total", n, if n == 0 { 0.0 } else { k[0] as f64 / n as f64 }, 3),
+            total: share_figure(rule, "total", n, k[0], n, hidden),
         });
     }
     let section = ReportSection {
@@ -698,7 +770,7 @@ fn outcome_section(rule: &Rule, outcomes: &HashMap<Uuid, Vec<crate::outcomes::dt
                 title: "Reliable change by measure".into(),
                 rows: instruments.iter().map(|s| s.to_string()).collect(),
                 columns: vec!["reliable_improvement".into(), "no_reliable_change".into(), "reliable_deterioration".into()],
-                table: rule.table(&kind_grid),
+                table: kind_table,
             },
         ],
         series: vec![],
@@ -776,5 +848,108 @@ mod tests {
         assert_eq!(v.value, None);
         let v = value_figure(&rule, "total", 3, 2.0 / 3.0, 3);
         assert_eq!(v.value, Some(0.667));
+    }
+
+    #[test]
+    fn means_medians_and_quartiles_follow_the_nhs_minimum_of_eight() {
+        let rule = Rule { mode: DisclosureMode::Nhs, k: 5 };
+        let seven: Vec<f64> = (1..=7).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &seven);
+        assert_eq!((f.mean, f.median, f.q1, f.q3), (None, None, None, None));
+        assert_eq!(f.people, Published::Hidden("*".into()));
+        assert!(f.note.as_deref().unwrap_or("").contains("fewer than 8"));
+        let eight: Vec<f64> = (1..=8).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &eight);
+        assert_eq!((f.mean, f.median, f.q1, f.q3), (Some(4.5), Some(4.5), Some(2.75), Some(6.25)));
+        assert_eq!(value_figure(&rule, "total", 7, 12.5, 1).value, None);
+        assert_eq!(value_figure(&rule, "total", 8, 12.5, 1).value, Some(12.5));
+    }
+
+    #[test]
+    fn a_share_is_shown_only_when_its_numerator_and_the_rest_would_be() {
+        let t5 = Rule { mode: DisclosureMode::Threshold, k: 5 };
+        // Counts [1, 6, 2] over 9 people: 0.111 would give the hidden 1 away.
+        let f = share_figure(&t5, "total", 9, 1, 9, false);
+        assert_eq!(f.value, None);
+        assert!(f.note.as_deref().unwrap_or("").contains("reveal"));
+        // The 6 is shown, but the rest (3) is not: 0.667 would give it away.
+        assert_eq!(share_figure(&t5, "total", 9, 6, 9, false).value, None);
+        // Both shown: published to whole per cent.
+        assert_eq!(share_figure(&t5, "total", 15, 10, 15, false).value, Some(0.67));
+        assert_eq!(share_figure(&t5, "total", 10, 5, 10, false).value, Some(0.5));
+        assert_eq!(share_figure(&t5, "total", 10, 0, 10, false).value, Some(0.0));
+        assert_eq!(share_figure(&t5, "total", 10, 10, 10, false).value, Some(1.0));
+        // A numerator hidden where it is published (secondary suppression) stays hidden.
+        assert_eq!(share_figure(&t5, "total", 14, 6, 14, true).value, None);
+        // Too few people: the usual note.
+        let f = share_figure(&t5, "total", 4, 4, 20, false);
+        assert_eq!(f.value, None);
+        assert!(f.note.as_deref().unwrap_or("").contains("fewer than 5"));
+        let f = share_figure(&t5, "total", 0, 0, 0, false);
+        assert_eq!((f.value, f.note.as_deref()), (None, Some("No one in this period.")));
+
+        let nhs = Rule { mode: DisclosureMode::Nhs, k: 5 };
+        // 0.125 of 8 would be 1.
+        assert_eq!(share_figure(&nhs, "total", 8, 1, 8, false).value, None);
+        assert_eq!(share_figure(&nhs, "total", 15, 7, 15, false).value, None);
+        assert_eq!(share_figure(&nhs, "total", 16, 8, 16, false).value, Some(0.5));
+        assert_eq!(share_figure(&nhs, "total", 8, 8, 8, false).value, Some(1.0));
+    }
+
+    fn outcome(kind: ChangeKind) -> crate::outcomes::dto::Outcome {
+        crate::outcomes::dto::Outcome {
+            instrument: "SWEMWBS".into(),
+            name: "SWEMWBS".into(),
+            higher_is_better: true,
+            reliable_change: 3.0,
+            baseline: None,
+            latest: None,
+            change: Some(match kind {
+                ChangeKind::ReliableImprovement => 4.0,
+                ChangeKind::NoReliableChange => 0.0,
+                ChangeKind::ReliableDeterioration => -4.0,
+            }),
+            change_kind: Some(kind),
+            assessments: 2,
+        }
+    }
+
+    fn cohort(improved: usize, same: usize, worse: usize) -> HashMap<Uuid, Vec<crate::outcomes::dto::Outcome>> {
+        let kinds = std::iter::repeat_n(ChangeKind::ReliableImprovement, improved)
+            .chain(std::iter::repeat_n(ChangeKind::NoReliableChange, same))
+            .chain(std::iter::repeat_n(ChangeKind::ReliableDeterioration, worse));
+        kinds.map(|k| (Uuid::new_v4(), vec![outcome(k)])).collect()
+    }
+
+    fn improvement_share(rule: &Rule, improved: usize, same: usize, worse: usize) -> Option<f64> {
+        let (section, _) = outcome_section(rule, &cohort(improved, same, worse));
+        section.statistics.iter().find(|s| s.key == "swemwbs_reliable_improvement").and_then(|s| s.total.value)
+    }
+
+    #[test]
+    fn the_reliable_improvement_share_never_reveals_a_hidden_cell() {
+        let t5 = Rule { mode: DisclosureMode::Threshold, k: 5 };
+        // Shown "<5, 6, <5" over 9 people: 0.111 would be the 1.
+        assert_eq!(improvement_share(&t5, 1, 6, 2), None);
+        // [6, 7, 1]: the 1 is hidden, and the 6 with it by secondary suppression; 0.43 of 14
+        // would give the 6 (and so the 1) away.
+        let (section, _) = outcome_section(&t5, &cohort(6, 7, 1));
+        let table = &section.tables[1].table;
+        assert!(table.cells[0][0].is_hidden() && table.cells[0][2].is_hidden());
+        assert_eq!(improvement_share(&t5, 6, 7, 1), None);
+        assert_eq!(improvement_share(&t5, 6, 7, 5), Some(0.33));
+        let nhs = Rule { mode: DisclosureMode::Nhs, k: 5 };
+        assert_eq!(improvement_share(&nhs, 1, 7, 0), None);
+        assert_eq!(improvement_share(&nhs, 8, 8, 0), Some(0.5));
+    }
+
+    #[test]
+    fn a_district_is_published_only_when_it_is_one_of_the_charitys() {
+        let ds = vec!["Ashworth".to_string(), "Fenwick".to_string()];
+        assert_eq!(published_district(Some("Ashworth"), &ds), "Ashworth");
+        assert_eq!(published_district(Some("  fenwick "), &ds), "Fenwick");
+        assert_eq!(published_district(Some("12 Acacia Avenue, Ashworth"), &ds), "other");
+        assert_eq!(published_district(Some("Ashworth"), &[]), "other");
+        assert_eq!(published_district(None, &ds), "not_recorded");
     }
 }

@@ -191,6 +191,41 @@ pub async fn referrals_by<C: ConnectionTrait>(conn: &C, w: &Window, by: &str) ->
     q.counts(conn).await
 }
 
+/// Referrals received, by month, charity and the young person's district as recorded (free
+/// text): rows of (month, charity, district, count). The caller maps a district that is not
+/// one of its charity's districts to `other` before publishing anything.
+pub async fn referrals_by_district<C: ConnectionTrait>(conn: &C, w: &Window) -> Result<Vec<(String, Uuid, Option<String>, u64)>, ApiError> {
+    let mut q = Sql::new(conn.get_database_backend());
+    q.push("SELECT ").month_of_date("r.received_on").push(" AS m, r.organisation_id AS o, y.district AS c, COUNT(*) AS n ");
+    q.push("FROM referrals r JOIN young_people y ON y.id = r.young_person_id WHERE 1=1");
+    q.date_window("r.received_on", w).organisation("r.organisation_id", w);
+    q.push(" GROUP BY 1, 2, 3");
+    let rows = conn.query_all_raw(q.statement()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let m: Option<String> = r.try_get("", "m")?;
+        let o: Uuid = r.try_get("", "o")?;
+        let c: Option<String> = r.try_get("", "c")?;
+        let n: i64 = r.try_get("", "n")?;
+        out.push((m.unwrap_or_default(), o, c, u64::try_from(n).unwrap_or(0)));
+    }
+    Ok(out)
+}
+
+/// The districts of each of `ids`' charities (a JSON array in `organisations.districts`).
+pub async fn organisation_districts<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<String>>, ApiError> {
+    use crate::entities::organisation;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let orgs = organisation::Entity::find().filter(organisation::Column::Id.is_in(ids.to_vec())).all(conn).await?;
+    Ok(orgs.into_iter().map(|o| (o.id, serde_json::from_str::<Vec<String>>(&o.districts).unwrap_or_default())).collect())
+}
+
 /// Decisions (accepted, declined, waitlisted) by the month they were made: referrals that
 /// made each move, counted once per move.
 pub async fn decisions<C: ConnectionTrait>(conn: &C, w: &Window) -> Result<Vec<(String, String, u64)>, ApiError> {

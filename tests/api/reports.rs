@@ -373,3 +373,81 @@ async fn bad_parameters_are_422_naming_the_field() {
         assert_eq!(r.error_fields(), vec![field.to_string()], "{query}");
     }
 }
+
+#[tokio::test]
+async fn a_district_outside_the_charitys_own_is_reported_as_other() {
+    let app = threshold_app(2).await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    // Partner A's districts are Ashworth alone; the young person's district is free text.
+    for district in ["Ashworth", " ashworth", "Flat 3, 12 Mill Lane", "Flat 3, 12 Mill Lane", "Fenwick"] {
+        let mut body = referral_json(a);
+        body["received_on"] = json!("2026-09-01");
+        body["young_person"]["district"] = json!(district);
+        let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    referral_on(&app, &admin, b, "2026-09-02", "health").await;
+    let r = app.get("/api/v1/reports/programme").token(&admin).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let t = table(&r.body, "referrals", "by_district");
+    assert_eq!(t["rows"], json!(["Ashworth", "other"]));
+    assert_eq!(row(t, "Ashworth"), json!([3]));
+    assert_eq!(row(t, "other"), json!([3]));
+    assert!(!r.text.contains("Mill Lane") && !r.text.contains("Fenwick"), "{}", r.text);
+    for format in ["csv", "html"] {
+        let r = app.get(&format!("/api/v1/reports/programme?format={format}")).token(&admin).send().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!r.text.contains("Mill Lane") && !r.text.contains("Fenwick"), "{format}");
+    }
+}
+
+#[tokio::test]
+async fn an_attendance_share_never_gives_a_hidden_count_away() {
+    let app = threshold_app(5).await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let mut matches = Vec::new();
+    for _ in 0..5 {
+        matches.push(app.mentor_with_match(&admin, a).await.0);
+    }
+    // Nine attended sessions for five young people, one missed.
+    for (i, m) in matches.iter().enumerate() {
+        for _ in 0..if i == 0 { 5 } else { 1 } {
+            app.log_session(&admin, *m, "2026-11-23").await;
+        }
+    }
+    let (app_ref, admin_ref) = (&app, admin.as_str());
+    let missed = move |m: Uuid| async move {
+        let r = app_ref
+            .post("/api/v1/mentoring-sessions")
+            .token(admin_ref)
+            .json(json!({"match_id": m, "held_on": "2026-11-23", "attended": false}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    };
+    missed(matches[0]).await;
+    let r = app.get("/api/v1/reports/programme").token(&admin).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(row(table(&r.body, "sessions", "sessions"), "not_attended"), json!([0, "<5"]));
+    // 0.9 of 10 sessions would be the hidden 1.
+    let att = statistic(&r.body, "sessions", "attendance");
+    assert_eq!(att["total"]["people"], 5);
+    assert_eq!(att["total"]["value"], Value::Null, "{att}");
+    assert!(att["total"]["note"].as_str().unwrap().contains("reveal"), "{att}");
+    assert_eq!(att["by_period"][1]["period"], "2026-Q4");
+    assert_eq!(att["by_period"][1]["value"], Value::Null, "{att}");
+    let csv = app.get("/api/v1/reports/programme?format=csv").token(&admin).send().await;
+    assert!(csv.text.contains("sessions,total,attendance,share,withheld"), "{}", csv.text);
+    // Five missed: 9 of 14 are both shown, and the share is published to whole per cent.
+    for _ in 0..4 {
+        missed(matches[1]).await;
+    }
+    let r = app.get("/api/v1/reports/programme").token(&admin).send().await;
+    let att = statistic(&r.body, "sessions", "attendance");
+    assert_eq!(att["total"]["value"], 0.64, "{att}");
+    assert_eq!(att["by_period"][1]["value"], 0.64, "{att}");
+    // Every approved mentor may be matched: 5 of 5, the rest 0.
+    assert_eq!(statistic(&r.body, "workforce", "compliance_rate")["total"]["value"], 1.0);
+}
