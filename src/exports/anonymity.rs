@@ -1,6 +1,10 @@
 //! k-anonymity of the evaluation extract over its five quasi-identifiers (age band, ethnic
 //! group, IMD quintile, charity, district). Pure: class counts in, a plan out.
 //!
+//! The counts given to [`plan`] are of young people, not rows: a young person's rows all
+//! carry her quasi-identifiers, so a class of k people is k distinct pseudonyms however many
+//! referrals each has. [`Plan::count_rows`] then restates the plan's totals in rows.
+//!
 //! The rule: try the generalisation levels in order (none; district to "county"; then also
 //! the quintile to "1-2"/"3-5"; then also the ethnic group to "global_majority"/"white"/
 //! "not_stated") and take the first at which the rows in classes smaller than k are at most
@@ -139,6 +143,25 @@ impl Plan {
     /// Values replaced by "suppressed".
     pub fn suppressed_values(&self) -> u64 {
         self.suppressed_values
+    }
+
+    /// Restates `rows`, `suppressed_rows` and `suppressed_values` in rows, given the rows of
+    /// each ungeneralised class, for a plan made from counts of people (which k is about).
+    pub fn count_rows(&mut self, rows: &HashMap<Qi, u64>) {
+        if self.withheld {
+            return;
+        }
+        let (mut total, mut suppressed_rows, mut suppressed_values) = (0, 0, 0);
+        for (qi, n) in rows {
+            total += n;
+            if let Some(&m) = self.suppressed_classes.get(&generalise(qi, self.level)) {
+                suppressed_rows += n;
+                suppressed_values += n * u64::from(m);
+            }
+        }
+        self.rows = total;
+        self.suppressed_rows = suppressed_rows;
+        self.suppressed_values = suppressed_values;
     }
 
     /// The quasi-identifiers a row with `qi` (ungeneralised) is released with.
@@ -424,6 +447,24 @@ mod tests {
                 assert_k_anonymous(&c, &p);
             }
         }
+    }
+
+    #[test]
+    fn a_plan_on_people_is_restated_in_rows() {
+        // Four people in one class, with six referrals between them, are fewer than k = 5
+        // however many rows they have: they are suppressed with the next-smallest class.
+        let small = qi("21-24", "mixed", "5", "B", "Y");
+        let big = qi("14-15", "white", "1", "A", "X");
+        let next = qi("16-17", "white", "1", "A", "X");
+        let people = counts(&[(big.clone(), 50), (next.clone(), 10), (small.clone(), 4)]);
+        let rows = counts(&[(big.clone(), 60), (next.clone(), 11), (small.clone(), 6)]);
+        let mut p = plan(&people, 5);
+        assert_eq!(p.apply(&small), Qi::suppressed());
+        assert_k_anonymous(&people, &p);
+        p.count_rows(&rows);
+        assert_eq!(p.rows, 77);
+        assert_eq!(p.suppressed_rows, 17);
+        assert_eq!(p.suppressed_values(), 85);
     }
 
     #[test]

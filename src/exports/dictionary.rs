@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::anonymity::{
     COUNTY, GLOBAL_MAJORITY, NOT_STATED, QUINTILE_LEAST_DEPRIVED, QUINTILE_MOST_DEPRIVED, SMALL_CLASS_SHARE_PERCENT, SUPPRESSED, WHITE,
 };
+use super::extract::OTHER_DISTRICT;
 use crate::matches::rules::EndingReason;
 use crate::outcomes::scoring::built_in;
 use crate::referrals::rules::{ClosureReason, SourceType, Status};
@@ -127,7 +128,14 @@ pub fn columns() -> Vec<ExtractColumn> {
     ));
     let mut ages = strs(&AGE_BANDS);
     ages.push(SUPPRESSED.into());
-    cols.push(col("age_band", String, false, ages, "Her age in whole years on the day the referral was received. Quasi-identifier."));
+    cols.push(col(
+        "age_band",
+        String,
+        false,
+        ages,
+        "Her age in whole years on the day her first referral within the extract's window was received: the same on all her \
+         rows of one extract. Quasi-identifier.",
+    ));
     let mut eth = strs(&ethnic_groups());
     eth.extend(strs(&[GLOBAL_MAJORITY, WHITE, NOT_STATED, SUPPRESSED]));
     cols.push(col(
@@ -154,7 +162,7 @@ pub fn columns() -> Vec<ExtractColumn> {
         String,
         false,
         strs(&[SUPPRESSED]),
-        "The name of the charity holding the referral. Quasi-identifier (never generalised, only suppressed).",
+        "The name of the charity holding her record. Quasi-identifier (never generalised, only suppressed).",
     );
     charity.open = true;
     cols.push(charity);
@@ -162,8 +170,10 @@ pub fn columns() -> Vec<ExtractColumn> {
         "district",
         String,
         false,
-        strs(&[COUNTY, SUPPRESSED]),
-        "The district of her home address as recorded. Generalised: county. Quasi-identifier.",
+        strs(&[OTHER_DISTRICT, COUNTY, SUPPRESSED]),
+        "The district of her home address as recorded, when it is one of the districts her charity covers; other when it \
+         is not (the recorded district is free text and is never released otherwise). Generalised: county. \
+         Quasi-identifier.",
     );
     district.open = true;
     cols.push(district);
@@ -206,8 +216,17 @@ pub fn columns() -> Vec<ExtractColumn> {
         Integer,
         true,
         Vec::new(),
-        "For the referral's latest match that had a first meeting: days from the first meeting to its ending, or to the day \
-         of the extract while it goes on; empty without one.",
+        "For the referral's latest match that had a first meeting: days from the first meeting to its ending; empty \
+         while that match goes on (see match_ongoing: measured to any day the recipient knows, it would give away the day \
+         of the first meeting) and without such a match.",
+    ));
+    cols.push(col(
+        "match_ongoing",
+        Boolean,
+        true,
+        Vec::new(),
+        "Whether the referral's latest match that had a first meeting is still going on (then match_duration_days is empty); \
+         empty without such a match.",
     ));
     cols.push(col("sessions_attended", Integer, false, Vec::new(), "Mentoring sessions she attended, over all the referral's matches."));
     cols.push(col("session_hours", Number, false, Vec::new(), "Hours of the sessions she attended (two decimals)."));
@@ -303,13 +322,17 @@ pub fn dictionary(k: u32) -> ExtractDictionary {
     ExtractDictionary {
         k,
         anonymisation: format!(
-            "Every combination of the five quasi-identifiers (age_band, ethnic_group, imd_quintile, charity, district) occurs \
-             at least k times. Generalisation comes first, one step at a time (district to county; then imd_quintile to 1-2 / 3-5; \
+            "The five quasi-identifiers (age_band, ethnic_group, imd_quintile, charity, district) are the young person's: all \
+             her rows in one extract carry the same five values. Every combination of them that occurs is shared by at least \
+             k distinct young people (k distinct pseudonyms), not merely k rows. Generalisation comes first, one step at a time (district to county; then imd_quintile to 1-2 / 3-5; \
              then ethnic_group to global_majority / white / not_stated), stopping at the first step after which at most \
-             {SMALL_CLASS_SHARE_PERCENT}% of rows are in combinations smaller than k. The rows still in such combinations then lose \
+             {SMALL_CLASS_SHARE_PERCENT}% of young people are in combinations smaller than k. The rows still in such combinations then lose \
              values one at a time, in the order charity, district, imd_quintile, age_band, ethnic_group (each replaced by \
-             \"suppressed\"), and stop as soon as they form a combination of at least k rows with the others suppressed as far; \
-             if the rows left with all five suppressed are fewer than k, the next-smallest whole combinations join them. An extract of fewer than k rows is withheld (no rows). The response says what was \
+             \"suppressed\"), and stop as soon as they form a combination of at least k young people with the others suppressed as far; \
+             if the young people left with all five suppressed are fewer than k, the next-smallest whole combinations join them. \
+             An extract of fewer than k young people is withheld (no rows). The window is whole months: from is taken as the \
+             first day of its month and to as the last day of its month. In CSV a text value starting with =, +, -, @, a tab \
+             or a carriage return is prefixed with ' so that a spreadsheet does not run it as a formula. The response says what was \
              generalised and how many values were suppressed (headers Trellis-Generalised, Trellis-Suppressed-Values, \
              Trellis-Rows, Trellis-K, Trellis-Withheld; in JSON also the envelope)."
         ),
@@ -329,7 +352,7 @@ pub fn dictionary_csv(d: &ExtractDictionary) -> String {
             c.open.to_string(),
             c.derivation.clone(),
         ];
-        out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str(&fields.iter().map(|f| super::csv_text(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
     out

@@ -1,10 +1,16 @@
-//! The rows of the evaluation extract: pass 1 counts the quasi-identifier classes, pass 2
-//! builds the rows a chunk of referrals at a time, with one grouped query per related table
-//! per chunk. Both run on the caller's (read-only) transaction so they see the same data.
+//! The rows of the evaluation extract: pass 1 counts the young people (and the rows) of each
+//! quasi-identifier class, pass 2 builds the rows a chunk of referrals at a time, with one
+//! grouped query per related table per chunk. Both run on the caller's (read-only)
+//! transaction so they see the same data.
+//!
+//! The quasi-identifiers are the young person's, not the referral's: her age band is her age
+//! at her first referral within the extract's window, and ethnicity, quintile, charity and
+//! district are on her record. So all her rows in one extract carry the same five values, and
+//! k counts people, not rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
@@ -24,14 +30,30 @@ pub const CHUNK: u64 = 500;
 /// Referrals per chunk of pass 1 (only five short columns each).
 pub const COUNT_CHUNK: u64 = 2000;
 
-/// The filters of an extract.
+/// The filters of an extract: whole months (see [`Filters::whole_months`]).
 #[derive(Debug, Clone)]
 pub struct Filters {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
 
+/// The first day of `d`'s month.
+pub fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The last day of `d`'s month.
+pub fn month_end(d: NaiveDate) -> NaiveDate {
+    month_start(d).checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d)
+}
+
 impl Filters {
+    /// The window snapped to whole months: `from` to the first of its month, `to` to the last
+    /// day of its month, so that two extracts a day apart cannot isolate one day's referrals.
+    pub fn whole_months(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Self {
+        Filters { from: from.map(month_start), to: to.map(month_end) }
+    }
+
     fn apply(&self, mut q: Select<referral::Entity>) -> Select<referral::Entity> {
         if let Some(from) = self.from {
             q = q.filter(referral::Column::ReceivedOn.gte(from));
@@ -57,7 +79,7 @@ impl Cell {
     pub fn csv(&self) -> String {
         match self {
             Cell::Null => String::new(),
-            Cell::Str(s) => super::csv_field(s),
+            Cell::Str(s) => super::csv_text(s),
             Cell::Int(n) => n.to_string(),
             Cell::Num(x) => x.to_string(),
             Cell::Bool(b) => b.to_string(),
@@ -166,86 +188,148 @@ pub fn quintile(decile: Option<i16>) -> String {
     decile.and_then(imd_quintile).map(|q| q.to_string()).unwrap_or_else(|| "not_known".into())
 }
 
-/// The ungeneralised quasi-identifiers of a referral.
-pub fn qi_of(dob: NaiveDate, received_on: NaiveDate, ethnicity: &str, decile: Option<i16>, charity: &str, district: &str) -> Qi {
-    Qi {
-        age_band: age_band(age_on(dob, received_on)).into(),
-        ethnic_group: ethnic_group(ethnicity).into(),
-        imd_quintile: quintile(decile),
-        charity: charity.into(),
-        district: district.into(),
+/// The district released for a young person: the recorded one (free text) only when it is
+/// one of her charity's districts, else [`OTHER_DISTRICT`].
+pub const OTHER_DISTRICT: &str = "other";
+
+/// A charity as the extract needs it: its name and the districts it covers.
+#[derive(Debug, Clone, Default)]
+pub struct Charity {
+    pub name: String,
+    pub districts: HashSet<String>,
+}
+
+/// Every charity, by id (a small table), read once per extract.
+pub type Charities = HashMap<Uuid, Charity>;
+
+/// The released district: `district` if it is one of the charity's, else `other`.
+pub fn release_district(charity: Option<&Charity>, district: &str) -> String {
+    match charity {
+        Some(c) if c.districts.contains(district) => district.to_string(),
+        _ => OTHER_DISTRICT.to_string(),
     }
 }
 
-/// Every charity's name, by id (a small table).
-pub async fn charity_names<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, String>, ApiError> {
+/// The ungeneralised quasi-identifiers of a young person, her age taken on `first_received`
+/// (her first referral within the extract's window).
+pub fn qi_of(
+    dob: NaiveDate,
+    first_received: NaiveDate,
+    ethnicity: &str,
+    decile: Option<i16>,
+    charities: &Charities,
+    organisation_id: Uuid,
+    district: &str,
+) -> Qi {
+    let charity = charities.get(&organisation_id);
+    Qi {
+        age_band: age_band(age_on(dob, first_received)).into(),
+        ethnic_group: ethnic_group(ethnicity).into(),
+        imd_quintile: quintile(decile),
+        charity: charity.map(|c| c.name.clone()).unwrap_or_else(|| "unknown".into()),
+        district: release_district(charity, district),
+    }
+}
+
+/// Every charity's name and districts, by id (a small table).
+pub async fn charities<C: ConnectionTrait>(conn: &C) -> Result<Charities, ApiError> {
     Ok(organisation::Entity::find()
         .select_only()
         .column(organisation::Column::Id)
         .column(organisation::Column::Name)
-        .into_tuple::<(Uuid, String)>()
+        .column(organisation::Column::Districts)
+        .into_tuple::<(Uuid, String, String)>()
         .all(conn)
         .await?
         .into_iter()
+        .map(|(id, name, districts)| {
+            let districts: Vec<String> = serde_json::from_str(&districts).unwrap_or_default();
+            (id, Charity { name, districts: districts.into_iter().collect() })
+        })
         .collect())
 }
 
-fn charity(names: &HashMap<Uuid, String>, id: Uuid) -> &str {
-    names.get(&id).map(String::as_str).unwrap_or("unknown")
-}
-
-/// Pass 1: the number of referrals in each class of ungeneralised quasi-identifiers.
-/// Memory is bounded by the number of classes (and one chunk).
-pub async fn count_classes<C: ConnectionTrait>(
+/// The day of each young person's first referral within the window, and how many referrals
+/// she has in it, for the young people `ids`.
+async fn first_referrals<C: ConnectionTrait>(
     conn: &C,
     filters: &Filters,
-    names: &HashMap<Uuid, String>,
-) -> Result<HashMap<Qi, u64>, ApiError> {
-    let mut counts: HashMap<Qi, u64> = HashMap::new();
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (NaiveDate, u64)>, ApiError> {
+    let rows: Vec<(Uuid, NaiveDate)> = filters
+        .apply(referral::Entity::find())
+        .select_only()
+        .column(referral::Column::YoungPersonId)
+        .column(referral::Column::ReceivedOn)
+        .filter(referral::Column::YoungPersonId.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out: HashMap<Uuid, (NaiveDate, u64)> = HashMap::new();
+    for (yp, received_on) in rows {
+        let e = out.entry(yp).or_insert((received_on, 0));
+        e.0 = Ord::min(e.0, received_on);
+        e.1 += 1;
+    }
+    Ok(out)
+}
+
+/// What pass 1 counted: the young people of each class of ungeneralised quasi-identifiers
+/// (what k is about), and the rows (referrals) of each class (what the response reports).
+#[derive(Debug, Default)]
+pub struct ClassCounts {
+    pub people: HashMap<Qi, u64>,
+    pub rows: HashMap<Qi, u64>,
+}
+
+/// Pass 1: the young people and the referrals in each class of ungeneralised
+/// quasi-identifiers. It walks the young people with a referral in the window (each counted
+/// once, as all her rows have the same class), [`COUNT_CHUNK`] at a time: memory is bounded by
+/// the number of classes and one chunk, with no set of ids kept.
+pub async fn count_classes<C: ConnectionTrait>(conn: &C, filters: &Filters, charities: &Charities) -> Result<ClassCounts, ApiError> {
+    let mut counts = ClassCounts::default();
     let mut after: Option<Uuid> = None;
     loop {
         let mut q = filters.apply(referral::Entity::find());
         if let Some(a) = after {
-            q = q.filter(referral::Column::Id.gt(a));
+            q = q.filter(referral::Column::YoungPersonId.gt(a));
         }
-        let chunk: Vec<(Uuid, Uuid, Uuid, NaiveDate)> = q
+        let yp_ids: Vec<Uuid> = q
             .select_only()
-            .column(referral::Column::Id)
             .column(referral::Column::YoungPersonId)
-            .column(referral::Column::OrganisationId)
-            .column(referral::Column::ReceivedOn)
-            .order_by_asc(referral::Column::Id)
+            .distinct()
+            .order_by_asc(referral::Column::YoungPersonId)
             .limit(COUNT_CHUNK)
             .into_tuple()
             .all(conn)
             .await?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.0);
-        let mut yp_ids: Vec<Uuid> = chunk.iter().map(|r| r.1).collect();
-        yp_ids.sort();
-        yp_ids.dedup();
-        let people: HashMap<Uuid, (NaiveDate, String, Option<i16>, String)> = young_person::Entity::find()
+        let Some(last) = yp_ids.last() else { break };
+        after = Some(*last);
+        let first = first_referrals(conn, filters, &yp_ids).await?;
+        let people: Vec<(Uuid, Uuid, NaiveDate, String, Option<i16>, String)> = young_person::Entity::find()
             .select_only()
             .column(young_person::Column::Id)
+            .column(young_person::Column::OrganisationId)
             .column(young_person::Column::DateOfBirth)
             .column(young_person::Column::Ethnicity)
             .column(young_person::Column::ImdDecile)
             .column(young_person::Column::District)
-            .filter(young_person::Column::Id.is_in(yp_ids))
-            .into_tuple::<(Uuid, NaiveDate, String, Option<i16>, String)>()
+            .filter(young_person::Column::Id.is_in(yp_ids.clone()))
+            .into_tuple()
             .all(conn)
-            .await?
-            .into_iter()
-            .map(|(id, dob, eth, dec, district)| (id, (dob, eth, dec, district)))
-            .collect();
-        for (_, yp, org, received_on) in &chunk {
-            let Some((dob, eth, dec, district)) = people.get(yp) else {
-                return Err(ApiError::internal("a referral without its young person"));
-            };
-            let qi = qi_of(*dob, *received_on, eth, *dec, charity(names, *org), district);
-            *counts.entry(qi).or_insert(0) += 1;
+            .await?;
+        if people.len() != yp_ids.len() {
+            return Err(ApiError::internal("a referral without its young person"));
         }
-        if (chunk.len() as u64) < COUNT_CHUNK {
+        for (id, org, dob, eth, dec, district) in &people {
+            let Some((first_received, n)) = first.get(id) else {
+                return Err(ApiError::internal("a young person without a referral in the window"));
+            };
+            let qi = qi_of(*dob, *first_received, eth, *dec, charities, *org, district);
+            *counts.rows.entry(qi.clone()).or_insert(0) += n;
+            *counts.people.entry(qi).or_insert(0) += 1;
+        }
+        if (yp_ids.len() as u64) < COUNT_CHUNK {
             break;
         }
     }
@@ -258,8 +342,7 @@ pub struct RowContext<'a> {
     pub plan: &'a Plan,
     pub project: &'a str,
     pub pseudonyms: &'a Pseudonymiser,
-    pub names: &'a HashMap<Uuid, String>,
-    pub today: NaiveDate,
+    pub charities: &'a Charities,
 }
 
 /// A match's id, referral, proposed day, first meeting and end.
@@ -300,6 +383,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
     yp_ids.sort();
     yp_ids.dedup();
 
+    let first = first_referrals(conn, filters, &yp_ids).await?;
     let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
         .filter(young_person::Column::Id.is_in(yp_ids.clone()))
         .all(conn)
@@ -403,12 +487,16 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         let mut row = RowBuilder::new(ctx.columns);
         let pseudonym = ctx.pseudonyms.pseudonym(ctx.project, &yp.id)?;
         row.put("pseudonym", Cell::Str(pseudonym))?;
+        let Some((first_received, _)) = first.get(&yp.id) else {
+            return Err(ApiError::internal("a young person without a referral in the window"));
+        };
         let qi = ctx.plan.apply(&qi_of(
             yp.date_of_birth,
-            r.received_on,
+            *first_received,
             &yp.ethnicity,
             yp.imd_decile,
-            charity(ctx.names, r.organisation_id),
+            ctx.charities,
+            yp.organisation_id,
             &yp.district,
         ));
         row.put("age_band", Cell::Str(qi.age_band))?;
@@ -428,12 +516,15 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("days_to_decision", opt_int(r.decided_on.map(|d| (d - r.received_on).num_days())))?;
         let ms = matches.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
         row.put("days_to_match", opt_int(ms.iter().map(|m| m.proposed_on).min().map(|d| (d - r.received_on).num_days())))?;
-        let duration = ms
-            .iter()
-            .filter(|m| m.first_meeting_on.is_some())
-            .max_by_key(|m| (m.proposed_on, m.id))
-            .and_then(|m| m.first_meeting_on.map(|start| Ord::max((m.ended_on.unwrap_or(ctx.today) - start).num_days(), 0)));
+        // A running match has no duration: measured to any day the recipient can work out
+        // (the extract's, a month end), it would give away the day of the first meeting.
+        let latest_met = ms.iter().filter(|m| m.first_meeting_on.is_some()).max_by_key(|m| (m.proposed_on, m.id));
+        let duration = latest_met.and_then(|m| match (m.first_meeting_on, m.ended_on) {
+            (Some(start), Some(end)) => Some(Ord::max((end - start).num_days(), 0)),
+            _ => None,
+        });
         row.put("match_duration_days", opt_int(duration))?;
+        row.put("match_ongoing", latest_met.map(|m| Cell::Bool(m.ended_on.is_none())).unwrap_or(Cell::Null))?;
         let s = sessions.remove(&r.id).unwrap_or_default();
         row.put("sessions_attended", Cell::Int(s.attended))?;
         row.put("session_hours", Cell::Num(round(s.minutes as f64 / 60.0, 2)))?;
@@ -501,6 +592,46 @@ mod tests {
         assert!(row.put("age_band", Cell::Int(12)).is_err(), "wrong type");
         row.put("age_band", Cell::Str("11-13".into())).unwrap();
         assert!(row.finish().is_err(), "too short");
+    }
+
+    #[test]
+    fn windows_are_whole_months() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let f = Filters::whole_months(Some(d("2026-08-12")), Some(d("2026-08-12")));
+        assert_eq!((f.from, f.to), (Some(d("2026-08-01")), Some(d("2026-08-31"))));
+        let f = Filters::whole_months(Some(d("2024-02-29")), Some(d("2024-02-01")));
+        assert_eq!((f.from, f.to), (Some(d("2024-02-01")), Some(d("2024-02-29"))));
+        assert_eq!(month_end(d("2026-12-05")), d("2026-12-31"));
+        assert_eq!(month_end(d("2026-04-30")), d("2026-04-30"));
+        let f = Filters::whole_months(None, None);
+        assert_eq!((f.from, f.to), (None, None));
+    }
+
+    #[test]
+    fn a_district_is_released_only_when_it_is_one_of_her_charitys() {
+        let c = Charity { name: "A".into(), districts: ["Ashworth".to_string()].into_iter().collect() };
+        assert_eq!(release_district(Some(&c), "Ashworth"), "Ashworth");
+        assert_eq!(release_district(Some(&c), "14 Acacia Avenue"), "other");
+        assert_eq!(release_district(Some(&c), "ashworth"), "other");
+        assert_eq!(release_district(None, "Ashworth"), "other");
+    }
+
+    #[test]
+    fn text_cells_cannot_become_spreadsheet_formulas() {
+        for (s, csv) in [
+            ("=1+1", "'=1+1"),
+            ("+44", "'+44"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("=a,b", "\"'=a,b\""),
+            ("1-2", "1-2"),
+        ] {
+            assert_eq!(Cell::Str(s.into()).csv(), csv, "{s:?}");
+        }
+        assert_eq!(Cell::Int(-2).csv(), "-2");
+        assert_eq!(Cell::Num(-1.5).csv(), "-1.5");
     }
 
     #[test]

@@ -18,6 +18,13 @@ pub fn csv_field(s: &str) -> String {
     if needs { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// One CSV field holding text (not a number): as [`csv_field`], and first, when it starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, prefixed with `'` so that a
+/// spreadsheet shows it as text instead of running it as a formula.
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { csv_field(&format!("'{s}")) } else { csv_field(s) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

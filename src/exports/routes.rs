@@ -52,9 +52,10 @@ pub struct EvaluationExtractParams {
     #[validate(custom(function = "project_slug"))]
     #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$", max_length = 63)]
     pub project: String,
-    /// Referrals received on or after this day.
+    /// Referrals received in this day's month or later (the window is whole months: the
+    /// first of the month is taken).
     pub from: Option<NaiveDate>,
-    /// Referrals received on or before this day.
+    /// Referrals received in this day's month or earlier (the last day of the month is taken).
     pub to: Option<NaiveDate>,
     /// `csv` (default) or `json`.
     pub format: Option<ExtractFormat>,
@@ -85,12 +86,16 @@ fn project_slug(s: &str) -> Result<(), validator::ValidationError> {
 pub struct EvaluationExtract {
     pub project: String,
     pub k: u32,
+    /// The first month of the window (`YYYY-MM`), null without `from`.
+    pub from: Option<String>,
+    /// The last month of the window (`YYYY-MM`), null without `to`.
+    pub to: Option<String>,
     /// The quasi-identifiers generalised, in the order they were: `district`, `imd_quintile`,
     /// `ethnic_group`.
     pub generalised: Vec<String>,
     /// How many quasi-identifier values were replaced by "suppressed".
     pub suppressed_values: u64,
-    /// True when the extract had fewer than k rows and none is released.
+    /// True when the extract had fewer than k young people and none is released.
     pub withheld: bool,
     /// One object per referral, keyed by the dictionary's column names.
     pub rows: Vec<HashMap<String, serde_json::Value>>,
@@ -101,6 +106,11 @@ const HEADER_SUPPRESSED: &str = "trellis-suppressed-values";
 const HEADER_ROWS: &str = "trellis-rows";
 const HEADER_K: &str = "trellis-k";
 const HEADER_WITHHELD: &str = "trellis-withheld";
+const HEADER_FROM: &str = "trellis-from";
+const HEADER_TO: &str = "trellis-to";
+/// How long one piece of the body may wait for the client to take it before the extract
+/// stops (a stalled client must not hold the snapshot open for ever).
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Bytes gathered before a piece of the body is sent.
 const FLUSH_AT: usize = 64 * 1024;
 
@@ -125,7 +135,9 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
                 ("Trellis-Suppressed-Values" = u64, description = "How many quasi-identifier values were replaced by `suppressed`"),
                 ("Trellis-Rows" = u64, description = "The number of rows"),
                 ("Trellis-K" = u32, description = "k of the k-anonymity"),
-                ("Trellis-Withheld" = bool, description = "True when fewer than k rows matched and none is released"),
+                ("Trellis-Withheld" = bool, description = "True when fewer than k young people matched and none is released"),
+                ("Trellis-From" = String, description = "The first month of the window, `YYYY-MM` (absent without `from`)"),
+                ("Trellis-To" = String, description = "The last month of the window, `YYYY-MM` (absent without `to`)"),
                 ("Content-Disposition" = String, description = "attachment"))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
@@ -142,21 +154,23 @@ pub async fn evaluation_extract(
         return Err(ApiError::field("from", "after_to", "`from` must not be after `to`."));
     }
     let format = q.format.unwrap_or(ExtractFormat::Csv);
-    let filters = Filters { from: q.from, to: q.to };
+    let filters = Filters::whole_months(q.from, q.to);
+    let (from_month, to_month) = (filters.from.map(|d| d.format("%Y-%m").to_string()), filters.to.map(|d| d.format("%Y-%m").to_string()));
     let k = state.config.extract_k;
 
-    // Pass 1, in the snapshot that pass 2 will read too.
+    // Pass 1, in the snapshot that pass 2 will read too: k is about young people.
     let txn = snapshot(&state).await?;
-    let names = extract::charity_names(&txn).await?;
-    let counts = extract::count_classes(&txn, &filters, &names).await?;
-    let plan = anonymity::plan(&counts, u64::from(k));
+    let charities = extract::charities(&txn).await?;
+    let counts = extract::count_classes(&txn, &filters, &charities).await?;
+    let mut plan = anonymity::plan(&counts.people, u64::from(k));
+    plan.count_rows(&counts.rows);
     drop(counts);
     let generalised: Vec<&str> = plan.level.generalised();
 
     // Audited, and committed, before the first byte.
     let extract_id = Uuid::now_v7();
     let actor = me.actor();
-    let filters_json = json!({"project": q.project, "from": q.from, "to": q.to, "format": format});
+    let filters_json = json!({"project": q.project, "from": from_month, "to": to_month, "format": format});
     audit::record(
         &state.db,
         state.now(),
@@ -187,9 +201,16 @@ pub async fn evaluation_extract(
     headers.insert(HeaderName::from_static(HEADER_ROWS), header_value(&plan.rows.to_string())?);
     headers.insert(HeaderName::from_static(HEADER_K), header_value(&k.to_string())?);
     headers.insert(HeaderName::from_static(HEADER_WITHHELD), header_value(&plan.withheld.to_string())?);
+    if let Some(m) = &from_month {
+        headers.insert(HeaderName::from_static(HEADER_FROM), header_value(m)?);
+    }
+    if let Some(m) = &to_month {
+        headers.insert(HeaderName::from_static(HEADER_TO), header_value(m)?);
+    }
 
     let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
-    let job = Stream { state: state.clone(), actor, extract_id, project: q.project, format, filters, plan, names, k };
+    let job =
+        Stream { state: state.clone(), actor, extract_id, project: q.project, format, filters, from_month, to_month, plan, charities, k };
     let ctx = context::current();
     tokio::spawn(context::scope(ctx, job.run(txn, sender)));
     Ok((headers, Body::new(body)).into_response())
@@ -203,8 +224,10 @@ struct Stream {
     project: String,
     format: ExtractFormat,
     filters: Filters,
+    from_month: Option<String>,
+    to_month: Option<String>,
     plan: Plan,
-    names: HashMap<Uuid, String>,
+    charities: extract::Charities,
     k: u32,
 }
 
@@ -212,6 +235,8 @@ struct Stream {
 enum Stop {
     /// The client went away.
     Gone,
+    /// The client took nothing for [`SEND_TIMEOUT`].
+    Stalled,
     Failed(ApiError),
 }
 
@@ -226,6 +251,8 @@ struct Out {
     buf: String,
     hasher: Sha256,
     bytes: u64,
+    /// How long a piece may wait for the client ([`SEND_TIMEOUT`]).
+    timeout: std::time::Duration,
 }
 
 impl Out {
@@ -236,7 +263,11 @@ impl Out {
         let piece = std::mem::take(&mut self.buf);
         self.hasher.update(piece.as_bytes());
         self.bytes += piece.len() as u64;
-        self.sender.send_data(Bytes::from(piece)).await.map_err(|_| Stop::Gone)
+        match tokio::time::timeout(self.timeout, self.sender.send_data(Bytes::from(piece))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Stop::Gone),
+            Err(_) => Err(Stop::Stalled),
+        }
     }
 
     async fn write(&mut self, s: &str) -> Result<(), Stop> {
@@ -247,7 +278,7 @@ impl Out {
 
 impl Stream {
     async fn run(self, txn: DatabaseTransaction, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
-        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0 };
+        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: SEND_TIMEOUT };
         let mut rows = 0u64;
         let result = self.body(&txn, &mut out, &mut rows).await;
         // Nothing was written: ending the snapshot cannot lose anything.
@@ -255,6 +286,7 @@ impl Stream {
         let (outcome, completed, error) = match &result {
             Ok(()) => (Outcome::Allowed, true, None),
             Err(Stop::Gone) => (Outcome::Allowed, false, Some("client_disconnected")),
+            Err(Stop::Stalled) => (Outcome::Allowed, false, Some("client_stalled")),
             Err(Stop::Failed(_)) => (Outcome::Failed, false, Some("server_error")),
         };
         let sha256 = crate::crypto::hex(&out.hasher.clone().finalize());
@@ -270,6 +302,7 @@ impl Stream {
             // The body ends only now, after the audit event is written.
             Ok(()) => drop(out),
             Err(Stop::Gone) => {}
+            Err(Stop::Stalled) => out.sender.abort(std::io::Error::other("the client stalled")),
             Err(Stop::Failed(e)) => {
                 tracing::error!(error = ?e, "an evaluation extract failed while streaming");
                 out.sender.abort(std::io::Error::other("the extract failed"));
@@ -289,6 +322,8 @@ impl Stream {
                 let envelope = json!({
                     "project": self.project,
                     "k": self.k,
+                    "from": self.from_month,
+                    "to": self.to_month,
                     "generalised": self.plan.level.generalised(),
                     "suppressed_values": self.plan.suppressed_values(),
                     "withheld": self.plan.withheld,
@@ -306,8 +341,7 @@ impl Stream {
                 plan: &self.plan,
                 project: &self.project,
                 pseudonyms: &self.state.keys.pseudonyms,
-                names: &self.names,
-                today: self.state.now().date_naive(),
+                charities: &self.charities,
             };
             let mut after = None;
             loop {
@@ -379,4 +413,28 @@ pub async fn evaluation_dictionary(
             (headers, dictionary::dictionary_csv(&d)).into_response()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_client_that_takes_nothing_stops_the_extract_as_stalled() {
+        let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
+        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: Duration::from_millis(50) };
+        let piece = "x".repeat(FLUSH_AT);
+        // Nobody reads the body: the first piece fills the channel, the next waits.
+        let result = tokio::time::timeout(Duration::from_secs(10), async {
+            for _ in 0..3 {
+                out.write(&piece).await?;
+            }
+            Ok::<(), Stop>(())
+        })
+        .await;
+        assert!(matches!(result, Ok(Err(Stop::Stalled))), "a stalled client must stop the extract within its timeout");
+        drop(body);
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use serde_json::Value;
 use trellis::entities::{audit_event, case_note, concern, mentoring_session, organisation, referral, young_person};
 use trellis::users::Role;
@@ -83,6 +83,46 @@ fn contains(hay: &str, words: &BTreeSet<&str>, needle: &str) -> bool {
     if needle.chars().all(|c| c.is_alphanumeric()) { words.contains(needle) } else { hay.contains(needle) }
 }
 
+/// The CSV form of a text value: one starting with a formula character carries a leading `'`.
+fn unguarded(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
+}
+
+/// k counts people: every class has at least k distinct pseudonyms, and each pseudonym shows
+/// the same five quasi-identifiers on all her rows.
+fn assert_person_level(rows: &[BTreeMap<String, String>], k: usize) {
+    let mut of_person: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut people: HashMap<Vec<&str>, BTreeSet<&str>> = HashMap::new();
+    for r in rows {
+        let qi: Vec<&str> = QI.iter().map(|q| r[*q].as_str()).collect();
+        let p = r["pseudonym"].as_str();
+        let seen = of_person.entry(p).or_insert_with(|| qi.clone());
+        assert_eq!(seen, &qi, "one young person's rows show different quasi-identifiers");
+        people.entry(qi).or_default().insert(p);
+    }
+    for (class, ps) in people {
+        assert!(ps.len() >= k, "k = {k}: the class {class:?} has {} young people", ps.len());
+    }
+}
+
+/// Gives the first `n` young people (by id) of the demo a second referral three years before
+/// their first, so that their age at the two referrals falls in different bands.
+async fn second_referrals(app: &TestApp, n: usize) -> usize {
+    let referrals = referral::Entity::find().order_by_asc(referral::Column::YoungPersonId).all(&app.db).await.unwrap();
+    let mut done = BTreeSet::new();
+    for r in referrals {
+        if done.len() >= n || done.contains(&r.young_person_id) {
+            continue;
+        }
+        done.insert(r.young_person_id);
+        let mut copy = r.clone();
+        copy.id = uuid::Uuid::now_v7();
+        copy.received_on = r.received_on - chrono::Months::new(36);
+        referral::Entity::insert(copy.into_active_model().reset_all()).exec(&app.db).await.unwrap();
+    }
+    done.len()
+}
+
 fn class_sizes_csv(rows: &[BTreeMap<String, String>]) -> HashMap<Vec<String>, usize> {
     let mut classes: HashMap<Vec<String>, usize> = HashMap::new();
     for r in rows {
@@ -156,7 +196,7 @@ async fn the_extract_holds_nothing_that_identifies_her_in_csv_or_json() {
 
     // The same rows in both formats.
     let json_rows = json.body["rows"].as_array().unwrap();
-    let csv_pseudonyms: BTreeSet<String> = rows.iter().map(|r| r["pseudonym"].clone()).collect();
+    let csv_pseudonyms: BTreeSet<String> = rows.iter().map(|r| unguarded(&r["pseudonym"]).to_string()).collect();
     let json_pseudonyms: BTreeSet<String> = json_rows.iter().map(|r| r["pseudonym"].as_str().unwrap().to_string()).collect();
     assert_eq!(csv_pseudonyms, json_pseudonyms);
     assert_eq!(json.body["project"], "uni-study");
@@ -176,6 +216,7 @@ async fn every_quasi_identifier_class_has_at_least_k_rows() {
         for (class, n) in class_sizes_csv(&rows) {
             assert!(n >= k as usize, "k = {k}: the class {class:?} has {n} rows");
         }
+        assert_person_level(&rows, k as usize);
         let suppressed = rows.iter().map(|r| QI.iter().filter(|q| r[**q] == "suppressed").count()).sum::<usize>();
         assert_eq!(r.header("trellis-suppressed-values").unwrap(), suppressed.to_string());
 
@@ -302,7 +343,7 @@ async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_se
         assert!(rows > 0);
         assert_eq!(s["rows"], rows);
         assert_eq!(s["filters"]["project"], "audit-test");
-        assert_eq!(s["filters"]["from"], "2025-01-01");
+        assert_eq!(s["filters"]["from"], "2025-01");
         assert_eq!(s["filters"]["to"], Value::Null);
         assert_eq!(s["filters"]["format"], format);
         assert_eq!(s["k"], 5);
@@ -324,7 +365,9 @@ async fn the_date_filters_bound_the_received_date_inclusively() {
     let mut days: Vec<chrono::NaiveDate> = all.iter().map(|r| r.received_on).collect();
     days.sort();
     let (from, to) = (days[days.len() / 4], days[days.len() * 3 / 4]);
-    let expected = all.iter().filter(|r| r.received_on >= from && r.received_on <= to).count();
+    // The window is whole months.
+    let (lo_day, hi_day) = (trellis::exports::extract::month_start(from), trellis::exports::extract::month_end(to));
+    let expected = all.iter().filter(|r| r.received_on >= lo_day && r.received_on <= hi_day).count();
     let r = app.get(&format!("/api/v1/exports/evaluation?project=p1&from={from}&to={to}")).token(&token).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rows = csv_maps(&r.text);
@@ -332,6 +375,133 @@ async fn the_date_filters_bound_the_received_date_inclusively() {
     assert_eq!(rows.len(), if withheld { 0 } else { expected });
     let (lo, hi) = (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string());
     assert!(rows.iter().all(|r| r["received_month"] >= lo && r["received_month"] <= hi));
+    assert_eq!(r.header("trellis-from"), Some(lo.as_str()));
+    assert_eq!(r.header("trellis-to"), Some(hi.as_str()));
+}
+
+#[tokio::test]
+async fn a_young_person_with_several_referrals_shows_the_same_quasi_identifiers_and_k_counts_people() {
+    for k in [5u32, 10] {
+        let app = TestApp::spawn_with(|c| c.extract_k = k).await;
+        let token = demo(&app).await;
+        assert_eq!(second_referrals(&app, 60).await, 60);
+        let all = referral::Entity::find().all(&app.db).await.unwrap().len();
+        let r = app.get("/api/v1/exports/evaluation?project=people").token(&token).send().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let rows = csv_maps(&r.text);
+        assert_eq!(rows.len(), all);
+        assert_eq!(r.header("trellis-rows").unwrap(), all.to_string());
+        let suppressed = rows.iter().map(|r| QI.iter().filter(|q| r[**q] == "suppressed").count()).sum::<usize>();
+        assert_eq!(r.header("trellis-suppressed-values").unwrap(), suppressed.to_string());
+        assert_person_level(&rows, k as usize);
+        let pseudonyms: BTreeSet<&String> = rows.iter().map(|r| &r["pseudonym"]).collect();
+        assert!(pseudonyms.len() < rows.len(), "some young people have two rows");
+        let j = app.get("/api/v1/exports/evaluation?project=people&format=json").token(&token).send().await;
+        let jrows: Vec<BTreeMap<String, String>> = j.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let mut m: BTreeMap<String, String> = QI.iter().map(|q| (q.to_string(), row[*q].as_str().unwrap().to_string())).collect();
+                m.insert("pseudonym".into(), row["pseudonym"].as_str().unwrap().to_string());
+                m
+            })
+            .collect();
+        assert_person_level(&jrows, k as usize);
+    }
+}
+
+#[tokio::test]
+async fn windows_are_whole_months() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    // A referral in the second half of August, that a window ending on the 12th would leave out.
+    let r = referral::Entity::find().order_by_asc(referral::Column::Id).one(&app.db).await.unwrap().unwrap();
+    let mut am = r.into_active_model();
+    am.received_on = Set(chrono::NaiveDate::from_ymd_opt(2026, 8, 20).unwrap());
+    am.update(&app.db).await.unwrap();
+    let early = app.get("/api/v1/exports/evaluation?project=months&to=2026-08-12&format=json").token(&token).send().await;
+    let late = app.get("/api/v1/exports/evaluation?project=months&to=2026-08-31&format=json").token(&token).send().await;
+    assert_eq!(early.status, 200, "{}", early.text);
+    assert_eq!(early.body["rows"], late.body["rows"]);
+    assert!(!early.body["rows"].as_array().unwrap().is_empty());
+    assert!(early.body["rows"].as_array().unwrap().iter().any(|r| r["received_month"] == "2026-08"));
+    assert_eq!(early.body["to"], "2026-08");
+    assert_eq!(early.body["from"], Value::Null);
+    assert_eq!(early.header("trellis-to"), Some("2026-08"));
+    assert_eq!(early.header("trellis-from"), None);
+    let a = app.get("/api/v1/exports/evaluation?project=months&from=2026-03-31&to=2026-08-12").token(&token).send().await;
+    let b = app.get("/api/v1/exports/evaluation?project=months&from=2026-03-01&to=2026-08-31").token(&token).send().await;
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.header("trellis-from"), Some("2026-03"));
+    let events = extract_events(&app).await;
+    let started: Vec<Value> = events
+        .iter()
+        .filter(|e| e.action == "export.evaluation.started")
+        .map(|e| serde_json::from_str::<Value>(&e.detail).unwrap())
+        .collect();
+    assert_eq!(started[0]["filters"]["to"], "2026-08");
+    assert_eq!(started[2]["filters"]["from"], "2026-03");
+}
+
+#[tokio::test]
+async fn a_running_match_has_no_duration_that_would_date_its_first_meeting() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let r = app.get("/api/v1/exports/evaluation?project=dur&format=json").token(&token).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rows = r.body["rows"].as_array().unwrap();
+    let ongoing: Vec<&Value> = rows.iter().filter(|r| r["match_ongoing"] == true).collect();
+    let ended: Vec<&Value> = rows.iter().filter(|r| r["match_ongoing"] == false).collect();
+    assert!(!ongoing.is_empty() && !ended.is_empty(), "the demo has running and ended matches");
+    assert!(ongoing.iter().all(|r| r["match_duration_days"].is_null()));
+    assert!(ended.iter().all(|r| r["match_duration_days"].is_i64()));
+    assert!(rows.iter().filter(|r| r["match_ongoing"].is_null()).all(|r| r["match_duration_days"].is_null()));
+}
+
+#[tokio::test]
+async fn free_text_districts_are_not_released_and_csv_cells_cannot_be_formulas() {
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let evil = "=HYPERLINK(\"http://x.example\",\"12 Acacia Avenue\")";
+    for yp in young_person::Entity::find().all(&app.db).await.unwrap() {
+        let mut am = yp.into_active_model();
+        am.district = Set(evil.to_string());
+        am.update(&app.db).await.unwrap();
+    }
+    let charity = organisation::Entity::find().filter(organisation::Column::Kind.ne("lead")).one(&app.db).await.unwrap().unwrap();
+    let mut am = charity.into_active_model();
+    am.name = Set("@SUM(1+1)".into());
+    am.update(&app.db).await.unwrap();
+    let r = app.get("/api/v1/exports/evaluation?project=text").token(&token).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("Acacia"), "a free-text district is released");
+    let rows = csv_maps(&r.text);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert!(["other", "county", "suppressed"].contains(&row["district"].as_str()), "district {}", row["district"]);
+        for v in row.values() {
+            // Numbers may be negative; text may not start a formula.
+            assert!(v.parse::<f64>().is_ok() || !v.starts_with(['=', '+', '-', '@', '\t', '\r']), "a CSV cell starts a formula: {v}");
+        }
+    }
+    assert!(rows.iter().any(|r| r["charity"] == "'@SUM(1+1)"), "the charity's name is shown, as text");
+    let j = app.get("/api/v1/exports/evaluation?project=text&format=json").token(&token).send().await;
+    assert!(j.body["rows"].as_array().unwrap().iter().any(|r| r["charity"] == "@SUM(1+1)"), "JSON is not altered");
+
+    // Districts of her charity are released.
+    let app = TestApp::spawn().await;
+    let token = demo(&app).await;
+    let r = app.get("/api/v1/exports/evaluation?project=text&format=json").token(&token).send().await;
+    let mut covered: BTreeSet<String> = ["other", "county", "suppressed"].iter().map(|s| s.to_string()).collect();
+    for o in organisation::Entity::find().all(&app.db).await.unwrap() {
+        covered.extend(serde_json::from_str::<Vec<String>>(&o.districts).unwrap());
+    }
+    let shown: BTreeSet<String> = r.body["rows"].as_array().unwrap().iter().map(|r| r["district"].as_str().unwrap().to_string()).collect();
+    assert!(shown.is_subset(&covered), "{shown:?}");
+    let d = app.get("/api/v1/exports/evaluation/dictionary").token(&token).send().await;
+    let district = d.body["columns"].as_array().unwrap().iter().find(|c| c["name"] == "district").unwrap().clone();
+    assert!(district["allowed_values"].as_array().unwrap().iter().any(|v| v == "other"));
 }
 
 #[tokio::test]
