@@ -178,7 +178,9 @@ impl Pseudonymiser {
     pub fn pseudonym(&self, project: &str, subject: &uuid::Uuid) -> Result<String, CryptoError> {
         let project_key = Self::mac(&self.key, &[b"trellis-pseudonym-project", project.as_bytes()])?;
         let tag = Self::mac(&project_key, &[subject.as_bytes()])?;
-        Ok(URL_SAFE_NO_PAD.encode(&tag[..16]))
+        // Hex, not base64url: a pseudonym then never starts with a character a spreadsheet
+        // takes for a formula, and reads the same in CSV and JSON.
+        Ok(hex(&tag[..16]))
     }
 }
 

@@ -122,7 +122,7 @@ pub fn columns() -> Vec<ExtractColumn> {
         String,
         false,
         Vec::new(),
-        "HMAC-SHA256 of the young person's record under a key derived for the recipient project (base64url, 22 characters): \
+        "HMAC-SHA256 of the young person's record under a key derived for the recipient project (the first 128 bits in lower-case hex, 32 characters, so a spreadsheet never reads one as a formula): \
          the same young person has the same pseudonym in every extract for one project, and unrelated ones across projects. \
          Two referrals of one young person share it.",
     ));

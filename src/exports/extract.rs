@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
@@ -30,30 +30,14 @@ pub const CHUNK: u64 = 500;
 /// Referrals per chunk of pass 1 (only five short columns each).
 pub const COUNT_CHUNK: u64 = 2000;
 
-/// The filters of an extract: whole months (see [`Filters::whole_months`]).
+/// The filters of an extract: whole months (see [`crate::reports::whole_months`]).
 #[derive(Debug, Clone)]
 pub struct Filters {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
 
-/// The first day of `d`'s month.
-pub fn month_start(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-/// The last day of `d`'s month.
-pub fn month_end(d: NaiveDate) -> NaiveDate {
-    month_start(d).checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d)
-}
-
 impl Filters {
-    /// The window snapped to whole months: `from` to the first of its month, `to` to the last
-    /// day of its month, so that two extracts a day apart cannot isolate one day's referrals.
-    pub fn whole_months(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Self {
-        Filters { from: from.map(month_start), to: to.map(month_end) }
-    }
-
     fn apply(&self, mut q: Select<referral::Entity>) -> Select<referral::Entity> {
         if let Some(from) = self.from {
             q = q.filter(referral::Column::ReceivedOn.gte(from));
@@ -592,19 +576,6 @@ mod tests {
         assert!(row.put("age_band", Cell::Int(12)).is_err(), "wrong type");
         row.put("age_band", Cell::Str("11-13".into())).unwrap();
         assert!(row.finish().is_err(), "too short");
-    }
-
-    #[test]
-    fn windows_are_whole_months() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let f = Filters::whole_months(Some(d("2026-08-12")), Some(d("2026-08-12")));
-        assert_eq!((f.from, f.to), (Some(d("2026-08-01")), Some(d("2026-08-31"))));
-        let f = Filters::whole_months(Some(d("2024-02-29")), Some(d("2024-02-01")));
-        assert_eq!((f.from, f.to), (Some(d("2024-02-01")), Some(d("2024-02-29"))));
-        assert_eq!(month_end(d("2026-12-05")), d("2026-12-31"));
-        assert_eq!(month_end(d("2026-04-30")), d("2026-04-30"));
-        let f = Filters::whole_months(None, None);
-        assert_eq!((f.from, f.to), (None, None));
     }
 
     #[test]

@@ -148,13 +148,9 @@ pub async fn evaluation_extract(
     ApiQuery(q): ApiQuery<EvaluationExtractParams>,
 ) -> Result<Response, ApiError> {
     state.authorize(&me, Action::ExportsEvaluation, &Resource::Programme, &[]).await?;
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from > to
-    {
-        return Err(ApiError::field("from", "after_to", "`from` must not be after `to`."));
-    }
+    let (from, to) = crate::reports::whole_months(q.from, q.to)?;
     let format = q.format.unwrap_or(ExtractFormat::Csv);
-    let filters = Filters::whole_months(q.from, q.to);
+    let filters = Filters { from, to };
     let (from_month, to_month) = (filters.from.map(|d| d.format("%Y-%m").to_string()), filters.to.map(|d| d.format("%Y-%m").to_string()));
     let k = state.config.extract_k;
 

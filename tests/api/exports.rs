@@ -309,6 +309,8 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_audited_as_an_extr
         ("format=csv", "project"),
         ("project=study&from=2026-05-01&to=2026-04-01", "from"),
         ("project=study&from=yesterday", "from"),
+        ("project=study&from=-9999-01-01", "from"),
+        ("project=study&to=2101-01-01", "to"),
         ("project=study&colour=red", "colour"),
     ] {
         let r = app.get(&format!("/api/v1/exports/evaluation?{query}")).token(&t).send().await;
@@ -366,7 +368,8 @@ async fn the_date_filters_bound_the_received_date_inclusively() {
     days.sort();
     let (from, to) = (days[days.len() / 4], days[days.len() * 3 / 4]);
     // The window is whole months.
-    let (lo_day, hi_day) = (trellis::exports::extract::month_start(from), trellis::exports::extract::month_end(to));
+    let (lo, hi) = trellis::reports::whole_months(Some(from), Some(to)).unwrap();
+    let (lo_day, hi_day) = (lo.unwrap(), hi.unwrap());
     let expected = all.iter().filter(|r| r.received_on >= lo_day && r.received_on <= hi_day).count();
     let r = app.get(&format!("/api/v1/exports/evaluation?project=p1&from={from}&to={to}")).token(&token).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
