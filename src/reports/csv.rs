@@ -4,11 +4,10 @@
 use super::disclosure::Published;
 use super::programme::{ProgrammeReport, ReportFigure};
 
-/// One field, quoted when it holds a comma, a quote or a line break; a leading `=`, `+`,
-/// `-` or `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
+/// One field: a number as it is, any other text guarded against spreadsheet formulas, both
+/// quoted as RFC 4180 says (the extract's rules, [`crate::exports::csv_text`]).
 pub fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    if s.parse::<f64>().is_ok() { crate::exports::csv_field(s) } else { crate::exports::csv_text(s) }
 }
 
 fn line(out: &mut String, cells: [&str; 5]) {

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::disclosure::{Published, Rule};
+use super::html::esc;
 use super::population::{self, PopulationBase};
 use super::rri::{self, NoRri};
 use crate::app::AppState;
@@ -575,22 +576,6 @@ fn assemble(
     }
 }
 
-/// Escapes text for HTML (element content and attribute values).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn rri_text(c: &DisproportionalityCell) -> String {
     match (c.rri, c.ci_low, c.ci_high) {
         (Some(r), Some(lo), Some(hi)) => format!("{r:.2} ({lo:.2}–{hi:.2})"),
@@ -750,11 +735,6 @@ pub struct DisproportionalityQuery {
     pub format: Option<DisproportionalityFormat>,
 }
 
-/// One CSV field, quoted when it needs to be.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
 /// The tables as CSV: one line per group and stage.
 pub fn to_csv(d: &Disproportionality) -> String {
     let mut out = String::from("by,group,label,reference,population,stage,count,rri,ci_low,ci_high,note,population_base\n");
@@ -784,7 +764,7 @@ pub fn to_csv(d: &Disproportionality) -> String {
                 c.note.clone().unwrap_or_default(),
                 base.to_string(),
             ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str(&fields.iter().map(|f| super::csv::field(f)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
     }
