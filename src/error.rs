@@ -116,6 +116,23 @@ impl ApiError {
         ApiError::Internal(e.to_string())
     }
 
+    /// A stored value that does not parse (an unknown code, malformed JSON): logged with its
+    /// table, column and row, so it can be found and mended, and answered as a server error.
+    pub fn unreadable(table: &'static str, column: &'static str, id: uuid::Uuid) -> Self {
+        tracing::error!(table, column, %id, "a stored value does not parse");
+        ApiError::Internal(format!("unreadable value in {table}.{column}"))
+    }
+
+    /// A JSON column read back from `table`.`column` of row `id` (see [`unreadable`](Self::unreadable)).
+    pub fn stored_json<T: serde::de::DeserializeOwned>(
+        text: &str,
+        table: &'static str,
+        column: &'static str,
+        id: uuid::Uuid,
+    ) -> Result<T, Self> {
+        serde_json::from_str(text).map_err(|_| Self::unreadable(table, column, id))
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
         use ApiError::*;
         match self {

@@ -1,7 +1,7 @@
 //! Trellis: the case-management backend of a multi-charity mentoring programme.
-//! See README.md for how to run it and DESIGN notes for how it is put together.
+//! See README.md for how to run it and docs/architecture.md for how it is put together.
 
-pub mod app;
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -23,6 +23,8 @@ pub mod outcomes;
 pub mod referrals;
 pub mod reports;
 pub mod safeguarding;
+pub mod server;
 pub mod sessions;
+pub mod state;
 pub mod users;
 pub mod young_people;

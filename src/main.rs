@@ -8,7 +8,6 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::{ExposeSecret, SecretString};
-use trellis::app::{self, AppState};
 use trellis::authz::Authz;
 use trellis::clock::{Clock, SystemClock};
 use trellis::config::{Config, LogFormat, Sources};
@@ -17,6 +16,7 @@ use trellis::entities::{organisation, user};
 use trellis::organisations::dto::OrganisationKind;
 use trellis::users::Role;
 use trellis::{audit, db, demo};
+use trellis::{server, state::AppState};
 
 #[derive(Parser)]
 #[command(name = "trellis", version, about = "Case management for a multi-charity mentoring programme")]
@@ -233,7 +233,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
             let state = AppState::new(conn, cfg, clock, authz, keys)?;
-            app::serve(state, |addr| {
+            server::serve(state, |addr| {
                 println!("Trellis is listening on http://{addr}");
                 println!("  API docs:  http://{addr}/api/docs");
                 println!("  OpenAPI:   http://{addr}/api/v1/openapi.json");

@@ -11,6 +11,7 @@ pub mod m20261123_000003_mentors;
 mod m20261123_000004_matching;
 mod m20261123_000005_outbox;
 mod m20261123_000006_safeguarding;
+mod m20261202_000007_access_door;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_matching::Migration),
             Box::new(m20261123_000005_outbox::Migration),
             Box::new(m20261123_000006_safeguarding::Migration),
+            Box::new(m20261202_000007_access_door::Migration),
         ]
     }
 }

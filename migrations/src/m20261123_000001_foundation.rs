@@ -250,6 +250,8 @@ pub enum IdempotencyKeys {
     ResponseHeaders,
     ResponseBody,
     CreatedAt,
+    /// Added by m20261202_000007_access_door.
+    Grants,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -271,4 +273,6 @@ pub enum AuditEvents {
     Detail,
     PrevHash,
     Hash,
+    /// Added by m20261202_000007_access_door.
+    Subjects,
 }

@@ -17,10 +17,12 @@ use crate::metrics::Metrics;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const BATCH: u64 = 1000;
 
-/// The bytes that are hashed for an event: every field in a fixed order, as JSON.
+/// The bytes that are hashed for an event: every field in a fixed order, as JSON. The young
+/// people it is about come last, and only when there are some, so events sealed before they
+/// were recorded still verify.
 pub fn canonical(e: &audit_event::Model, seq: i64) -> String {
     let opt = |u: &Option<uuid::Uuid>| u.map(|u| u.to_string());
-    serde_json::json!([
+    let mut fields = serde_json::json!([
         seq,
         e.id.to_string(),
         e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -35,8 +37,11 @@ pub fn canonical(e: &audit_event::Model, seq: i64) -> String {
         e.request_id,
         e.client_address,
         e.detail,
-    ])
-    .to_string()
+    ]);
+    if let (Some(subjects), Some(list)) = (&e.subjects, fields.as_array_mut()) {
+        list.push(serde_json::Value::String(subjects.clone()));
+    }
+    fields.to_string()
 }
 
 pub fn link(prev_hash: &str, e: &audit_event::Model, seq: i64) -> String {

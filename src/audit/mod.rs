@@ -7,10 +7,10 @@ pub mod chain;
 pub mod routes;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
-use crate::entities::audit_event;
+use crate::entities::{audit_event, audit_event_subject};
 use crate::http::context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,9 @@ pub struct Event {
     pub resource_organisation_id: Option<Uuid>,
     pub outcome: Outcome,
     pub detail: serde_json::Value,
+    /// The young people it is about (her record, or any record about her, or a list or
+    /// export that showed her).
+    pub subjects: Vec<Uuid>,
 }
 
 impl Event {
@@ -58,12 +61,25 @@ impl Event {
             resource_organisation_id: None,
             outcome: Outcome::Allowed,
             detail: serde_json::Value::Object(Default::default()),
+            subjects: Vec::new(),
         }
     }
 
     pub fn resource(mut self, id: Uuid, organisation_id: Option<Uuid>) -> Self {
         self.resource_id = Some(id);
         self.resource_organisation_id = organisation_id;
+        self
+    }
+
+    /// The young person the event is about.
+    pub fn about(mut self, young_person_id: Uuid) -> Self {
+        self.subjects.push(young_person_id);
+        self
+    }
+
+    /// The young people the event is about (a list view, an export).
+    pub fn about_all(mut self, young_people: impl IntoIterator<Item = Uuid>) -> Self {
+        self.subjects.extend(young_people);
         self
     }
 
@@ -80,11 +96,16 @@ impl Event {
 
 /// Appends an event on `conn` (pass the request's transaction so the event commits or rolls
 /// back with the change it records).
-pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, event: Event) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, mut event: Event) -> Result<(), DbErr> {
     let ctx = context::current();
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+    let id = Uuid::now_v7();
+    event.subjects.sort();
+    event.subjects.dedup();
+    let subjects =
+        if event.subjects.is_empty() { None } else { Some(event.subjects.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")) };
     audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         seq: Set(None),
         // Microseconds: what PostgreSQL keeps, so the sealed hash is the same on both databases.
         occurred_at: Set(now.trunc_subsecs(6)),
@@ -101,8 +122,18 @@ pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Opt
         detail: Set(event.detail.to_string()),
         prev_hash: Set(None),
         hash: Set(None),
+        subjects: Set(subjects),
     }
     .insert(conn)
     .await?;
+    // A list of 200 shows at most 200 young people: one insert, well within the
+    // databases' bound-parameter limits.
+    if !event.subjects.is_empty() {
+        audit_event_subject::Entity::insert_many(
+            event.subjects.iter().map(|y| audit_event_subject::ActiveModel { young_person_id: Set(*y), event_id: Set(id) }),
+        )
+        .exec(conn)
+        .await?;
+    }
     Ok(())
 }

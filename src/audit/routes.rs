@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -18,6 +17,7 @@ use crate::entities::audit_event;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination;
+use crate::state::AppState;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(list_audit_events))

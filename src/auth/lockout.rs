@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::app::AppState;
 use crate::entities::login_lockout as ll;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 pub fn key(state: &AppState, email: &str) -> Result<String, ApiError> {
     Ok(state.keys.pseudonyms.tag("login-lockout", crate::users::rules::normalise_email(email).as_bytes())?)

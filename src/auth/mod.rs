@@ -14,11 +14,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::authz::Principal;
 use crate::entities::{session as session_entity, user};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::users::Role;
 
 /// A request that presented a live session token.

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::{CurrentUser, EnrollingUser, lockout, mfa, session};
-use crate::app::AppState;
 use crate::audit::{self, Event, Outcome};
 use crate::authz::{Action, Resource};
 use crate::entities::{login_attempt, user};
@@ -21,6 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiJson;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 use crate::users::dto::UserView;
 use crate::users::rules;
 
@@ -51,7 +51,7 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
     let now = state.now();
     let address = context::current().client_addr;
-    throttle_address(&state, &address).await?;
+    let attempt = throttle_address(&state, &address).await?;
 
     let lock_key = lockout::key(&state, &body.email)?;
     let email = rules::normalise_email(&body.email);
@@ -86,6 +86,8 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     let mut mfa_step = None;
     if u.mfa_enabled {
         let Some(code) = body.totp.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            // The right password, asked for its second step: not a failed attempt.
+            forget_attempt(&state.db, attempt).await?;
             audit_login(&state, Some(&u), "login.mfa_required", Outcome::Failed, json!({})).await?;
             return Err(ApiError::MfaRequired);
         };
@@ -120,6 +122,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
             return Err(ApiError::MfaInvalid);
         }
     }
+    forget_attempt(&txn, attempt).await?;
     let (token, s) = session::create(&txn, &state, u.id, enrolment_only).await?;
     audit::record(
         &txn,
@@ -184,11 +187,14 @@ async fn record_failure(state: &AppState, lock_key: &str, u: Option<&user::Model
     Ok(())
 }
 
-/// The per-address limit: every attempt is recorded first, then counted, so parallel
-/// requests cannot all pass. Only the first refusal in a window is audited.
-async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiError> {
+/// The per-address limit counts failed sign-ins, so a charity office behind one address can
+/// sign all its staff in: every attempt is recorded first, then counted, so parallel
+/// requests cannot all pass, and a successful one is forgotten ([`forget_attempt`]). Only
+/// the first refusal in a window is audited. Returns the attempt's id.
+async fn throttle_address(state: &AppState, address: &str) -> Result<Uuid, ApiError> {
     let now = state.now();
-    login_attempt::ActiveModel { id: Set(Uuid::now_v7()), address: Set(address.chars().take(64).collect()), attempted_at: Set(now) }
+    let id = Uuid::now_v7();
+    login_attempt::ActiveModel { id: Set(id), address: Set(address.chars().take(64).collect()), attempted_at: Set(now) }
         .insert(&state.db)
         .await?;
     let window_start = now - state.config.login_address_window;
@@ -198,7 +204,7 @@ async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiErro
     let count = recent.clone().count(&state.db).await?;
     let limit = state.config.login_address_limit as u64;
     if count <= limit {
-        return Ok(());
+        return Ok(id);
     }
     let oldest = recent.order_by_asc(login_attempt::Column::AttemptedAt).one(&state.db).await?;
     let retry = oldest.map(|o| (o.attempted_at + state.config.login_address_window - now).num_seconds()).unwrap_or(60);
@@ -212,6 +218,12 @@ async fn throttle_address(state: &AppState, address: &str) -> Result<(), ApiErro
         retry_after_secs: retry.max(1) as u64,
         detail: "Too many sign-in attempts from this address; wait before trying again.".into(),
     })
+}
+
+/// A sign-in that gave the right password does not count against its address.
+async fn forget_attempt<C: sea_orm::ConnectionTrait>(conn: &C, attempt: Uuid) -> Result<(), ApiError> {
+    login_attempt::Entity::delete_by_id(attempt).exec(conn).await?;
+    Ok(())
 }
 
 fn open_mfa_secret(state: &AppState, u: &user::Model) -> Result<Vec<u8>, ApiError> {

@@ -8,9 +8,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::Authenticated;
-use crate::app::AppState;
 use crate::entities::{session, user};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Only write `last_seen_at` when it is this stale, so reads do not all become writes.
 const TOUCH_EVERY: Duration = Duration::seconds(60);

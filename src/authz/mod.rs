@@ -31,7 +31,7 @@ const POLICIES: &[(&str, &str)] = &[
 ];
 
 /// Every action the service asks about. The names are the Cedar action ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     SessionSelf,
     OrganisationsList,
@@ -195,7 +195,7 @@ pub struct Principal {
 }
 
 /// What she asks about.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Resource {
     Programme,
     AuditTrail,
@@ -218,11 +218,13 @@ pub enum Resource {
         id: Uuid,
         organisation_id: Uuid,
     },
-    /// A match; `organisation_id` is the young person's charity, `mentor_id` the mentor's account.
+    /// A match; `organisation_id` is the young person's charity, `mentor_id` the mentor's
+    /// account; `open` while it has not ended (a mentor's view of her mentee ends with it).
     Match {
         id: Uuid,
         organisation_id: Uuid,
         mentor_id: Uuid,
+        open: bool,
     },
     /// A mentor's session log; `organisation_id` is its match's charity, `mentor_id` the
     /// mentor's account.
@@ -241,7 +243,7 @@ pub enum Resource {
 }
 
 /// A value in an action's context.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Str(String),
     Bool(bool),
@@ -376,14 +378,17 @@ impl Authz {
                 entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 m
             }
-            Resource::Match { id, organisation_id, mentor_id } | Resource::MentoringSession { id, organisation_id, mentor_id } => {
+            Resource::Match { id, organisation_id, mentor_id, .. } | Resource::MentoringSession { id, organisation_id, mentor_id } => {
                 orgs.insert(*organisation_id);
                 let kind = if matches!(resource, Resource::Match { .. }) { "Trellis::Match" } else { "Trellis::MentoringSession" };
                 let m = uid(kind, &id.to_string())?;
-                let attrs = HashMap::from([
+                let mut attrs = HashMap::from([
                     ("organisation".to_string(), RestrictedExpression::new_entity_uid(org_uid(organisation_id)?)),
                     ("mentor".to_string(), RestrictedExpression::new_entity_uid(uid("Trellis::User", &mentor_id.to_string())?)),
                 ]);
+                if let Resource::Match { open, .. } = resource {
+                    attrs.insert("open".to_string(), RestrictedExpression::new_bool(*open));
+                }
                 entities.push(Entity::new(m.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 m
             }
@@ -517,6 +522,7 @@ pub fn user_list_scope(p: &Principal) -> Option<UserScope> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

@@ -22,6 +22,9 @@ pub struct Model {
     pub detail: String,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// The young people the event is about: their ids, sorted, comma-separated (sealed into
+    /// the chain with the rest); `audit_event_subjects` indexes them.
+    pub subjects: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

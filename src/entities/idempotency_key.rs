@@ -14,6 +14,8 @@ pub struct Model {
     pub response_headers: Option<String>,
     pub response_body: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The permissions the first request was granted (JSON), asked again on a replay.
+    pub grants: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

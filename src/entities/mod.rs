@@ -3,6 +3,7 @@
 
 pub mod assessment;
 pub mod audit_event;
+pub mod audit_event_subject;
 pub mod case_note;
 pub mod concern;
 pub mod concern_entry;

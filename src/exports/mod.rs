@@ -6,7 +6,7 @@ pub mod dictionary;
 pub mod extract;
 pub mod routes;
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new().routes(routes!(routes::evaluation_extract)).routes(routes!(routes::evaluation_dictionary))
 }

@@ -19,13 +19,13 @@ use validator::Validate;
 use super::anonymity::{self, Plan};
 use super::dictionary::{self, ExtractColumn, ExtractDictionary};
 use super::extract::{self, Cell, Filters, RowContext};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiQuery;
+use crate::state::AppState;
 
 /// The format of the evaluation extract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -3,27 +3,38 @@
 //! (and creates nothing); the same key with another body is 422; a retry while the first is
 //! still running is 409. Mentors on bad phone connections can retry safely.
 //!
+//! Only a successful (2xx) answer is kept: a refused or failed request leaves the key free,
+//! so a phone that resends a corrected form under the same key is heard. A replay is asked
+//! again, through the access door, every permission the first request was granted, of the
+//! records as they are now (a coordinator whose charity no longer holds the record gets 404),
+//! and is audited as a read.
+//!
 //! The stored response is sealed with the field key (it may hold personal data), and the
 //! sign-in routes are left out: their answers hold tokens and TOTP secrets, which must never
 //! be stored. A claim whose request never finished (a timeout, a dropped connection) is
 //! treated as abandoned once the request timeout has passed.
 
 use axum::body::{Body, to_bytes};
+use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::Authenticated;
+use crate::access;
+use crate::audit::{self, Event};
+use crate::auth::{Authenticated, CurrentUser};
 use crate::crypto::hex;
 use crate::entities::idempotency_key as ik;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
 const TABLE: &str = "idempotency_keys";
@@ -54,7 +65,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::field("Idempotency-Key", "invalid", "Use a key of 1 to 200 visible characters, such as a UUID."))?;
 
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let bytes = to_bytes(body, state.config.body_limit_bytes).await.map_err(|_| ApiError::PayloadTooLarge)?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str().as_bytes());
@@ -71,7 +82,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         let abandoned =
             existing.status_code.is_none() && existing.created_at + Duration::seconds(state.config.request_timeout_secs as i64 + 5) < now;
         if existing.created_at + Duration::hours(24) > now && !abandoned {
-            return replay(&state, existing, &request_hash);
+            return replay(&state, &mut parts, existing, &request_hash).await;
         }
         ik::Entity::delete_by_id(existing.id).exec(&state.db).await?;
     }
@@ -86,6 +97,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         response_headers: Set(None),
         response_body: Set(None),
         created_at: Set(now),
+        grants: Set(None),
     }
     .insert(&state.db)
     .await;
@@ -98,15 +110,16 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
                 .one(&state.db)
                 .await?
                 .ok_or(ApiError::conflict("A request with this Idempotency-Key is in progress."))?;
-            return replay(&state, existing, &request_hash);
+            return replay(&state, &mut parts, existing, &request_hash).await;
         }
         return Err(e.into());
     }
 
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (resp, grants) = access::granted_during(next.run(Request::from_parts(parts, Body::from(bytes)))).await;
     let status = resp.status();
-    if status.is_server_error() {
-        // Nothing was done (the transaction rolled back): let the client retry with the key.
+    if !status.is_success() {
+        // Refused, invalid or failed: nothing was created (the transaction rolled back), so
+        // the key stays free for the corrected request.
         ik::Entity::delete_by_id(id).exec(&state.db).await?;
         return Ok(resp);
     }
@@ -119,24 +132,44 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     let sealed = state.keys.fields.seal(TABLE, COLUMN, &id, &String::from_utf8_lossy(&rbytes))?;
     ik::Entity::update_many()
         .col_expr(ik::Column::StatusCode, Expr::value(status.as_u16() as i32))
-        .col_expr(ik::Column::ResponseHeaders, Expr::value(serde_json::to_string(&kept).unwrap_or_default()))
+        .col_expr(ik::Column::ResponseHeaders, Expr::value(serde_json::to_string(&kept).map_err(ApiError::internal)?))
         .col_expr(ik::Column::ResponseBody, Expr::value(sealed))
+        .col_expr(ik::Column::Grants, Expr::value(serde_json::to_string(&grants).map_err(ApiError::internal)?))
         .filter(ik::Column::Id.eq(id))
         .exec(&state.db)
         .await?;
     Ok(Response::from_parts(rparts, Body::from(rbytes)))
 }
 
-fn replay(state: &AppState, existing: ik::Model, request_hash: &str) -> Result<Response, ApiError> {
+async fn replay(state: &AppState, parts: &mut Parts, existing: ik::Model, request_hash: &str) -> Result<Response, ApiError> {
     if existing.request_hash != request_hash {
         return Err(ApiError::IdempotencyMismatch);
     }
     let Some(code) = existing.status_code else {
         return Err(ApiError::conflict("A request with this Idempotency-Key is still in progress; retry shortly."));
     };
+    // Asked again as a new request would be: the same caller, a full session, and every
+    // permission the first request was granted, of the records as they are now.
+    let me = CurrentUser::from_request_parts(parts, state).await?;
+    let Some(grants) = existing.grants.as_deref() else {
+        return Err(ApiError::conflict(
+            "This Idempotency-Key was used before an upgrade and its answer cannot be checked again; look for the record instead of resending.",
+        ));
+    };
+    let grants: Vec<access::Grant> = ApiError::stored_json(grants, TABLE, "grants", existing.id)?;
+    let subjects = access::reauthorize(state, &me, &grants).await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("request.replayed", "idempotency_key").about_all(subjects).detail(json!({"status": code})),
+    )
+    .await?;
+    state.audit_written();
     let status = StatusCode::from_u16(code as u16).map_err(ApiError::internal)?;
     let mut headers = HeaderMap::new();
-    let kept: Vec<(String, String)> = serde_json::from_str(existing.response_headers.as_deref().unwrap_or("[]")).unwrap_or_default();
+    let kept: Vec<(String, String)> =
+        ApiError::stored_json(existing.response_headers.as_deref().unwrap_or("[]"), TABLE, "response_headers", existing.id)?;
     for (name, value) in kept {
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
             headers.insert(n, v);

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::context::{self, RequestContext};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";

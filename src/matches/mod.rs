@@ -4,8 +4,9 @@
 pub mod dto;
 pub mod routes;
 pub mod rules;
+pub mod service;
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(routes::suggestions))
@@ -17,21 +18,6 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
         .routes(routes!(routes::list_conflicts, routes::create_conflict))
 }
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
-use uuid::Uuid;
-
-use crate::entities::matching;
-
-/// Statuses of a match in which the mentor works with her mentee.
-pub const WORKING: &[&str] = &["introduced", "active", "paused"];
-
-/// Whether `mentor_id` mentors `young_person_id` now (a match introduced, active or paused).
-pub async fn mentor_of<C: ConnectionTrait>(conn: &C, mentor_id: Uuid, young_person_id: Uuid) -> Result<bool, DbErr> {
-    let n = matching::Entity::find()
-        .filter(matching::Column::MentorId.eq(mentor_id))
-        .filter(matching::Column::YoungPersonId.eq(young_person_id))
-        .filter(matching::Column::Status.is_in(WORKING.iter().copied()))
-        .count(conn)
-        .await?;
-    Ok(n > 0)
-}
+/// Whether a mentor mentors a young person now, and the match statuses that count: the
+/// access door's, since her access follows from it.
+pub use crate::access::{WORKING, mentor_of};

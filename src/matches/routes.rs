@@ -8,20 +8,17 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
-use crate::app::{AppState, Deny};
+use super::service::{move_referral, record_match_transition};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, MatchScope, Resource, Value};
-use crate::entities::{match_transition, matching, mentor_conflict, mentor_profile, referral, young_person};
+use crate::entities::{matching, mentor_conflict, mentor_profile, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -30,11 +27,12 @@ use crate::mentors::routes::{ComplianceRecords, ID_CHUNK, list, names_of};
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::codes::SafeguardingFlag;
 use crate::young_people::{open_opt, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "matches";
 
 pub fn resource(m: &matching::Model) -> Resource {
-    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id }
+    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended.as_str() }
 }
 
 /// Loads a match the caller may read (404 otherwise), then checks `action` (403).
@@ -371,72 +369,6 @@ pub async fn list_matches(
     let items = page.items.iter().map(|m| view(&state, m)).collect::<Result<Vec<_>, _>>()?;
     crate::young_people::routes::audit_list(&state, &me, "matches.listed", "match", items.iter().map(|m| m.id)).await?;
     Ok(Json(MatchPage { items, next_cursor: page.next_cursor }))
-}
-
-/// Moves a referral as its match moves, recording the move in its history.
-async fn move_referral(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    me: &CurrentUser,
-    referral_id: Uuid,
-    from: &[ReferralStatus],
-    to: ReferralStatus,
-    closure: Option<crate::referrals::rules::ClosureReason>,
-) -> Result<(), ApiError> {
-    let Some(r) = referral::Entity::find_by_id(referral_id).one(txn).await? else { return Ok(()) };
-    let Some(current) = ReferralStatus::parse(&r.status).filter(|s| from.contains(s)) else { return Ok(()) };
-    let mut update = referral::Entity::update_many()
-        .col_expr(referral::Column::Status, Expr::value(to.as_str()))
-        .col_expr(referral::Column::Version, crate::db::incremented((referral::Entity, referral::Column::Version)))
-        .col_expr(referral::Column::UpdatedAt, Expr::value(state.now()));
-    if let Some(c) = closure {
-        update = update.col_expr(referral::Column::ClosureReason, Expr::value(c.as_str()));
-    }
-    update.filter(referral::Column::Id.eq(r.id)).exec(txn).await?;
-    crate::referrals::routes::record_transition(txn, state, me, &r, Some(current), to, None).await?;
-    audit::record(
-        txn,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("referral.transitioned", "referral")
-            .resource(r.id, Some(r.organisation_id))
-            .detail(json!({"from": current.as_str(), "to": to.as_str(), "by": "match", "closure_reason": closure.map(|c| c.as_str())})),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn record_match_transition(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    me: &CurrentUser,
-    m: &matching::Model,
-    (from, to, on): (Option<MatchStatus>, MatchStatus, NaiveDate),
-    details: serde_json::Value,
-) -> Result<(), ApiError> {
-    match_transition::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        match_id: Set(m.id),
-        organisation_id: Set(m.organisation_id),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().into()),
-        on_date: Set(on),
-        details: Set(details.to_string()),
-        actor_id: Set(me.id()),
-        at: Set(state.now()),
-    }
-    .insert(txn)
-    .await?;
-    audit::record(
-        txn,
-        state.now(),
-        Some(&me.actor()),
-        Event::new(if from.is_none() { "match.created" } else { "match.transitioned" }, "match")
-            .resource(m.id, Some(m.organisation_id))
-            .detail(json!({"from": from.map(|s| s.as_str()), "to": to.as_str(), "details": details})),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Confirm a match for an accepted referral. A mentor who is not compliant, at capacity,
@@ -810,7 +742,7 @@ pub async fn create_conflict(
     // The young person must be one the recorder may see: no probing for ids.
     let yp = young_person::Entity::find_by_id(body.young_person_id).one(&state.db).await?;
     let visible = match &yp {
-        Some(yp) => state.authz.is_allowed(&me.principal(), Action::YoungPeopleRead, &crate::young_people::resource(yp), &[]),
+        Some(yp) => state.allows(&me, Action::YoungPeopleRead, &crate::young_people::resource(yp), &[]),
         None => false,
     };
     if !visible {

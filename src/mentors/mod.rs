@@ -5,7 +5,7 @@ pub mod dto;
 pub mod routes;
 pub mod rules;
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(routes::list_mentors, routes::create_mentor))

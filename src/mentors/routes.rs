@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Check, CheckKind, CourseState, MentorStatus, RecruitmentSource};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource, Value};
@@ -22,6 +21,7 @@ use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::young_people::{open_opt, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "mentor_profiles";
 
@@ -874,7 +874,7 @@ pub async fn list_supervision(
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "Invalid fields, or a `concern_id` that names no concern of her charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_supervision(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -884,6 +884,14 @@ pub async fn create_supervision(
     let p = load(&state, &me, id, Action::MentorsSupervisionCreate).await?;
     let now = state.now();
     not_future(body.held_on, now.date_naive(), "held_on")?;
+    // A concern discussed in supervision is one of her charity's: the same answer whether it
+    // does not exist or is another charity's, so nothing is learnt about other charities.
+    if let Some(cid) = body.concern_id {
+        let found = crate::entities::concern::Entity::find_by_id(cid).one(&state.db).await?;
+        if found.is_none_or(|c| c.organisation_id != p.organisation_id) {
+            return Err(ApiError::field("concern_id", "not_found", "There is no such concern in this mentor's charity."));
+        }
+    }
     let sid = Uuid::now_v7();
     let txn = crate::db::begin_write(&state.db).await?;
     let s = supervision::ActiveModel {

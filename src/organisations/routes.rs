@@ -8,7 +8,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -17,6 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::state::AppState;
 
 fn clean(districts: &[String]) -> String {
     let list: Vec<&str> = districts.iter().map(|d| d.trim()).collect();

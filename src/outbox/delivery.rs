@@ -19,11 +19,11 @@ use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use secrecy::ExposeSecret;
 
-use crate::app::AppState;
 use crate::config::{Config, Smtp, SmtpTls};
 use crate::entities::outbox_message::{self, Column as C, Entity as Outbox};
 use crate::entities::user;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// Messages claimed at a time. Small enough that the whole batch is sent within its lease
 /// even when every SMTP command runs to its timeout (about ten commands of 20 s a message,

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::{Loaded, answers_of, instruments, outcomes_for};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
@@ -20,6 +19,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::young_people::rules::age_on;
+use crate::{access::Deny, state::AppState};
 
 fn instrument_view(i: &Loaded) -> InstrumentView {
     InstrumentView {

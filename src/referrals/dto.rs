@@ -77,6 +77,34 @@ pub struct Allocate {
     pub organisation_id: Uuid,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
     pub reason: String,
+    /// What happens to a match of hers that has not ended: required when she has one
+    /// (without it the allocation is refused with 409 naming the match).
+    pub open_match: Option<OpenMatchOnAllocation>,
+}
+
+/// What an allocation does with her open match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenMatchOnAllocation {
+    /// The match ends (unplanned, reason `other`) and her referral waits for a match at the
+    /// new charity.
+    End,
+    /// The match moves with her, her mentor with it: the new charity holds it from now on.
+    MoveWithMentor,
+}
+
+/// An allocated referral, and what happened to her open matches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocatedReferral {
+    #[serde(flatten)]
+    pub referral: ReferralView,
+    pub open_matches: Vec<AllocatedMatch>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocatedMatch {
+    pub match_id: Uuid,
+    pub outcome: OpenMatchOnAllocation,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

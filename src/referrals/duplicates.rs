@@ -11,14 +11,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
-use crate::entities::{case_note, duplicate_flag, referral, young_person};
+use crate::entities::{duplicate_flag, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::state::AppState;
 use crate::young_people::routes as yp_routes;
 
 /// Possible duplicates for review (programme admins).
@@ -114,6 +114,7 @@ pub async fn resolve_duplicate(
         return Err(ApiError::conflict("This possible duplicate has already been resolved."));
     }
     let mut detail = json!({"flag": flag.id, "outcome": status});
+    let mut subjects = vec![flag.young_person_id, flag.match_id];
     match body.action {
         DuplicateAction::Dismiss => {}
         DuplicateAction::Merge => {
@@ -132,48 +133,21 @@ pub async fn resolve_duplicate(
                     "One of these records has already been merged; resolve the flag that names the remaining record.",
                 ));
             }
-            let moved: Vec<uuid::Uuid> = crate::young_people::routes::referrals_of(&txn, gone).await?.iter().map(|r| r.id).collect();
-            // The version moves too, so a write prepared against the old charity fails.
-            referral::Entity::update_many()
-                .col_expr(referral::Column::YoungPersonId, Expr::value(keep))
-                .col_expr(referral::Column::OrganisationId, Expr::value(kept.organisation_id))
-                .col_expr(referral::Column::Version, crate::db::incremented(referral::Column::Version))
-                .filter(referral::Column::YoungPersonId.eq(gone))
+            // Her whole history follows the record kept, to its charity (access/ownership.rs).
+            let rows = crate::access::ownership::move_her_history(&txn, gone, keep, kept.organisation_id, now).await?;
+            young_person::Entity::update_many()
+                .col_expr(young_person::Column::MergedInto, Expr::value(keep))
+                .filter(young_person::Column::Id.eq(gone))
                 .exec(&txn)
                 .await?;
-            crate::entities::referral_transition::Entity::update_many()
-                .col_expr(crate::entities::referral_transition::Column::OrganisationId, Expr::value(kept.organisation_id))
-                .filter(crate::entities::referral_transition::Column::ReferralId.is_in(moved.clone()))
-                .exec(&txn)
-                .await?;
-            // Other open flags naming the merged-away record now name the one kept.
-            for column in [duplicate_flag::Column::YoungPersonId, duplicate_flag::Column::MatchId] {
-                duplicate_flag::Entity::update_many()
-                    .col_expr(column, Expr::value(keep))
-                    .filter(column.eq(gone))
-                    .filter(duplicate_flag::Column::Status.eq("open"))
-                    .exec(&txn)
-                    .await?;
-            }
+            crate::safeguarding::refresh_flag(&txn, keep).await?;
+            crate::safeguarding::refresh_flag(&txn, gone).await?;
             detail["keep"] = json!(keep);
             detail["merged_away"] = json!(gone);
             detail["from_organisation"] = json!(leaving.organisation_id);
             detail["to_organisation"] = json!(kept.organisation_id);
-            detail["referrals_moved"] = json!(moved);
-            case_note::Entity::update_many()
-                .col_expr(case_note::Column::YoungPersonId, Expr::value(keep))
-                .col_expr(case_note::Column::OrganisationId, Expr::value(kept.organisation_id))
-                .filter(case_note::Column::YoungPersonId.eq(gone))
-                .exec(&txn)
-                .await?;
-            young_person::Entity::update_many()
-                .col_expr(young_person::Column::MergedInto, Expr::value(keep))
-                .col_expr(young_person::Column::Version, crate::db::incremented(young_person::Column::Version))
-                .col_expr(young_person::Column::UpdatedAt, Expr::value(now))
-                .filter(young_person::Column::Id.eq(gone))
-                .exec(&txn)
-                .await?;
-            crate::safeguarding::move_concerns(&txn, gone, keep, kept.organisation_id).await?;
+            detail["moved"] = rows.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<_, _>>().into();
+            subjects = vec![keep, gone];
             super::routes::recompute_eligibility(&txn, &kept).await?;
         }
     }
@@ -181,7 +155,7 @@ pub async fn resolve_duplicate(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).detail(detail),
+        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).about_all(subjects).detail(detail),
     )
     .await?;
     let a = young_person::Entity::find_by_id(flag.young_person_id).one(&txn).await?.ok_or(ApiError::NotFound)?;

@@ -14,11 +14,10 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, ClosureReason, SourceType, Status};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource};
-use crate::entities::{case_note, matching, organisation, referral, referral_transition, young_person};
+use crate::entities::{matching, organisation, referral, referral_transition, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -27,6 +26,7 @@ use crate::young_people::codes::{Gender, RiskIndicator};
 use crate::young_people::dto::DuplicateCheck;
 use crate::young_people::rules::{self as yp_rules, AceAnswer, Consent, Eligibility};
 use crate::young_people::{open_opt, routes as yp_routes, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "referrals";
 
@@ -549,15 +549,18 @@ pub async fn transition(
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
-/// Move a referral, with its young person and her whole record, to a partner charity. The
-/// previous charity's access ends (the lead charity's never does).
+/// Move a referral, with its young person and her whole history (every record about her:
+/// see `access/ownership.rs`), to a partner charity. The previous charity's access ends (the
+/// lead charity's never does). A match of hers that has not ended is refused with 409 unless
+/// `open_match` says whether it ends or moves with her mentor.
 #[utoipa::path(post, path = "/referrals/{id}/allocate", tag = "referrals", security(("bearer" = [])), request_body = Allocate,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
+    responses((status = 200, body = AllocatedReferral, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "She is in a match that has not ended and `open_match` was not given", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
@@ -566,7 +569,7 @@ pub async fn allocate(
     me: CurrentUser,
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<Allocate>,
-) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
+) -> Result<(HeaderMap, Json<AllocatedReferral>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsAllocate).await?;
     let target = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
     let target = match target {
@@ -581,51 +584,51 @@ pub async fn allocate(
     }
     let now = state.now();
     let from = r.organisation_id;
-    let txn = crate::db::begin_write(&state.db).await?;
     let moved = target.id;
-    referral::Entity::update_many()
-        .col_expr(referral::Column::OrganisationId, Expr::value(moved))
-        .col_expr(referral::Column::Version, crate::db::incremented(referral::Column::Version))
-        .col_expr(referral::Column::UpdatedAt, Expr::value(now))
-        .filter(referral::Column::YoungPersonId.eq(r.young_person_id))
-        .exec(&txn)
-        .await?;
-    young_person::Entity::update_many()
-        .col_expr(young_person::Column::OrganisationId, Expr::value(moved))
-        .col_expr(young_person::Column::Version, crate::db::incremented(young_person::Column::Version))
-        .col_expr(young_person::Column::UpdatedAt, Expr::value(now))
-        .filter(young_person::Column::Id.eq(r.young_person_id))
-        .exec(&txn)
-        .await?;
-    case_note::Entity::update_many()
-        .col_expr(case_note::Column::OrganisationId, Expr::value(moved))
-        .filter(case_note::Column::YoungPersonId.eq(r.young_person_id))
-        .exec(&txn)
-        .await?;
-    crate::safeguarding::move_concerns(&txn, r.young_person_id, r.young_person_id, moved).await?;
-    let refs: Vec<Uuid> = yp_routes::referrals_of(&txn, r.young_person_id).await?.iter().map(|x| x.id).collect();
-    referral_transition::Entity::update_many()
-        .col_expr(referral_transition::Column::OrganisationId, Expr::value(moved))
-        .filter(referral_transition::Column::ReferralId.is_in(refs))
-        .exec(&txn)
-        .await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let open = crate::matches::service::open_matches_of(&txn, r.young_person_id).await?;
+    let outcome = match (open.is_empty(), body.open_match) {
+        (true, _) => None,
+        (false, None) => {
+            let ids: Vec<String> = open.iter().map(|m| m.id.to_string()).collect();
+            return Err(ApiError::Conflict {
+                detail: format!(
+                    "She is in a match that has not ended ({}). Say what happens to it: open_match end, or move_with_mentor.",
+                    ids.join(", ")
+                ),
+                allowed: Some(vec!["end".into(), "move_with_mentor".into()]),
+            });
+        }
+        (false, Some(o)) => Some(o),
+    };
+    if outcome == Some(OpenMatchOnAllocation::End) {
+        for m in &open {
+            crate::matches::service::end_for_allocation(&txn, &state, &me, m, now.date_naive()).await?;
+        }
+    }
+    let rows = crate::access::ownership::move_her_history(&txn, r.young_person_id, r.young_person_id, moved, now).await?;
+    crate::safeguarding::refresh_flag(&txn, r.young_person_id).await?;
+    let open_matches: Vec<AllocatedMatch> =
+        outcome.map(|o| open.iter().map(|m| AllocatedMatch { match_id: m.id, outcome: o }).collect()).unwrap_or_default();
+    let moved_rows: serde_json::Map<String, serde_json::Value> = rows.iter().map(|(t, n)| (t.to_string(), json!(n))).collect();
     audit::record(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("referral.allocated", "referral")
-            .resource(r.id, Some(moved))
-            .detail(json!({"from": from, "to": moved, "young_person_id": r.young_person_id})),
+        Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).about(r.young_person_id).detail(json!({
+            "from": from, "to": moved, "young_person_id": r.young_person_id, "moved": moved_rows,
+            "open_matches": open_matches.iter().map(|m| json!({"match_id": m.match_id, "outcome": m.outcome})).collect::<Vec<_>>(),
+        })),
     )
     .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     // The move shows in her chronology, with the reason, as a step that keeps the status.
-    let status = Status::parse(&r.status).unwrap_or(Status::Received);
+    let status = Status::stored(&updated.status, TABLE, "status", updated.id)?;
     let note = format!("Allocated to another charity: {}", body.reason.trim());
     record_transition(&txn, &state, &me, &updated, Some(status), status, Some(&note)).await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
+    Ok((etag::headers(updated.version), Json(AllocatedReferral { referral: view(&state, &updated)?, open_matches })))
 }
 
 /// Reopen a closed (or declined) referral: a new referral for the same young person.

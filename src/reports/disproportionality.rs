@@ -24,7 +24,6 @@ use super::disclosure::{Published, Rule};
 use super::html::esc;
 use super::population::{self, PopulationBase};
 use super::rri::{self, NoRri};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -33,6 +32,7 @@ use crate::entities::{matching, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
 use crate::outcomes::scoring::ChangeKind;
+use crate::state::AppState;
 use crate::young_people::codes::{Ethnicity, imd_quintile};
 
 /// What the groups are.

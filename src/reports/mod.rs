@@ -41,7 +41,7 @@ pub fn whole_months(
     Ok((from.map(first), to.map(last)))
 }
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(routes::programme_report))

@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use super::disclosure::{Published, PublishedTable, Rule};
 use super::programme_sql::{self as sql, SUSTAINED_DAYS, Window};
-use crate::app::AppState;
 use crate::config::DisclosureMode;
 use crate::error::ApiError;
 use crate::outcomes::scoring::ChangeKind;
+use crate::state::AppState;
 
 /// How the report's periods are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]

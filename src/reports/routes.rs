@@ -13,13 +13,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::programme::{self, ProgrammeReport, ReportGroupBy, ReportRequest};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::organisation;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
+use crate::state::AppState;
 use crate::users::Role;
 
 /// How the report is delivered.

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::outbox::{self, NewMessage};
 use crate::young_people::codes::SafeguardingFlag;
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(routes::list_concerns, routes::create_concern))

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource, Value};
@@ -22,6 +21,7 @@ use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::outbox::{self, NewMessage};
 use crate::young_people::{open_opt, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "concerns";
 const ENTRIES: &str = "concern_entries";
@@ -30,19 +30,27 @@ pub fn resource(c: &concern::Model) -> Resource {
     Resource::Concern { id: c.id, organisation_id: c.organisation_id, raised_by: c.raised_by }
 }
 
+/// Whether a mentor who raised `c` still mentors the young person it is about: her own view
+/// of a concern ends with her match, as her view of the young person does.
+pub async fn raiser_mentors_her(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Result<bool, ApiError> {
+    if c.raised_by != me.id() || me.user.role != "mentor" {
+        return Ok(false);
+    }
+    Ok(crate::access::mentor_of(&state.db, me.id(), c.young_person_id).await?)
+}
+
 /// How much of `c` the caller sees, if anything.
-pub fn visibility(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Option<Visibility> {
-    let p = me.principal();
+pub async fn visibility(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Result<Option<Visibility>, ApiError> {
     let res = resource(c);
-    if state.authz.is_allowed(&p, Action::ConcernsDetail, &res, &[]) {
+    Ok(if state.allows(me, Action::ConcernsDetail, &res, &[]) {
         Some(Visibility::Full)
-    } else if state.authz.is_allowed(&p, Action::ConcernsOwn, &res, &[]) {
+    } else if state.allows(me, Action::ConcernsOwn, &res, &[("mentor_of", Value::Bool(raiser_mentors_her(state, me, c).await?))]) {
         Some(Visibility::Own)
-    } else if state.authz.is_allowed(&p, Action::ConcernsSummary, &res, &[]) {
+    } else if state.allows(me, Action::ConcernsSummary, &res, &[]) {
         Some(Visibility::Summary)
     } else {
         None
-    }
+    })
 }
 
 pub fn acknowledge_by(state: &AppState, c: &concern::Model) -> DateTime<Utc> {
@@ -122,7 +130,7 @@ async fn entries_of<C: sea_orm::ConnectionTrait>(conn: &C, ids: &[Uuid]) -> Resu
 /// Loads a concern the caller may see (404 otherwise) with what she may see of it.
 async fn load(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<(concern::Model, Visibility), ApiError> {
     let c = concern::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    match visibility(state, me, &c) {
+    match visibility(state, me, &c).await? {
         Some(v) => Ok((c, v)),
         // Records the refused attempt in the audit trail, and answers 404.
         None => Err(state
@@ -213,7 +221,7 @@ pub async fn create_concern(
     .await?;
     txn.commit().await?;
     state.audit_written();
-    let v = visibility(&state, &me, &c).unwrap_or(Visibility::Own);
+    let v = visibility(&state, &me, &c).await?.unwrap_or(Visibility::Own);
     Ok((StatusCode::CREATED, Json(view(&state, &me, &c, v, &[])?)))
 }
 
@@ -255,7 +263,7 @@ pub async fn list_concerns(
     let entries = entries_of(&state.db, &ids).await?;
     let mut items = Vec::new();
     for c in &page.items {
-        if let Some(v) = visibility(&state, &me, c) {
+        if let Some(v) = visibility(&state, &me, c).await? {
             let mine: Vec<concern_entry::Model> = entries.iter().filter(|e| e.concern_id == c.id).cloned().collect();
             items.push(view(&state, &me, c, v, &mine)?);
         }
@@ -344,7 +352,13 @@ pub async fn add_entry(
 ) -> Result<(StatusCode, Json<ConcernView>), ApiError> {
     let (c, _) = load(&state, &me, id).await?;
     state
-        .authorize_as(&me, Action::ConcernsAddEntry, &resource(&c), &[("kind", Value::Str(body.kind.as_str().into()))], Deny::Forbidden)
+        .authorize_as(
+            &me,
+            Action::ConcernsAddEntry,
+            &resource(&c),
+            &[("kind", Value::Str(body.kind.as_str().into())), ("mentor_of", Value::Bool(raiser_mentors_her(&state, &me, &c).await?))],
+            Deny::Forbidden,
+        )
         .await?;
     let refuse = |from: ConcernStatus| ApiError::Conflict {
         detail: format!("A concern that is {} does not take a {} entry.", from.as_str(), body.kind.as_str()),
@@ -409,7 +423,7 @@ pub async fn add_entry(
     // The answer is built before the commit, so nothing after the commit can fail and lead a
     // retry to append the entry twice.
     let c = concern::Entity::find_by_id(c.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
-    let v = visibility(&state, &me, &c).ok_or(ApiError::NotFound)?;
+    let v = visibility(&state, &me, &c).await?.ok_or(ApiError::NotFound)?;
     let entries = entries_of(&txn, &[c.id]).await?;
     let out = view(&state, &me, &c, v, &entries)?;
     txn.commit().await?;
@@ -502,7 +516,7 @@ pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<J
     let entries = entries_of(&state.db, &ids).await?;
     let mut items = Vec::new();
     for c in &late {
-        if let Some(v) = visibility(&state, &me, c) {
+        if let Some(v) = visibility(&state, &me, c).await? {
             let mine: Vec<concern_entry::Model> = entries.iter().filter(|e| e.concern_id == c.id).cloned().collect();
             items.push(view(&state, &me, c, v, &mine)?);
         }

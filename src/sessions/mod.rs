@@ -6,7 +6,7 @@ pub mod monitoring;
 pub mod routes;
 pub mod rules;
 
-pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(routes::list_sessions, routes::create_session))

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, ContactMethod, ContactWith, Monitored};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -23,6 +22,7 @@ use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::matches::rules::MatchStatus;
 use crate::mentors::routes::ID_CHUNK;
 use crate::young_people::{open_opt, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "support_contacts";
 

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Content, LocationCategory, MatchDates, SessionMode};
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, MatchScope, Resource, Value};
@@ -24,6 +23,7 @@ use crate::http::pagination;
 use crate::matches::rules::MatchStatus;
 use crate::mentors::routes::list;
 use crate::young_people::{open_opt, seal_opt};
+use crate::{access::Deny, state::AppState};
 
 pub const TABLE: &str = "mentoring_sessions";
 const VERSIONS: &str = "session_versions";
@@ -174,13 +174,12 @@ pub async fn create_session(
         if !matches!(e, ApiError::Forbidden) {
             return Err(e);
         }
-        let p = me.principal();
         // Refused only because the match is not active: say so.
-        if state.authz.is_allowed(&p, Action::SessionsCreate, &res, &[("match_active", Value::Bool(true))]) {
+        if state.allows(&me, Action::SessionsCreate, &res, &[("match_active", Value::Bool(true))]) {
             return Err(ApiError::field("match_id", "match_not_active", "Sessions can be logged only for an active match."));
         }
         // She may see the match but not log for it (a safeguarding lead).
-        if state.authz.is_allowed(&p, Action::MatchesRead, &res, &[]) {
+        if state.allows(&me, Action::MatchesRead, &res, &[]) {
             return Err(ApiError::Forbidden);
         }
         return Err(no_match());
@@ -296,7 +295,7 @@ pub async fn update_session(
     {
         let window_is_why = matches!(e, ApiError::Forbidden)
             && !within
-            && state.authz.is_allowed(&me.principal(), Action::SessionsUpdate, &res, &[("within_edit_window", Value::Bool(true))]);
+            && state.allows(&me, Action::SessionsUpdate, &res, &[("within_edit_window", Value::Bool(true))]);
         if window_is_why {
             return Err(ApiError::ForbiddenBecause {
                 code: "edit_window_closed",

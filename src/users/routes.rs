@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules;
-use crate::app::{AppState, Deny};
 use crate::audit::{self, Event};
 use crate::auth::{CurrentUser, session};
 use crate::authz::{self, Action, Resource, UserScope, Value};
@@ -19,6 +18,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::{access::Deny, state::AppState};
 
 pub fn resource_of(u: &user::Model) -> Resource {
     Resource::User { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id }

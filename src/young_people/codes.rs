@@ -25,6 +25,12 @@ macro_rules! code_enum {
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($code => Some($name::$variant),)+ _ => None }
             }
+
+            /// A value read back from `table`.`column` of row `id`: one that does not parse
+            /// is corruption, logged with where it lies and answered 500, never a default.
+            pub fn stored(s: &str, table: &'static str, column: &'static str, id: uuid::Uuid) -> Result<Self, crate::error::ApiError> {
+                Self::parse(s).ok_or_else(|| crate::error::ApiError::unreadable(table, column, id))
+            }
         }
     };
 }

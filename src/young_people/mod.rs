@@ -8,11 +8,11 @@ pub mod rules;
 
 use uuid::Uuid;
 
-use crate::app::{AppState, Deny};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::young_person;
 use crate::error::ApiError;
+use crate::{access::Deny, state::AppState};
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use utoipa_axum::routes;

@@ -12,7 +12,6 @@ use validator::Validate;
 
 use super::dto::*;
 use super::load;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::Action;
@@ -20,6 +19,7 @@ use crate::entities::{case_note, referral_transition};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::state::AppState;
 
 const TABLE: &str = "case_notes";
 
@@ -157,7 +157,7 @@ pub async fn chronology(
         .limit(limit as u64)
         .all(&state.db)
         .await?;
-    let may_read_notes = state.authz.is_allowed(&me.principal(), Action::NotesList, &super::resource(&yp), &[]);
+    let may_read_notes = state.allows(&me, Action::NotesList, &super::resource(&yp), &[]);
     let notes = if may_read_notes {
         case_note::Entity::find()
             .filter(case_note::Column::YoungPersonId.eq(yp.id))
@@ -211,7 +211,7 @@ pub async fn chronology(
         .await?;
     let mut concerns_read = Vec::new();
     for c in concerns {
-        let words = match crate::safeguarding::routes::visibility(&state, &me, &c) {
+        let words = match crate::safeguarding::routes::visibility(&state, &me, &c).await? {
             Some(crate::safeguarding::dto::Visibility::Full | crate::safeguarding::dto::Visibility::Own) => {
                 concerns_read.push(c.id);
                 Some(state.keys.fields.open("concerns", "what_happened", &c.id, &c.what_happened)?)

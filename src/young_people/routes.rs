@@ -12,7 +12,6 @@ use super::codes::*;
 use super::dto::*;
 use super::rules::{self, AceAnswer, Consent};
 use super::{load, open_opt, seal_opt};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource};
@@ -21,6 +20,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::state::AppState;
 
 const TABLE: &str = "young_people";
 

@@ -34,7 +34,7 @@ fn rows() -> Vec<Row> {
 }
 
 fn spec_routes() -> BTreeSet<(String, String)> {
-    let spec = serde_json::to_value(trellis::app::openapi()).unwrap();
+    let spec = serde_json::to_value(trellis::server::openapi()).unwrap();
     let mut out = BTreeSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

@@ -13,7 +13,6 @@ use http_body_util::BodyExt;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use trellis::app::{self, AppState};
 use trellis::authz::Authz;
 use trellis::clock::{Clock, FixedClock};
 use trellis::config::Config;
@@ -21,6 +20,7 @@ use trellis::crypto::{FieldCipher, Keys, Pseudonymiser};
 use trellis::entities::user;
 use trellis::organisations::dto::OrganisationKind;
 use trellis::users::Role;
+use trellis::{server, state::AppState};
 use uuid::Uuid;
 
 pub struct TestApp {
@@ -117,7 +117,7 @@ impl TestApp {
         let clock = Arc::new(FixedClock::new(start_time()));
         let authz = Authz::load(None).unwrap();
         let state = AppState::new(db.clone(), config, clock.clone(), authz, keys).unwrap();
-        let router = app::router(state.clone());
+        let router = server::router(state.clone());
         TestApp { router, state, clock, db, client: "127.0.0.1:40000".parse().unwrap(), queries, _dir: dir }
     }
 

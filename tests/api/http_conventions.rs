@@ -126,6 +126,7 @@ async fn an_abandoned_claim_does_not_block_the_key_for_a_day() {
         response_headers: sea_orm::Set(None),
         response_body: sea_orm::Set(None),
         created_at: sea_orm::Set(app.clock.now()),
+        grants: sea_orm::Set(None),
     }
     .insert(&app.db)
     .await

@@ -2,6 +2,6 @@
 
 #[test]
 fn the_openapi_document_matches_the_snapshot() {
-    let spec = serde_json::to_value(trellis::app::openapi()).unwrap();
+    let spec = serde_json::to_value(trellis::server::openapi()).unwrap();
     insta::assert_json_snapshot!("openapi", spec);
 }

@@ -185,6 +185,8 @@ async fn a_weak_first_password_is_refused() {
     assert_eq!(r.error_fields(), vec!["password"]);
 }
 
+// The test asks the policies directly, to prove the list against them.
+#[allow(clippy::disallowed_methods)]
 #[tokio::test]
 async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
     let app = TestApp::spawn().await;

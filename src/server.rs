@@ -1,7 +1,7 @@
-//! Application state, router assembly and the middleware stack, and the server itself.
+//! The top floor: router assembly, the middleware stack, the OpenAPI document and the server
+//! itself. It imports every capability; nothing imports it.
 
 use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,123 +9,14 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::audit::{self, Event, Outcome};
-use crate::auth::CurrentUser;
-use crate::auth::password::Passwords;
-use crate::authz::{Action, Authz, Resource, Value};
-use crate::clock::SharedClock;
-use crate::config::Config;
-use crate::crypto::Keys;
-use crate::error::ApiError;
+use crate::audit;
 use crate::http::middleware;
 use crate::metrics::Metrics;
-
-pub struct Inner {
-    pub db: DatabaseConnection,
-    pub config: Config,
-    pub clock: SharedClock,
-    pub authz: Authz,
-    pub keys: Keys,
-    pub passwords: Passwords,
-    pub metrics: Arc<Metrics>,
-    /// Wakes the audit sequencer after events are written.
-    pub audit_wake: Arc<tokio::sync::Notify>,
-}
-
-#[derive(Clone)]
-pub struct AppState(pub Arc<Inner>);
-
-impl Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
-
-/// How a refusal is shown: 403, or 404 where 403 would confirm that a record exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deny {
-    Forbidden,
-    NotFound,
-}
-
-impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config, clock: SharedClock, authz: Authz, keys: Keys) -> Result<Self, String> {
-        let passwords = Passwords::new(config.password_hash_concurrency)?;
-        Ok(Self(Arc::new(Inner {
-            db,
-            config,
-            clock,
-            authz,
-            keys,
-            passwords,
-            metrics: Arc::new(Metrics::default()),
-            audit_wake: Arc::new(tokio::sync::Notify::new()),
-        })))
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    pub fn audit_written(&self) {
-        self.audit_wake.notify_one();
-    }
-
-    /// The one authorization question, answered 403 on refusal. See [`authorize_as`](Self::authorize_as).
-    pub async fn authorize(
-        &self,
-        me: &CurrentUser,
-        action: Action,
-        resource: &Resource,
-        context: &[(&str, Value)],
-    ) -> Result<(), ApiError> {
-        self.authorize_as(me, action, resource, context, Deny::Forbidden).await
-    }
-
-    /// Asks the policies whether `me` may take `action` on `resource`. A refusal is audited
-    /// (in its own transaction: the request's will roll back) and answered as `deny` says.
-    pub async fn authorize_as(
-        &self,
-        me: &CurrentUser,
-        action: Action,
-        resource: &Resource,
-        context: &[(&str, Value)],
-        deny: Deny,
-    ) -> Result<(), ApiError> {
-        if self.authz.is_allowed(&me.principal(), action, resource, context) {
-            return Ok(());
-        }
-        let (kind, id, org) = match resource {
-            Resource::Programme => ("programme", None, None),
-            Resource::AuditTrail => ("audit_trail", None, None),
-            Resource::Organisation(id) => ("organisation", Some(*id), Some(*id)),
-            Resource::User { id, organisation_id, .. } => ("user", Some(*id), Some(*organisation_id)),
-            Resource::YoungPerson { id, organisation_id } => ("young_person", Some(*id), Some(*organisation_id)),
-            Resource::Referral { id, organisation_id } => ("referral", Some(*id), Some(*organisation_id)),
-            Resource::Mentor { id, organisation_id } => ("mentor", Some(*id), Some(*organisation_id)),
-            Resource::Match { id, organisation_id, .. } => ("match", Some(*id), Some(*organisation_id)),
-            Resource::MentoringSession { id, organisation_id, .. } => ("mentoring_session", Some(*id), Some(*organisation_id)),
-            Resource::Concern { id, organisation_id, .. } => ("concern", Some(*id), Some(*organisation_id)),
-        };
-        let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
-        if let Some(id) = id {
-            event = event.resource(id, org);
-        }
-        audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
-        self.audit_written();
-        Err(match deny {
-            Deny::Forbidden => ApiError::Forbidden,
-            Deny::NotFound => ApiError::NotFound,
-        })
-    }
-}
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
