@@ -137,6 +137,40 @@ pub async fn reauthorize(state: &AppState, me: &CurrentUser, grants: &[Grant]) -
     Ok(subjects)
 }
 
+impl AppState {
+    /// Records a read (outside any write): who looked at what, and whom it is about.
+    pub async fn audit_read(&self, me: &CurrentUser, event: Event) -> Result<(), ApiError> {
+        audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
+        self.audit_written();
+        Ok(())
+    }
+
+    /// The rows of a list page that the policies let `me` take `action` on. The list's query
+    /// is already narrowed in SQL to her scope; this proves each row against the policies
+    /// themselves, so a list can never show more than a read of the row would, even under
+    /// replaced policies.
+    pub fn visible<T>(&self, me: &CurrentUser, action: Action, rows: Vec<T>, resource: impl Fn(&T) -> Resource) -> Vec<T> {
+        rows.into_iter().filter(|r| self.allows(me, action, &resource(r), &[])).collect()
+    }
+}
+
+/// Records one event for a list view: the ids of the records it showed, and the young
+/// people they are about (so the list shows in "who has seen her record").
+pub async fn audit_list(
+    state: &AppState,
+    me: &CurrentUser,
+    action: &'static str,
+    kind: &'static str,
+    ids: impl Iterator<Item = Uuid>,
+    about: impl IntoIterator<Item = Uuid>,
+) -> Result<(), ApiError> {
+    let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
+    let event = Event::new(action, kind).about_all(about).detail(serde_json::json!({"count": ids.len(), "ids": ids}));
+    audit::record(&state.db, state.now(), Some(&me.actor()), event).await?;
+    state.audit_written();
+    Ok(())
+}
+
 /// How a refusal is shown: 403, or 404 where 403 would confirm that a record exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deny {

@@ -94,12 +94,18 @@ impl Event {
     }
 }
 
+const SUBJECTS_PER_INSERT: usize = 1000;
+
 /// Appends an event on `conn` (pass the request's transaction so the event commits or rolls
 /// back with the change it records).
 pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, mut event: Event) -> Result<(), DbErr> {
     let ctx = context::current();
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
     let id = Uuid::now_v7();
+    // An event whose resource is her record is about her.
+    if let ("young_person", Some(yp)) = (event.resource_type, event.resource_id) {
+        event.subjects.push(yp);
+    }
     event.subjects.sort();
     event.subjects.dedup();
     let subjects =
@@ -126,11 +132,11 @@ pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Opt
     }
     .insert(conn)
     .await?;
-    // A list of 200 shows at most 200 young people: one insert, well within the
+    // An export names every young person it included: inserted in chunks, within the
     // databases' bound-parameter limits.
-    if !event.subjects.is_empty() {
+    for chunk in event.subjects.chunks(SUBJECTS_PER_INSERT) {
         audit_event_subject::Entity::insert_many(
-            event.subjects.iter().map(|y| audit_event_subject::ActiveModel { young_person_id: Set(*y), event_id: Set(id) }),
+            chunk.iter().map(|y| audit_event_subject::ActiveModel { young_person_id: Set(*y), event_id: Set(id) }),
         )
         .exec(conn)
         .await?;

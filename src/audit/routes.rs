@@ -128,6 +128,11 @@ pub async fn list_audit_events(
     )
     .await?;
     state.audit_written();
+    let mut details = Vec::with_capacity(rows.len());
+    for e in &rows {
+        details.push(ApiError::stored_json::<serde_json::Value>(&e.detail, "audit_events", "detail", e.id)?);
+    }
+    let mut details = details.into_iter();
     let page = pagination::page(
         rows,
         limit,
@@ -146,7 +151,7 @@ pub async fn list_audit_events(
             outcome: e.outcome,
             request_id: e.request_id,
             client_address: e.client_address,
-            detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+            detail: details.next().unwrap_or_default(),
         },
     );
     Ok(Json(AuditPage { items: page.items, next_cursor: page.next_cursor }))

@@ -138,7 +138,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     Ok(Json(LoginResponse {
         token,
         expires_at: session::expires_at(&state, &s, now),
-        user: UserView::from(&u),
+        user: UserView::of(&u)?,
         mfa_enrolment_required: enrolment_only,
     }))
 }
@@ -266,7 +266,7 @@ fn self_resource(me: &CurrentUser) -> Resource {
 pub async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Json<MeResponse>, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let s = crate::entities::session::Entity::find_by_id(me.session_id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(MeResponse { user: UserView::from(&me.user), session_expires_at: session::expires_at(&state, &s, state.now()) }))
+    Ok(Json(MeResponse { user: UserView::of(&me.user)?, session_expires_at: session::expires_at(&state, &s, state.now()) }))
 }
 
 /// Change password. Every other session of the account is ended.

@@ -217,7 +217,7 @@ pub fn qi_of(
 
 /// Every charity's name and districts, by id (a small table).
 pub async fn charities<C: ConnectionTrait>(conn: &C) -> Result<Charities, ApiError> {
-    Ok(organisation::Entity::find()
+    organisation::Entity::find()
         .select_only()
         .column(organisation::Column::Id)
         .column(organisation::Column::Name)
@@ -227,10 +227,10 @@ pub async fn charities<C: ConnectionTrait>(conn: &C) -> Result<Charities, ApiErr
         .await?
         .into_iter()
         .map(|(id, name, districts)| {
-            let districts: Vec<String> = serde_json::from_str(&districts).unwrap_or_default();
-            (id, Charity { name, districts: districts.into_iter().collect() })
+            let districts: Vec<String> = ApiError::stored_json(&districts, "organisations", "districts", id)?;
+            Ok((id, Charity { name, districts: districts.into_iter().collect() }))
         })
-        .collect())
+        .collect()
 }
 
 /// The day of each young person's first referral within the window, and how many referrals
@@ -353,14 +353,14 @@ pub async fn rows_chunk<C: ConnectionTrait>(
     filters: &Filters,
     after: Option<Uuid>,
     ctx: &RowContext<'_>,
-) -> Result<(Vec<Vec<Cell>>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<Vec<Cell>>, Option<Uuid>, Vec<Uuid>), ApiError> {
     let mut q = filters.apply(referral::Entity::find());
     if let Some(a) = after {
         q = q.filter(referral::Column::Id.gt(a));
     }
     let referrals = q.order_by_asc(referral::Column::Id).limit(CHUNK).all(conn).await?;
     let Some(last) = referrals.last().map(|r| r.id) else {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, Vec::new()));
     };
     let referral_ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
     let mut yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
@@ -492,7 +492,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("received_month", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
         row.put("eligible", Cell::Bool(r.eligible))?;
         row.put("ace_count_band", Cell::Str(ace_band(yp.ace_count).into()))?;
-        let risks: Vec<String> = serde_json::from_str(&yp.risk_indicators).unwrap_or_default();
+        let risks: Vec<String> = ApiError::stored_json(&yp.risk_indicators, "young_people", "risk_indicators", yp.id)?;
         for ri in RiskIndicator::ALL {
             row.put(&dictionary::risk_column(*ri), Cell::Bool(risks.iter().any(|s| s == ri.as_str())))?;
         }
@@ -539,7 +539,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("closure_reason", opt_str(r.closure_reason.as_deref()))?;
         rows.push(row.finish()?);
     }
-    Ok((rows, Some(last)))
+    Ok((rows, Some(last), yp_ids))
 }
 
 #[cfg(test)]

@@ -276,7 +276,8 @@ impl Stream {
     async fn run(self, txn: DatabaseTransaction, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
         let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: SEND_TIMEOUT };
         let mut rows = 0u64;
-        let result = self.body(&txn, &mut out, &mut rows).await;
+        let mut included = Vec::new();
+        let result = self.body(&txn, &mut out, &mut rows, &mut included).await;
         // Nothing was written: ending the snapshot cannot lose anything.
         let _ = txn.rollback().await;
         let (outcome, completed, error) = match &result {
@@ -286,8 +287,10 @@ impl Stream {
             Err(Stop::Failed(_)) => (Outcome::Failed, false, Some("server_error")),
         };
         let sha256 = crate::crypto::hex(&out.hasher.clone().finalize());
+        // The young people whose rows were sent: the extract shows in "who has seen her record".
         let event = Event::new("export.evaluation.completed", "evaluation_extract")
             .resource(self.extract_id, None)
+            .about_all(included)
             .outcome(outcome)
             .detail(json!({"completed": completed, "rows": rows, "bytes": out.bytes, "sha256": sha256, "stopped": error}));
         if let Err(e) = audit::record(&self.state.db, self.state.now(), Some(&self.actor), event).await {
@@ -306,7 +309,7 @@ impl Stream {
         }
     }
 
-    async fn body(&self, txn: &DatabaseTransaction, out: &mut Out, rows: &mut u64) -> Result<(), Stop> {
+    async fn body(&self, txn: &DatabaseTransaction, out: &mut Out, rows: &mut u64, included: &mut Vec<Uuid>) -> Result<(), Stop> {
         let columns = dictionary::columns();
         match self.format {
             ExtractFormat::Csv => {
@@ -341,7 +344,8 @@ impl Stream {
             };
             let mut after = None;
             loop {
-                let (chunk, last) = extract::rows_chunk(txn, &self.filters, after, &ctx).await?;
+                let (chunk, last, people) = extract::rows_chunk(txn, &self.filters, after, &ctx).await?;
+                included.extend(people);
                 for row in &chunk {
                     let line = match self.format {
                         ExtractFormat::Csv => csv_line(row),

@@ -70,14 +70,14 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
         mentor_organisation_id: m.mentor_organisation_id,
         status: MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?,
         score: m.score,
-        criteria: list(&m.criteria),
+        criteria: list(&m.criteria, TABLE, "criteria", m.id)?,
         proposed_on: m.proposed_on,
         first_meeting_on: m.first_meeting_on,
         staff_present: open_opt(state, TABLE, "staff_present", &m.id, m.staff_present.as_deref())?,
         agreement_signed_on: m.agreement_signed_on,
         ended_on: m.ended_on,
-        ending_type: m.ending_type.as_deref().and_then(EndingType::parse),
-        ending_reason: m.ending_reason.as_deref().and_then(EndingReason::parse),
+        ending_type: m.ending_type.as_deref().map(|e| EndingType::stored(e, TABLE, "ending_type", m.id)).transpose()?,
+        ending_reason: m.ending_reason.as_deref().map(|e| EndingReason::stored(e, TABLE, "ending_reason", m.id)).transpose()?,
         exit_conversation_held: m.exit_conversation_held,
         shared_safety_info: open_opt(state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
         version: m.version,
@@ -86,16 +86,17 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
     })
 }
 
-pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Mentee {
-    Mentee {
+pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiError> {
+    const YP: &str = "young_people";
+    Ok(Mentee {
         id: yp.id,
         age: rules::age_on(yp.date_of_birth, today),
         district: yp.district.clone(),
-        interests: list(&yp.interests),
-        languages: list(&yp.languages),
-        availability: list(&yp.availability),
-        preferences: list(&yp.mentor_preferences),
-    }
+        interests: list(&yp.interests, YP, "interests", yp.id)?,
+        languages: list(&yp.languages, YP, "languages", yp.id)?,
+        availability: list(&yp.availability, YP, "availability", yp.id)?,
+        preferences: list(&yp.mentor_preferences, YP, "mentor_preferences", yp.id)?,
+    })
 }
 
 /// Which mentors matching looks at.
@@ -161,14 +162,14 @@ pub async fn candidates<C: ConnectionTrait>(
     }
     let mut out = Vec::with_capacity(profiles.len());
     for p in profiles {
-        let compliance = records.assess(state, &p, today);
+        let compliance = records.assess(state, &p, today)?;
         let c = Candidate {
             id: p.user_id,
             organisation_id: p.organisation_id,
-            districts: list(&p.districts),
-            interests: list(&p.interests),
-            languages: list(&p.languages),
-            availability: list(&p.availability),
+            districts: list(&p.districts, "mentor_profiles", "districts", p.user_id)?,
+            interests: list(&p.interests, "mentor_profiles", "interests", p.user_id)?,
+            languages: list(&p.languages, "mentor_profiles", "languages", p.user_id)?,
+            availability: list(&p.availability, "mentor_profiles", "availability", p.user_id)?,
             age_min: p.age_min,
             age_max: p.age_max,
             lived_experience: p.lived_experience.is_some(),
@@ -215,7 +216,7 @@ pub async fn suggestions(
     let today = state.now().date_naive();
     let orgs = [r.organisation_id];
     let pool = candidates(&state.db, &state, if others { Pool::All } else { Pool::Organisations(&orgs) }, today).await?;
-    let m = mentee(&yp, today);
+    let m = mentee(&yp, today)?;
     let weights = state.config.match_weights;
     let (mut ranked, mut excluded) = (Vec::new(), Vec::new());
     for (c, name) in pool {
@@ -235,6 +236,7 @@ pub async fn suggestions(
         Some(&me.actor()),
         Event::new("match.suggestions_read", "referral")
             .resource(r.id, Some(r.organisation_id))
+            .about(r.young_person_id)
             .detail(json!({"ranked": ranked.len(), "excluded": excluded.len(), "other_charities": others})),
     )
     .await?;
@@ -279,8 +281,12 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
     }
     let pool = candidates(&state.db, &state, scope.as_deref().map_or(Pool::All, Pool::Organisations), today).await?;
     let weights = state.config.match_weights;
-    let rows: Vec<(&referral::Model, Mentee)> =
-        referrals.iter().filter_map(|r| people.get(&r.young_person_id).map(|yp| (r, mentee(yp, today)))).collect();
+    let mut rows: Vec<(&referral::Model, Mentee)> = Vec::with_capacity(referrals.len());
+    for r in &referrals {
+        if let Some(yp) = people.get(&r.young_person_id) {
+            rows.push((r, mentee(yp, today)?));
+        }
+    }
     let scores: Vec<Vec<Option<u32>>> = rows
         .iter()
         .map(|(r, m)| {
@@ -366,8 +372,10 @@ pub async fn list_matches(
     }
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |m| m.id, |m| m);
-    let items = page.items.iter().map(|m| view(&state, m)).collect::<Result<Vec<_>, _>>()?;
-    crate::young_people::routes::audit_list(&state, &me, "matches.listed", "match", items.iter().map(|m| m.id)).await?;
+    let shown = state.visible(&me, Action::MatchesRead, page.items, resource);
+    let items = shown.iter().map(|m| view(&state, m)).collect::<Result<Vec<_>, _>>()?;
+    crate::access::audit_list(&state, &me, "matches.listed", "match", items.iter().map(|m| m.id), items.iter().map(|m| m.young_person_id))
+        .await?;
     Ok(Json(MatchPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -421,7 +429,7 @@ pub async fn create_match(
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::field("mentor_id", "left", "She has left the programme."))?;
-    let m = mentee(&yp, today);
+    let m = mentee(&yp, today)?;
     let reasons = rules::exclusions(&m, &c);
     if !reasons.is_empty() {
         let why: Vec<String> = reasons.iter().map(|e| format!("{}: {}", e.code, e.message)).collect();
@@ -476,8 +484,13 @@ pub async fn get_match(
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
     let m = load(&state, &me, id, Action::MatchesRead).await?;
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new("match.read", "match").resource(m.id, Some(m.organisation_id)))
-        .await?;
+    audit::record(
+        &state.db,
+        state.now(),
+        Some(&me.actor()),
+        Event::new("match.read", "match").resource(m.id, Some(m.organisation_id)).about(m.young_person_id),
+    )
+    .await?;
     state.audit_written();
     Ok((etag::headers(m.version), Json(view(&state, &m)?)))
 }
@@ -521,6 +534,7 @@ pub async fn update_match(
         Some(&me.actor()),
         Event::new("match.updated", "match")
             .resource(m.id, Some(m.organisation_id))
+            .about(m.young_person_id)
             .detail(json!({"shared_safety_info": body.shared_safety_info.is_some()})),
     )
     .await?;
@@ -669,8 +683,8 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
         preferred_name: yp.preferred_name.clone(),
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
-        interests: list(&yp.interests),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
+        interests: list(&yp.interests, "young_people", "interests", yp.id)?,
+        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, "young_people", "safeguarding_flag", yp.id)?,
         shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
     }))
 }
@@ -768,6 +782,7 @@ pub async fn create_conflict(
         Some(&me.actor()),
         Event::new("mentor.conflict_declared", "mentor")
             .resource(p.user_id, Some(p.organisation_id))
+            .about(body.young_person_id)
             .detail(json!({"young_person_id": body.young_person_id})),
     )
     .await?;

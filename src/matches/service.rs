@@ -80,6 +80,7 @@ pub async fn move_referral(
         Some(&me.actor()),
         Event::new("referral.transitioned", "referral")
             .resource(r.id, Some(r.organisation_id))
+            .about(r.young_person_id)
             .detail(json!({"from": current.as_str(), "to": to.as_str(), "by": "match", "closure_reason": closure.map(|c| c.as_str())})),
     )
     .await?;
@@ -113,6 +114,7 @@ pub async fn record_match_transition(
         Some(&me.actor()),
         Event::new(if from.is_none() { "match.created" } else { "match.transitioned" }, "match")
             .resource(m.id, Some(m.organisation_id))
+            .about(m.young_person_id)
             .detail(json!({"from": from.map(|s| s.as_str()), "to": to.as_str(), "details": details})),
     )
     .await?;

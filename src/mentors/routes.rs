@@ -39,8 +39,15 @@ pub(crate) async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: A
     Ok(p)
 }
 
-pub(crate) fn list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
-    serde_json::from_str(text).unwrap_or_default()
+/// A JSON list column read back from `table`.`column` of row `id`; one that does not parse is
+/// an error naming where it lies, never an empty list.
+pub(crate) fn list<T: serde::de::DeserializeOwned>(
+    text: &str,
+    table: &'static str,
+    column: &'static str,
+    id: Uuid,
+) -> Result<Vec<T>, ApiError> {
+    ApiError::stored_json(text, table, column, id)
 }
 
 fn json_of<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
@@ -53,17 +60,17 @@ fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<
         name: u.name.clone(),
         email: u.email.clone(),
         organisation_id: p.organisation_id,
-        districts: list(&p.districts),
-        languages: list(&p.languages),
-        interests: list(&p.interests),
-        availability: list(&p.availability),
+        districts: list(&p.districts, TABLE, "districts", p.user_id)?,
+        languages: list(&p.languages, TABLE, "languages", p.user_id)?,
+        interests: list(&p.interests, TABLE, "interests", p.user_id)?,
+        availability: list(&p.availability, TABLE, "availability", p.user_id)?,
         capacity: p.capacity,
         age_min: p.age_min,
         age_max: p.age_max,
         lived_experience: open_opt(state, TABLE, "lived_experience", &p.user_id, p.lived_experience.as_deref())?,
-        recruitment_source: RecruitmentSource::parse(&p.recruitment_source).unwrap_or(RecruitmentSource::Other),
+        recruitment_source: RecruitmentSource::stored(&p.recruitment_source, TABLE, "recruitment_source", p.user_id)?,
         start_date: p.start_date,
-        status: MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Applicant),
+        status: MentorStatus::stored(&p.status, TABLE, "status", p.user_id)?,
         version: p.version,
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -128,13 +135,14 @@ pub async fn list_mentors(
     let users: HashMap<Uuid, user::Model> =
         user::Entity::find().filter(user::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|u| (u.id, u)).collect();
     let page = pagination::page(rows, limit, |p| p.user_id, |p| p);
+    let shown = state.visible(&me, Action::MentorsRead, page.items, resource);
     let mut items = Vec::new();
-    for p in &page.items {
+    for p in &shown {
         if let Some(u) = users.get(&p.user_id) {
             items.push(view(&state, p, u)?);
         }
     }
-    crate::young_people::routes::audit_list(&state, &me, "mentors.listed", "mentor", items.iter().map(|m| m.id)).await?;
+    crate::access::audit_list(&state, &me, "mentors.listed", "mentor", items.iter().map(|m| m.id), []).await?;
     Ok(Json(MentorPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -311,21 +319,20 @@ pub async fn update_mentor(
     Ok((etag::headers(updated.version), Json(view(&state, &updated, &u)?)))
 }
 
-fn check_view(c: &mentor_check::Model, superseded: bool) -> CheckView {
-    let details: serde_json::Value = serde_json::from_str(&c.details).unwrap_or_default();
-    CheckView {
+fn check_view(c: &mentor_check::Model, superseded: bool) -> Result<CheckView, ApiError> {
+    Ok(CheckView {
         id: c.id,
         mentor_id: c.mentor_id,
-        kind: CheckKind::parse(&c.kind).unwrap_or(CheckKind::Interview),
+        kind: CheckKind::stored(&c.kind, CHECKS, "kind", c.id)?,
         completed_on: c.completed_on,
         outcome: c.outcome.clone(),
-        dbs: details.get("dbs").and_then(|d| serde_json::from_value(d.clone()).ok()),
-        reference: details.get("reference").and_then(|d| serde_json::from_value(d.clone()).ok()),
+        dbs: check_detail(c, "dbs")?,
+        reference: check_detail(c, "reference")?,
         supersedes: c.supersedes,
         superseded,
         recorded_by: c.recorded_by,
         recorded_at: c.recorded_at,
-    }
+    })
 }
 
 async fn checks_of<C: ConnectionTrait>(conn: &C, mentor: Uuid) -> Result<Vec<mentor_check::Model>, ApiError> {
@@ -354,7 +361,7 @@ pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(
     )
     .await?;
     state.audit_written();
-    Ok(Json(CheckList { items: rows.iter().map(|c| check_view(c, superseded.contains(&c.id))).collect() }))
+    Ok(Json(CheckList { items: rows.iter().map(|c| check_view(c, superseded.contains(&c.id))).collect::<Result<_, _>>()? }))
 }
 
 /// Record a check. Checks are never edited: to correct one, record a new one that names it
@@ -450,7 +457,7 @@ pub async fn create_check(
     .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((StatusCode::CREATED, Json(check_view(&c, false))))
+    Ok((StatusCode::CREATED, Json(check_view(&c, false)?)))
 }
 
 fn course_view(c: &training_course::Model) -> CourseView {
@@ -577,6 +584,7 @@ pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPat
             training_view(r, c.map(|c| c.name.clone()).unwrap_or_default(), c.and_then(|c| c.validity_months))
         })
         .collect();
+    state.audit_read(&me, Event::new("mentor.training_read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
     Ok(Json(TrainingList { items }))
 }
 
@@ -641,21 +649,20 @@ fn assess(
     records: &[&training_record::Model],
     mandatory: &[training_course::Model],
     on: NaiveDate,
-) -> rules::Compliance {
+) -> Result<rules::Compliance, ApiError> {
     let checks: Vec<Check> = checks
         .iter()
         .map(|c| {
-            let details: serde_json::Value = serde_json::from_str(&c.details).unwrap_or_default();
-            Check {
+            Ok(Check {
                 id: c.id,
-                kind: CheckKind::parse(&c.kind).unwrap_or(CheckKind::Interview),
+                kind: CheckKind::stored(&c.kind, CHECKS, "kind", c.id)?,
                 completed_on: c.completed_on,
                 satisfactory: c.outcome == "satisfactory" || c.outcome == "clear" || c.outcome == "information_disclosed",
-                dbs: details.get("dbs").and_then(|d| serde_json::from_value(d.clone()).ok()),
+                dbs: check_detail(c, "dbs")?,
                 supersedes: c.supersedes,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     let courses: Vec<CourseState> = mandatory
         .iter()
         .map(|c| CourseState {
@@ -664,8 +671,17 @@ fn assess(
             completed_on: records.iter().filter(|r| r.course_id == c.id && r.completed_on <= on).map(|r| r.completed_on).max(),
         })
         .collect();
-    let status = MentorStatus::parse(&p.status).unwrap_or(MentorStatus::Applicant);
-    rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years)
+    let status = MentorStatus::stored(&p.status, TABLE, "status", p.user_id)?;
+    Ok(rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years))
+}
+
+const CHECKS: &str = "mentor_checks";
+
+/// One part (`dbs`, `reference`) of a check's stored details, if it has it: details that do
+/// not parse are an error naming the check, never a missing certificate.
+fn check_detail<T: serde::de::DeserializeOwned>(c: &mentor_check::Model, part: &str) -> Result<Option<T>, ApiError> {
+    let details: serde_json::Value = ApiError::stored_json(&c.details, CHECKS, "details", c.id)?;
+    details.get(part).map(|d| serde_json::from_value(d.clone()).map_err(|_| ApiError::unreadable(CHECKS, "details", c.id))).transpose()
 }
 
 /// How many ids one `IN (...)` query carries: well within both databases' limits on bind values.
@@ -711,7 +727,7 @@ impl ComplianceRecords {
     }
 
     /// Her compliance on `on`.
-    pub fn assess(&self, state: &AppState, p: &mentor_profile::Model, on: NaiveDate) -> rules::Compliance {
+    pub fn assess(&self, state: &AppState, p: &mentor_profile::Model, on: NaiveDate) -> Result<rules::Compliance, ApiError> {
         let checks: Vec<&mentor_check::Model> = self.checks.get(&p.user_id).map(|v| v.iter().collect()).unwrap_or_default();
         let training: Vec<&training_record::Model> = self.training.get(&p.user_id).map(|v| v.iter().collect()).unwrap_or_default();
         assess(state, p, &checks, &training, &self.mandatory, on)
@@ -732,7 +748,7 @@ pub async fn compliance_of<C: ConnectionTrait>(
     let checks = checks_of(conn, p.user_id).await?;
     let records = training_record::Entity::find().filter(training_record::Column::MentorId.eq(p.user_id)).all(conn).await?;
     let mandatory = mandatory_courses(conn).await?;
-    Ok(assess(state, p, &checks.iter().collect::<Vec<_>>(), &records.iter().collect::<Vec<_>>(), &mandatory, on))
+    assess(state, p, &checks.iter().collect::<Vec<_>>(), &records.iter().collect::<Vec<_>>(), &mandatory, on)
 }
 
 /// Whether she can be matched today, and every reason why not.
@@ -747,7 +763,9 @@ pub async fn get_compliance(
     IdPath(id): IdPath,
 ) -> Result<Json<rules::Compliance>, ApiError> {
     let p = load(&state, &me, id, Action::MentorsCompliance).await?;
-    Ok(Json(compliance_of(&state.db, &state, &p, state.now().date_naive()).await?))
+    let compliance = compliance_of(&state.db, &state, &p, state.now().date_naive()).await?;
+    state.audit_read(&me, Event::new("mentor.compliance_read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
+    Ok(Json(compliance))
 }
 
 /// Mentors whose DBS or training lapses within `within_days`, and approved mentors already
@@ -778,11 +796,11 @@ pub async fn expiring(
     let records = ComplianceRecords::load(&state.db, &ids).await?;
     let (mut soon, mut lapsed) = (Vec::new(), Vec::new());
     for p in &profiles {
-        let now_c = records.assess(&state, p, today);
+        let now_c = records.assess(&state, p, today)?;
         if !now_c.matchable {
             lapsed.push((p, now_c.gaps));
         } else if now_c.next_lapse.is_some_and(|d| d <= horizon) {
-            soon.push((p, records.assess(&state, p, horizon).gaps));
+            soon.push((p, records.assess(&state, p, horizon)?.gaps));
         }
     }
     // A lapsed mentor's matches in progress are at risk: her coordinator must act on them.
@@ -808,14 +826,8 @@ pub async fn expiring(
     };
     let soon: Vec<ExpiringMentor> = soon.into_iter().map(entry).collect();
     let lapsed: Vec<ExpiringMentor> = lapsed.into_iter().map(entry).collect();
-    crate::young_people::routes::audit_list(
-        &state,
-        &me,
-        "mentors.expiring_listed",
-        "mentor",
-        soon.iter().chain(&lapsed).map(|m| m.mentor_id),
-    )
-    .await?;
+    crate::access::audit_list(&state, &me, "mentors.expiring_listed", "mentor", soon.iter().chain(&lapsed).map(|m| m.mentor_id), [])
+        .await?;
     Ok(Json(Expiring { within_days: within, expiring: soon, lapsed }))
 }
 
@@ -846,7 +858,7 @@ pub async fn list_supervision(
             coordinator_id: s.coordinator_id,
             held_on: s.held_on,
             minutes: s.minutes,
-            topics: list(&s.topics),
+            topics: list(&s.topics, "supervisions", "topics", s.id)?,
             concern_discussed: s.concern_discussed,
             concern_id: s.concern_id,
             private_notes: notes,

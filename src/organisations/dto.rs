@@ -35,18 +35,19 @@ pub struct OrganisationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&organisation::Model> for OrganisationView {
-    fn from(o: &organisation::Model) -> Self {
-        Self {
+impl OrganisationView {
+    /// The charity as shown; stored districts that do not parse are an error, never none.
+    pub fn of(o: &organisation::Model) -> Result<Self, crate::error::ApiError> {
+        Ok(Self {
             id: o.id,
             name: o.name.clone(),
             kind: if o.kind == "lead" { OrganisationKind::Lead } else { OrganisationKind::Partner },
-            districts: serde_json::from_str(&o.districts).unwrap_or_default(),
+            districts: crate::error::ApiError::stored_json(&o.districts, "organisations", "districts", o.id)?,
             active: o.active,
             version: o.version,
             created_at: o.created_at,
             updated_at: o.updated_at,
-        }
+        })
     }
 }
 

@@ -49,7 +49,9 @@ pub async fn list_organisations(
     if let Some(active) = q.active {
         query = query.filter(organisation::Column::Active.eq(active));
     }
-    let page = pagination::page(query.all(&state.db).await?, limit, |o| o.id, |o| OrganisationView::from(&o));
+    let page = pagination::page(query.all(&state.db).await?, limit, |o| o.id, |o| o);
+    let page =
+        pagination::Page { items: page.items.iter().map(OrganisationView::of).collect::<Result<_, _>>()?, next_cursor: page.next_cursor };
     Ok(Json(OrganisationPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -89,7 +91,7 @@ pub async fn create_organisation(
     .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::from(&created))))
+    Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::of(&created)?)))
 }
 
 pub fn new_organisation(
@@ -122,7 +124,7 @@ pub async fn get_organisation(
 ) -> Result<(HeaderMap, Json<OrganisationView>), ApiError> {
     let o = organisation::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     state.authorize(&me, Action::OrganisationsRead, &Resource::Organisation(o.id), &[]).await?;
-    Ok((etag::headers(o.version), Json(OrganisationView::from(&o))))
+    Ok((etag::headers(o.version), Json(OrganisationView::of(&o)?)))
 }
 
 /// Update a charity's name, districts or active flag (programme admins). Send If-Match.
@@ -192,5 +194,5 @@ pub async fn update_organisation(
     let updated = organisation::Entity::find_by_id(o.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
-    Ok((etag::headers(updated.version), Json(OrganisationView::from(&updated))))
+    Ok((etag::headers(updated.version), Json(OrganisationView::of(&updated)?)))
 }

@@ -57,20 +57,14 @@ pub async fn list_duplicates(
             items.push(DuplicateView {
                 id: f.id,
                 status: f.status,
-                young_person: yp_routes::summary(&state, a),
-                possible_duplicate_of: yp_routes::summary(&state, b),
+                young_person: yp_routes::summary(&state, a)?,
+                possible_duplicate_of: yp_routes::summary(&state, b)?,
                 created_at: f.created_at,
             });
         }
     }
-    yp_routes::audit_list(
-        &state,
-        &me,
-        "duplicates.listed",
-        "young_person",
-        items.iter().flat_map(|i| [i.young_person.id, i.possible_duplicate_of.id]),
-    )
-    .await?;
+    let shown: Vec<Uuid> = items.iter().flat_map(|i| [i.young_person.id, i.possible_duplicate_of.id]).collect();
+    crate::access::audit_list(&state, &me, "duplicates.listed", "young_person", shown.iter().copied(), shown.iter().copied()).await?;
     Ok(Json(DuplicatePage { items, next_cursor: page.next_cursor }))
 }
 
@@ -165,8 +159,8 @@ pub async fn resolve_duplicate(
     Ok(Json(DuplicateView {
         id: flag.id,
         status: status.into(),
-        young_person: yp_routes::summary(&state, &a),
-        possible_duplicate_of: yp_routes::summary(&state, &b),
+        young_person: yp_routes::summary(&state, &a)?,
+        possible_duplicate_of: yp_routes::summary(&state, &b)?,
         created_at: flag.created_at,
     }))
 }

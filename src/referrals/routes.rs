@@ -45,25 +45,25 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
 }
 
 /// Eligibility of a referral received on `received_on` for this young person.
-pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Eligibility {
-    let aces: Vec<AceAnswer> = serde_json::from_str(&yp.aces).unwrap_or_default();
-    let risks: Vec<RiskIndicator> = serde_json::from_str(&yp.risk_indicators).unwrap_or_default();
-    yp_rules::eligibility(&yp_rules::EligibilityInput {
+pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Result<Eligibility, ApiError> {
+    let aces: Vec<AceAnswer> = ApiError::stored_json(&yp.aces, "young_people", "aces", yp.id)?;
+    let risks: Vec<RiskIndicator> = ApiError::stored_json(&yp.risk_indicators, "young_people", "risk_indicators", yp.id)?;
+    Ok(yp_rules::eligibility(&yp_rules::EligibilityInput {
         date_of_birth: yp.date_of_birth,
         received_on,
-        gender: Gender::parse(&yp.gender).unwrap_or(Gender::PreferNotToSay),
+        gender: Gender::stored(&yp.gender, "young_people", "gender", yp.id)?,
         aces: &aces,
         risk_indicators: &risks,
-    })
+    }))
 }
 
 /// Recomputes the eligibility of her open referrals after her record changed.
 pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<(), ApiError> {
     for r in yp_routes::referrals_of(conn, yp.id).await? {
-        if !rules::is_open(Status::parse(&r.status).unwrap_or(Status::Closed)) {
+        if !rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
             continue;
         }
-        let e = eligibility_of(yp, r.received_on);
+        let e = eligibility_of(yp, r.received_on)?;
         referral::Entity::update_many()
             .col_expr(referral::Column::Eligible, Expr::value(e.eligible))
             .col_expr(referral::Column::EligibilityReasons, Expr::value(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?))
@@ -87,21 +87,24 @@ async fn open_match<C: ConnectionTrait>(conn: &C, referral_id: Uuid) -> Result<b
 pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
     let referrer: Referrer =
         serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
-    let status = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
+    let status = Status::stored(&r.status, TABLE, "status", r.id)?;
     Ok(ReferralView {
         id: r.id,
         young_person_id: r.young_person_id,
         organisation_id: r.organisation_id,
         received_on: r.received_on,
-        source_type: SourceType::parse(&r.source_type).unwrap_or(SourceType::VoluntarySector),
+        source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
         referrer,
         reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
         status,
-        eligibility: Eligibility { eligible: r.eligible, reasons: serde_json::from_str(&r.eligibility_reasons).unwrap_or_default() },
+        eligibility: Eligibility {
+            eligible: r.eligible,
+            reasons: ApiError::stored_json(&r.eligibility_reasons, TABLE, "eligibility_reasons", r.id)?,
+        },
         eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
         consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
         decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,
-        closure_reason: r.closure_reason.as_deref().and_then(ClosureReason::parse),
+        closure_reason: r.closure_reason.as_deref().map(|c| ClosureReason::stored(c, TABLE, "closure_reason", r.id)).transpose()?,
         decided_on: r.decided_on,
         reopened_from: r.reopened_from,
         allowed_transitions: rules::manual_from(status),
@@ -136,7 +139,7 @@ async fn insert_referral<C: ConnectionTrait>(
 ) -> Result<referral::Model, ApiError> {
     let now = state.now();
     let id = Uuid::now_v7();
-    let e = eligibility_of(yp, received_on);
+    let e = eligibility_of(yp, received_on)?;
     let referrer_json = serde_json::to_string(referrer).map_err(ApiError::internal)?;
     let r = referral::ActiveModel {
         id: Set(id),
@@ -168,6 +171,7 @@ async fn insert_referral<C: ConnectionTrait>(
         Some(&me.actor()),
         Event::new("referral.created", "referral")
             .resource(id, Some(r.organisation_id))
+            .about(yp.id)
             .detail(json!({"young_person_id": yp.id, "eligible": e.eligible, "reopened_from": reopened_from})),
     )
     .await?;
@@ -260,8 +264,9 @@ pub async fn list_referrals(
         .map(|y| (y.id, y))
         .collect();
     let page = pagination::page(rows, limit, |r| r.id, |r| r);
-    let mut items = Vec::with_capacity(page.items.len());
-    for r in page.items {
+    let shown = state.visible(&me, Action::ReferralsRead, page.items, resource);
+    let mut items = Vec::with_capacity(shown.len());
+    for r in shown {
         let Some(yp) = people.get(&r.young_person_id) else { continue };
         // Her summary only where the reader may see her (a referral and its young person
         // move together, but never rely on that to show a name).
@@ -274,13 +279,21 @@ pub async fn list_referrals(
             id: r.id,
             organisation_id: r.organisation_id,
             received_on: r.received_on,
-            source_type: SourceType::parse(&r.source_type).unwrap_or(SourceType::VoluntarySector),
-            status: Status::parse(&r.status).unwrap_or(Status::Received),
+            source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
+            status: Status::stored(&r.status, TABLE, "status", r.id)?,
             eligible: r.eligible,
-            young_person: yp_routes::summary(&state, yp),
+            young_person: yp_routes::summary(&state, yp)?,
         });
     }
-    yp_routes::audit_list(&state, &me, "referrals.listed", "referral", items.iter().map(|i| i.id)).await?;
+    crate::access::audit_list(
+        &state,
+        &me,
+        "referrals.listed",
+        "referral",
+        items.iter().map(|i| i.id),
+        items.iter().map(|i| i.young_person.id),
+    )
+    .await?;
     Ok(Json(ReferralPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -352,7 +365,7 @@ pub async fn get_referral(
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id)),
+        Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id)).about(r.young_person_id),
     )
     .await?;
     state.audit_written();
@@ -389,7 +402,7 @@ pub async fn update_referral(
     if let Some(d) = body.received_on {
         check_received_on(d, now.date_naive(), "received_on")?;
         let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-        let e = eligibility_of(&yp, d);
+        let e = eligibility_of(&yp, d)?;
         am.received_on = Set(d);
         am.eligible = Set(e.eligible);
         am.eligibility_reasons = Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?);
@@ -424,7 +437,10 @@ pub async fn update_referral(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("referral.updated", "referral").resource(r.id, Some(r.organisation_id)).detail(json!({"changed": changed})),
+        Event::new("referral.updated", "referral")
+            .resource(r.id, Some(r.organisation_id))
+            .about(r.young_person_id)
+            .detail(json!({"changed": changed})),
     )
     .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
@@ -491,7 +507,7 @@ pub async fn transition(
         }
         Status::Accepted => {
             let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-            let e = eligibility_of(&yp, r.received_on);
+            let e = eligibility_of(&yp, r.received_on)?;
             if !e.eligible {
                 let Some(why) = body.eligibility_override.as_deref() else {
                     return Err(ApiError::field(
@@ -503,7 +519,7 @@ pub async fn transition(
                 am.eligibility_override = Set(seal_opt(&state, TABLE, "eligibility_override", &r.id, Some(why))?);
                 detail["eligibility_override"] = json!(true);
             }
-            let consents: Vec<Consent> = serde_json::from_str(&yp.consents).unwrap_or_default();
+            let consents: Vec<Consent> = ApiError::stored_json(&yp.consents, "young_people", "consents", yp.id)?;
             let missing = yp_rules::missing_consent(&consents, yp_rules::age_on(yp.date_of_birth, r.received_on), yp.gillick_competent);
             if !missing.is_empty() {
                 let Some(why) = body.consent_override.as_deref() else {
@@ -540,7 +556,7 @@ pub async fn transition(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).detail(detail),
+        Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).about(r.young_person_id).detail(detail),
     )
     .await?;
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
@@ -651,7 +667,7 @@ pub async fn reopen(
 ) -> Result<(StatusCode, HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsTransition).await?;
     state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(r.organisation_id), &[]).await?;
-    if rules::is_open(Status::parse(&r.status).unwrap_or(Status::Received)) {
+    if rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
         return Err(ApiError::Conflict { detail: "Only a closed or declined referral can be reopened.".into(), allowed: None });
     }
     check_received_on(body.received_on, state.now().date_naive(), "received_on")?;
@@ -661,7 +677,11 @@ pub async fn reopen(
     if yp.organisation_id != r.organisation_id {
         return Err(ApiError::conflict("Her record is held by another charity now."));
     }
-    if yp_routes::referrals_of(&txn, yp.id).await?.iter().any(|x| rules::is_open(Status::parse(&x.status).unwrap_or(Status::Closed))) {
+    let mut open = false;
+    for x in yp_routes::referrals_of(&txn, yp.id).await? {
+        open |= rules::is_open(Status::stored(&x.status, TABLE, "status", x.id)?);
+    }
+    if open {
         return Err(ApiError::conflict("She already has an open referral; work with that one."));
     }
     let new =

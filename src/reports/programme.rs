@@ -683,7 +683,9 @@ async fn compliant_count<C: ConnectionTrait>(conn: &C, state: &AppState, approve
             .filter(crate::entities::mentor_profile::Column::UserId.is_in(chunk.to_vec()))
             .all(conn)
             .await?;
-        n += profiles.iter().filter(|p| records.assess(state, p, today).matchable).count() as u64;
+        for p in &profiles {
+            n += u64::from(records.assess(state, p, today)?.matchable);
+        }
     }
     Ok(n)
 }

@@ -69,11 +69,11 @@ fn entry_view(state: &AppState, e: &concern_entry::Model) -> Result<EntryView, A
         author_id: e.author_id,
         created_at: e.created_at,
         text: open_opt(state, ENTRIES, "text", &e.id, e.text.as_deref())?,
-        decision: e.decision.as_deref().and_then(Decision::parse),
+        decision: e.decision.as_deref().map(|v| Decision::stored(v, ENTRIES, "decision", e.id)).transpose()?,
         agency: e.agency.clone(),
         agency_reference: e.agency_reference.clone(),
-        consent_basis: e.consent_basis.as_deref().and_then(ConsentBasis::parse),
-        outcome: e.outcome.as_deref().and_then(SignOffOutcome::parse),
+        consent_basis: e.consent_basis.as_deref().map(|v| ConsentBasis::stored(v, ENTRIES, "consent_basis", e.id)).transpose()?,
+        outcome: e.outcome.as_deref().map(|v| SignOffOutcome::stored(v, ENTRIES, "outcome", e.id)).transpose()?,
     })
 }
 
@@ -216,6 +216,7 @@ pub async fn create_concern(
         Some(&me.actor()),
         Event::new("concern.raised", "concern")
             .resource(c.id, Some(c.organisation_id))
+            .about(c.young_person_id)
             .detail(json!({"young_person_id": yp.id, "category": c.category, "immediate_danger": c.immediate_danger})),
     )
     .await?;
@@ -268,7 +269,15 @@ pub async fn list_concerns(
             items.push(view(&state, &me, c, v, &mine)?);
         }
     }
-    crate::young_people::routes::audit_list(&state, &me, "concerns.listed", "concern", items.iter().map(|c| c.id)).await?;
+    crate::access::audit_list(
+        &state,
+        &me,
+        "concerns.listed",
+        "concern",
+        items.iter().map(|c| c.id),
+        items.iter().map(|c| c.young_person_id),
+    )
+    .await?;
     Ok(Json(ConcernPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -415,7 +424,7 @@ pub async fn add_entry(
         &txn,
         now,
         Some(&me.actor()),
-        Event::new("concern.entry_added", "concern").resource(c.id, Some(c.organisation_id)).detail(json!({
+        Event::new("concern.entry_added", "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(json!({
             "entry_id": entry_id, "kind": body.kind.as_str(), "from": from.as_str(), "to": to.as_str()
         })),
     )
@@ -488,6 +497,7 @@ pub async fn break_glass(
         Some(&me.actor()),
         Event::new("concern.break_glass", "concern")
             .resource(c.id, Some(c.organisation_id))
+            .about(c.young_person_id)
             // Sealed: a justification may name people. Whoever holds the data key can read it.
             .detail(json!({"justification_sealed": seal_opt(&state, TABLE, "break_glass_justification", &c.id, Some(body.justification.trim()))?})),
     )
@@ -521,6 +531,14 @@ pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<J
             items.push(view(&state, &me, c, v, &mine)?);
         }
     }
-    crate::young_people::routes::audit_list(&state, &me, "concerns.overdue_listed", "concern", items.iter().map(|c| c.id)).await?;
+    crate::access::audit_list(
+        &state,
+        &me,
+        "concerns.overdue_listed",
+        "concern",
+        items.iter().map(|c| c.id),
+        items.iter().map(|c| c.young_person_id),
+    )
+    .await?;
     Ok(Json(OverdueList { items }))
 }

@@ -72,7 +72,10 @@ pub async fn list_contacts(
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("match.support_contacts_read", "match").resource(m.id, Some(m.organisation_id)).detail(json!({"count": items.len()})),
+        Event::new("match.support_contacts_read", "match")
+            .resource(m.id, Some(m.organisation_id))
+            .about(m.young_person_id)
+            .detail(json!({"count": items.len()})),
     )
     .await?;
     state.audit_written();
@@ -125,6 +128,7 @@ pub async fn create_contact(
         Some(&me.actor()),
         Event::new("support_contact.created", "support_contact")
             .resource(c.id, Some(c.organisation_id))
+            .about(m.young_person_id)
             .detail(json!({"match_id": m.id, "contact_with": body.contact_with.as_str()})),
     )
     .await?;
@@ -224,7 +228,7 @@ pub async fn contact_gaps(
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("monitoring.contact_gaps_read", "programme").detail(json!({
+        Event::new("monitoring.contact_gaps_read", "programme").about_all(items.iter().map(|g| g.young_person_id)).detail(json!({
             "organisation_id": q.organisation_id,
             "days": days,
             "matches_checked": matches.len(),

@@ -37,18 +37,22 @@ pub fn match_dates(m: &matching::Model) -> Option<MatchDates> {
     m.agreement_signed_on.map(|started_on| MatchDates { started_on, ended_on: m.ended_on })
 }
 
-fn content_of(s: &ms::Model) -> Content {
-    Content {
+fn content_of(s: &ms::Model) -> Result<Content, ApiError> {
+    Ok(Content {
         held_on: s.held_on,
         attended: s.attended,
         duration_minutes: s.duration_minutes,
-        mode: s.mode.as_deref().and_then(SessionMode::parse),
-        location_category: s.location_category.as_deref().and_then(LocationCategory::parse),
-        activities: list(&s.activities),
+        mode: s.mode.as_deref().map(|v| SessionMode::stored(v, TABLE, "mode", s.id)).transpose()?,
+        location_category: s
+            .location_category
+            .as_deref()
+            .map(|v| LocationCategory::stored(v, TABLE, "location_category", s.id))
+            .transpose()?,
+        activities: list(&s.activities, TABLE, "activities", s.id)?,
         engagement: s.engagement,
         mood_before: s.mood_before,
         mood_after: s.mood_after,
-    }
+    })
 }
 
 /// A version as stored in `session_versions.content`: the log's fields, its notes sealed to
@@ -76,7 +80,7 @@ fn content_view(c: Content, notes: Option<String>) -> SessionContentView {
 }
 
 pub fn view(state: &AppState, s: &ms::Model) -> Result<SessionView, ApiError> {
-    let c = content_of(s);
+    let c = content_of(s)?;
     Ok(SessionView {
         id: s.id,
         match_id: s.match_id,
@@ -142,9 +146,17 @@ pub async fn list_sessions(
     }
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |s| s.id, |s| s);
-    let items = page.items.iter().map(|s| view(&state, s)).collect::<Result<Vec<_>, _>>()?;
-    crate::young_people::routes::audit_list(&state, &me, "mentoring_sessions.listed", "mentoring_session", items.iter().map(|s| s.id))
-        .await?;
+    let shown = state.visible(&me, Action::SessionsRead, page.items, resource);
+    let items = shown.iter().map(|s| view(&state, s)).collect::<Result<Vec<_>, _>>()?;
+    crate::access::audit_list(
+        &state,
+        &me,
+        "mentoring_sessions.listed",
+        "mentoring_session",
+        items.iter().map(|s| s.id),
+        items.iter().map(|s| s.young_person_id),
+    )
+    .await?;
     Ok(Json(SessionPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -233,6 +245,7 @@ pub async fn create_session(
         Some(&me.actor()),
         Event::new("mentoring_session.created", "mentoring_session")
             .resource(s.id, Some(s.organisation_id))
+            .about(s.young_person_id)
             .detail(json!({"match_id": m.id, "attended": s.attended})),
     )
     .await?;
@@ -257,7 +270,7 @@ pub async fn get_session(
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("mentoring_session.read", "mentoring_session").resource(s.id, Some(s.organisation_id)),
+        Event::new("mentoring_session.read", "mentoring_session").resource(s.id, Some(s.organisation_id)).about(s.young_person_id),
     )
     .await?;
     state.audit_written();
@@ -312,7 +325,7 @@ pub async fn update_session(
     }
     let m = matching::Entity::find_by_id(s.match_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     let dates = match_dates(&m).ok_or_else(|| ApiError::internal("a session of a match that never began"))?;
-    let old = content_of(&s);
+    let old = content_of(&s)?;
     let mut new = old.clone();
     if let Some(v) = body.held_on {
         new.held_on = v;
@@ -411,6 +424,7 @@ pub async fn update_session(
         Some(&me.actor()),
         Event::new("mentoring_session.updated", "mentoring_session")
             .resource(s.id, Some(s.organisation_id))
+            .about(s.young_person_id)
             .detail(json!({"version": s.version + 1, "fields": changed, "within_mentor_window": within})),
     )
     .await?;
@@ -453,7 +467,7 @@ pub async fn list_versions(
         recorded_by: s.updated_by,
         recorded_at: s.updated_at,
         current: true,
-        content: content_view(content_of(&s), open_opt(&state, TABLE, "notes", &s.id, s.notes.as_deref())?),
+        content: content_view(content_of(&s)?, open_opt(&state, TABLE, "notes", &s.id, s.notes.as_deref())?),
     });
     audit::record(
         &state.db,
@@ -461,6 +475,7 @@ pub async fn list_versions(
         Some(&me.actor()),
         Event::new("mentoring_session.versions_read", "mentoring_session")
             .resource(s.id, Some(s.organisation_id))
+            .about(s.young_person_id)
             .detail(json!({"versions": items.len()})),
     )
     .await?;

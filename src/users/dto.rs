@@ -24,20 +24,21 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&user::Model> for UserView {
-    fn from(u: &user::Model) -> Self {
-        Self {
+impl UserView {
+    /// The account as shown; a stored role that does not parse is an error, never a mentor.
+    pub fn of(u: &user::Model) -> Result<Self, crate::error::ApiError> {
+        Ok(Self {
             id: u.id,
             email: u.email.clone(),
             name: u.name.clone(),
-            role: Role::parse(&u.role).unwrap_or(Role::Mentor),
+            role: Role::parse(&u.role).ok_or_else(|| crate::error::ApiError::unreadable("users", "role", u.id))?,
             organisation_id: u.organisation_id,
             active: u.active,
             mfa_enabled: u.mfa_enabled,
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
-        }
+        })
     }
 }
 

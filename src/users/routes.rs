@@ -67,8 +67,15 @@ pub async fn list_users(
         query = query.filter(user::Column::Active.eq(active));
     }
     let rows = query.all(&state.db).await?;
-    let page = pagination::page(rows, limit, |u| u.id, |u| UserView::from(&u));
-    Ok(Json(UserPage { items: page.items, next_cursor: page.next_cursor }))
+    let page = pagination::page(rows, limit, |u| u.id, |u| u);
+    let shown = state.visible(&me, Action::UsersRead, page.items, |u| Resource::User {
+        id: u.id,
+        role: u.role.clone(),
+        organisation_id: u.organisation_id,
+    });
+    let items: Vec<UserView> = shown.iter().map(UserView::of).collect::<Result<_, _>>()?;
+    crate::access::audit_list(&state, &me, "users.listed", "user", items.iter().map(|u| u.id), []).await?;
+    Ok(Json(UserPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Create an account. A coordinator may create mentors in her own charity only.
@@ -134,7 +141,7 @@ pub async fn create_user(
     .await?;
     txn.commit().await?;
     state.audit_written();
-    Ok((StatusCode::CREATED, etag::headers(created.version), Json(UserView::from(&created))))
+    Ok((StatusCode::CREATED, etag::headers(created.version), Json(UserView::of(&created)?)))
 }
 
 fn unique_email(e: sea_orm::DbErr) -> ApiError {
@@ -148,7 +155,8 @@ fn unique_email(e: sea_orm::DbErr) -> ApiError {
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
-    Ok((etag::headers(u.version), Json(UserView::from(&u))))
+    state.audit_read(&me, Event::new("user.read", "user").resource(u.id, Some(u.organisation_id))).await?;
+    Ok((etag::headers(u.version), Json(UserView::of(&u)?)))
 }
 
 /// Update an account. Send the ETag as If-Match. Deactivating ends her sessions.
@@ -247,7 +255,7 @@ pub async fn update_user(
     let updated = user::Entity::find_by_id(u.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     state.audit_written();
-    Ok((etag::headers(updated.version), Json(UserView::from(&updated))))
+    Ok((etag::headers(updated.version), Json(UserView::of(&updated)?)))
 }
 
 /// End every session of an account (a lost phone, a departure).

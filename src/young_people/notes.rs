@@ -242,7 +242,7 @@ pub async fn chronology(
     state.audit_written();
     if !concerns_read.is_empty() {
         // Every read of a concern's words is audited, here as in the concern routes.
-        super::routes::audit_list(&state, &me, "concerns.read_in_chronology", "concern", concerns_read.into_iter()).await?;
+        crate::access::audit_list(&state, &me, "concerns.read_in_chronology", "concern", concerns_read.into_iter(), [yp.id]).await?;
     }
     Ok(Json(Chronology { items }))
 }

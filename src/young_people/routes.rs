@@ -24,13 +24,18 @@ use crate::state::AppState;
 
 const TABLE: &str = "young_people";
 
-fn parse_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
-    serde_json::from_str(text).unwrap_or_default()
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &'static str, id: Uuid) -> Result<T, ApiError> {
+    ApiError::stored_json(text, TABLE, column, id)
+}
+
+/// An optional coded value read back from her record (see `codes.rs`).
+fn optional<T>(value: Option<&str>, parse: fn(&str) -> Option<T>, column: &'static str, id: Uuid) -> Result<Option<T>, ApiError> {
+    value.map(|v| parse(v).ok_or_else(|| ApiError::unreadable(TABLE, column, id))).transpose()
 }
 
 pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonView, ApiError> {
     let today = state.now().date_naive();
-    let ethnicity = Ethnicity::parse(&yp.ethnicity).unwrap_or(Ethnicity::NotKnown);
+    let ethnicity = Ethnicity::stored(&yp.ethnicity, TABLE, "ethnicity", yp.id)?;
     Ok(YoungPersonView {
         id: yp.id,
         organisation_id: yp.organisation_id,
@@ -38,7 +43,7 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         preferred_name: yp.preferred_name.clone(),
         date_of_birth: yp.date_of_birth,
         age: rules::age_on(yp.date_of_birth, today),
-        gender: Gender::parse(&yp.gender).unwrap_or(Gender::PreferNotToSay),
+        gender: Gender::stored(&yp.gender, TABLE, "gender", yp.id)?,
         gender_identity: yp.gender_identity.clone(),
         ethnicity,
         ethnic_group: ethnicity.group().to_string(),
@@ -46,22 +51,22 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         district: yp.district.clone(),
         lsoa_code: yp.lsoa_code.clone(),
         imd_decile: yp.imd_decile,
-        iod_edition: yp.iod_edition.as_deref().and_then(IodEdition::parse),
+        iod_edition: optional(yp.iod_edition.as_deref(), IodEdition::parse, "iod_edition", yp.id)?,
         contact_details: open_opt(state, TABLE, "contact_details", &yp.id, yp.contact_details.as_deref())?,
         parent_carer_contact: open_opt(state, TABLE, "parent_carer_contact", &yp.id, yp.parent_carer_contact.as_deref())?,
-        education_status: EducationStatus::parse(&yp.education_status).unwrap_or(EducationStatus::Other),
-        care_status: CareStatus::parse(&yp.care_status).unwrap_or(CareStatus::None),
+        education_status: EducationStatus::stored(&yp.education_status, TABLE, "education_status", yp.id)?,
+        care_status: CareStatus::stored(&yp.care_status, TABLE, "care_status", yp.id)?,
         send: yp.send,
-        aces: parse_json(&yp.aces),
+        aces: parse_json(&yp.aces, "aces", yp.id)?,
         ace_count: yp.ace_count,
-        risk_indicators: parse_json(&yp.risk_indicators),
-        consents: parse_json(&yp.consents),
+        risk_indicators: parse_json(&yp.risk_indicators, "risk_indicators", yp.id)?,
+        consents: parse_json(&yp.consents, "consents", yp.id)?,
         gillick_competent: yp.gillick_competent,
-        interests: parse_json(&yp.interests),
-        languages: parse_json(&yp.languages),
-        availability: parse_json(&yp.availability),
-        mentor_preferences: parse_json(&yp.mentor_preferences),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
+        interests: parse_json(&yp.interests, "interests", yp.id)?,
+        languages: parse_json(&yp.languages, "languages", yp.id)?,
+        availability: parse_json(&yp.availability, "availability", yp.id)?,
+        mentor_preferences: parse_json(&yp.mentor_preferences, "mentor_preferences", yp.id)?,
+        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, TABLE, "safeguarding_flag", yp.id)?,
         merged_into: yp.merged_into,
         version: yp.version,
         created_at: yp.created_at,
@@ -69,16 +74,16 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
     })
 }
 
-pub fn summary(state: &AppState, yp: &young_person::Model) -> YoungPersonSummary {
-    YoungPersonSummary {
+pub fn summary(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonSummary, ApiError> {
+    Ok(YoungPersonSummary {
         id: yp.id,
         organisation_id: yp.organisation_id,
         preferred_name: yp.preferred_name.clone(),
         legal_name: yp.legal_name.clone(),
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
-        safeguarding_flag: SafeguardingFlag::parse(&yp.safeguarding_flag).unwrap_or(SafeguardingFlag::Red),
-    }
+        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, TABLE, "safeguarding_flag", yp.id)?,
+    })
 }
 
 /// A date of birth in the past giving an age of 0–30.
@@ -276,24 +281,20 @@ pub async fn list_young_people(
         query = query.filter(young_person::Column::District.eq(d.clone()));
     }
     let rows = query.all(&state.db).await?;
-    let page = pagination::page(rows, limit, |y| y.id, |y| summary(&state, &y));
-    audit_list(&state, &me, "young_people.listed", "young_person", page.items.iter().map(|i| i.id)).await?;
+    let page = pagination::page(rows, limit, |y| y.id, |y| y);
+    let shown = state.visible(&me, Action::YoungPeopleRead, page.items, super::resource);
+    let page =
+        pagination::Page { items: shown.iter().map(|y| summary(&state, y)).collect::<Result<Vec<_>, _>>()?, next_cursor: page.next_cursor };
+    crate::access::audit_list(
+        &state,
+        &me,
+        "young_people.listed",
+        "young_person",
+        page.items.iter().map(|i| i.id),
+        page.items.iter().map(|i| i.id),
+    )
+    .await?;
     Ok(Json(YoungPersonPage { items: page.items, next_cursor: page.next_cursor }))
-}
-
-/// Records which identifiable records a list showed (ids only).
-pub async fn audit_list(
-    state: &AppState,
-    me: &CurrentUser,
-    action: &'static str,
-    kind: &'static str,
-    ids: impl Iterator<Item = Uuid>,
-) -> Result<(), ApiError> {
-    let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
-    audit::record(&state.db, state.now(), Some(&me.actor()), Event::new(action, kind).detail(json!({"count": ids.len(), "ids": ids})))
-        .await?;
-    state.audit_written();
-    Ok(())
 }
 
 /// Create a young person's record (without a referral: see POST /referrals to do both).
