@@ -49,9 +49,16 @@ pub const HER_RECORDS: &[(&str, Link)] = &[
     ("duplicate_flags", Link::DuplicateFlags),
 ];
 
-/// Tables that name young people and are deliberately not her history: the audit trail is
-/// what happened, when, to which record, and is never rewritten.
-pub const NOT_HER_RECORDS: &[&str] = &["audit_events", "audit_event_subjects"];
+/// Tables that name young people, or records of her history, and deliberately do not follow
+/// her, with the reason.
+pub const NOT_HER_RECORDS: &[(&str, &str)] = &[
+    ("audit_events", "the audit trail records what happened to which record, when; it is never rewritten"),
+    ("audit_event_subjects", "the index of the audit trail, as unchanging as the trail"),
+    (
+        "supervisions",
+        "a mentor's supervision is her charity's record of its volunteer; it names a concern discussed by id only, and reading the concern goes through the concern's own charity",
+    ),
+];
 
 /// Moves everything about young person `from` to young person `to`, held by `to_org`.
 /// Allocation passes `from == to`; a merge passes the record merged away and the one kept,

@@ -318,7 +318,7 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new("matching.planned", "programme").detail(json!({
+        Event::new("matching.planned", "programme").about_all(rows.iter().map(|(r, _)| r.young_person_id)).detail(json!({
             "organisation_id": body.organisation_id,
             "referrals": rows.len(),
             "mentors": pool.len(),

@@ -152,7 +152,7 @@ async fn audit_read(
         &state.db,
         state.now(),
         Some(&me.actor()),
-        Event::new(action, "concern").resource(c.id, Some(c.organisation_id)).detail(detail),
+        Event::new(action, "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(detail),
     )
     .await?;
     state.audit_written();

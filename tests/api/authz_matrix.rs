@@ -85,14 +85,21 @@ async fn every_row_of_the_matrix_holds() {
             }
         };
         let own_org = actor.as_ref().map(|u| u.organisation_id).unwrap_or(a);
-        let target_user = match row.relation.as_str() {
+        // `ended_match`: her own record (as `self`) whose match has since ended;
+        // `allocated_away`: a record of her charity (as `same_org`) since allocated to another.
+        let relation = match row.relation.as_str() {
+            "ended_match" => "self",
+            "allocated_away" => "same_org",
+            r => r,
+        };
+        let target_user = match relation {
             "self" => actor.clone().unwrap(),
             "other_org" => app.user(b, Role::Mentor).await,
             _ => app.user(own_org, Role::Mentor).await,
         };
-        let target_org = if row.relation == "other_org" { b } else { own_org };
+        let target_org = if relation == "other_org" { b } else { own_org };
         let id = if row.path.starts_with("/mentors/") {
-            match (&actor, row.relation.as_str()) {
+            match (&actor, relation) {
                 (Some(me), "self") => {
                     app.add_profile(&admin, me).await;
                     me.id
@@ -101,7 +108,7 @@ async fn every_row_of_the_matrix_holds() {
             }
         } else if row.path.starts_with("/matches/") {
             let (rid, _) = app.accepted_referral(&admin, target_org, json!({})).await;
-            let mentor = match (&actor, row.relation.as_str()) {
+            let mentor = match (&actor, relation) {
                 (Some(me), "self") => {
                     app.make_compliant(&admin, me, json!({})).await;
                     me.id
@@ -109,7 +116,7 @@ async fn every_row_of_the_matrix_holds() {
                 _ => app.compliant_mentor(&admin, target_org, json!({})).await.id,
             };
             app.active_match(&admin, rid, mentor).await
-        } else if row.relation == "self" && (row.path.ends_with("/assessments") || row.path.ends_with("/outcomes")) {
+        } else if relation == "self" && (row.path.ends_with("/assessments") || row.path.ends_with("/outcomes")) {
             // Her own mentee: a match in progress with the young person.
             let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
             let me = actor.as_ref().unwrap();
@@ -117,13 +124,13 @@ async fn every_row_of_the_matrix_holds() {
             app.active_match(&admin, rid, me.id).await;
             yp
         } else if row.path.starts_with("/mentoring-sessions/") {
-            let me = actor.as_ref().filter(|_| row.relation == "self");
+            let me = actor.as_ref().filter(|_| relation == "self");
             app.matrix_session(&admin, target_org, me).await
         } else if row.path.starts_with("/safeguarding/concerns/") {
             // A concern about a young person of the target charity, raised by another
             // programme admin; for `self`, raised by the caller about her own mentee.
             let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
-            match (&actor, row.relation.as_str()) {
+            match (&actor, relation) {
                 (Some(me), "self") => {
                     app.make_compliant(&admin, me, json!({})).await;
                     app.active_match(&admin, rid, me.id).await;
@@ -163,12 +170,17 @@ async fn every_row_of_the_matrix_holds() {
         } else {
             target_org
         };
+        match row.relation.as_str() {
+            "ended_match" => end_matches(&app, &admin, young_person_of(&app, &row.path, id).await).await,
+            "allocated_away" => allocate_away(&app, &admin, young_person_of(&app, &row.path, id).await, b).await,
+            _ => {}
+        }
         let path = row.path.replace("{id}", &id.to_string());
         // Routes with a query parameter: the extract's project; the programme report names its
         // charity (same_org, other_org).
         let path = match row.path.as_str() {
             "/exports/evaluation" => format!("{path}?project=matrix"),
-            "/reports/programme" if row.relation != "-" => format!("{path}?organisation_id={target_org}"),
+            "/reports/programme" if relation != "-" => format!("{path}?organisation_id={target_org}"),
             _ => path,
         };
         let unique = format!("m{n}-{}", &Uuid::now_v7().simple().to_string()[20..]);
@@ -234,7 +246,7 @@ async fn every_row_of_the_matrix_holds() {
                 Some(assessment_json("YP-CORE", "baseline", "2026-11-01", json!([1, 2, 1, 0, 2, 1, 1, 3, 2, 1])))
             }
             ("POST", "/mentoring-sessions") => {
-                let me = actor.as_ref().filter(|_| row.relation == "self");
+                let me = actor.as_ref().filter(|_| relation == "self");
                 let m = app.matrix_match(&admin, target_org, me).await;
                 Some(session_json(m, &app.state.now().date_naive().to_string()))
             }
@@ -244,7 +256,7 @@ async fn every_row_of_the_matrix_holds() {
             }
             ("POST", "/safeguarding/concerns") => {
                 let (rid, yp) = app.accepted_referral(&admin, target_org, json!({})).await;
-                if let (Some(me), "self") = (&actor, row.relation.as_str()) {
+                if let (Some(me), "self") = (&actor, relation) {
                     app.make_compliant(&admin, me, json!({})).await;
                     app.active_match(&admin, rid, me.id).await;
                 }
@@ -284,4 +296,44 @@ async fn every_row_of_the_matrix_holds() {
         }
     }
     assert!(failures.is_empty(), "{} of {} matrix rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+}
+
+/// The young person a matrix fixture's record is about.
+async fn young_person_of(app: &TestApp, path: &str, id: Uuid) -> Uuid {
+    use sea_orm::EntityTrait;
+    use trellis::entities::{concern, matching, mentoring_session, referral};
+    if path.starts_with("/young-people/") {
+        id
+    } else if path.starts_with("/referrals/") {
+        referral::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().young_person_id
+    } else if path.starts_with("/matches/") {
+        matching::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().young_person_id
+    } else if path.starts_with("/mentoring-sessions/") {
+        mentoring_session::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().young_person_id
+    } else if path.starts_with("/safeguarding/concerns/") {
+        concern::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().young_person_id
+    } else {
+        panic!("no young person behind {path}")
+    }
+}
+
+/// Ends every match of hers, as a programme admin.
+async fn end_matches(app: &TestApp, admin: &str, yp: Uuid) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use trellis::entities::matching;
+    let open = matching::Entity::find().filter(matching::Column::YoungPersonId.eq(yp)).filter(matching::Column::Status.ne("ended"));
+    for m in open.all(&app.db).await.unwrap() {
+        let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
+        let r = app.post(&format!("/api/v1/matches/{}/transitions", m.id)).token(admin).json(end).send().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+}
+
+/// Allocates her to charity `to`, her match going with her mentor.
+async fn allocate_away(app: &TestApp, admin: &str, yp: Uuid, to: Uuid) {
+    let r = trellis::young_people::routes::referrals_of(&app.db, yp).await.unwrap();
+    let rid = r.last().unwrap().id;
+    let body = json!({"organisation_id": to, "reason": "She moved.", "open_match": "move_with_mentor"});
+    let r = app.post(&format!("/api/v1/referrals/{rid}/allocate")).token(admin).json(body).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }

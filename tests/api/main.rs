@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access_door;
 mod audit;
 mod auth;
 mod authz_matrix;
