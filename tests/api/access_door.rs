@@ -520,11 +520,11 @@ async fn every_read_of_her_records_names_her_in_the_audit_trail() {
     let yp = h.young_person;
     let mut reads = probes(&h);
     reads.extend([
-        format!("/api/v1/young-people?limit=200"),
-        format!("/api/v1/referrals?limit=200"),
-        format!("/api/v1/matches?limit=200"),
-        format!("/api/v1/mentoring-sessions?limit=200"),
-        format!("/api/v1/safeguarding/concerns?limit=200"),
+        "/api/v1/young-people?limit=200".to_string(),
+        "/api/v1/referrals?limit=200".to_string(),
+        "/api/v1/matches?limit=200".to_string(),
+        "/api/v1/mentoring-sessions?limit=200".to_string(),
+        "/api/v1/safeguarding/concerns?limit=200".to_string(),
         format!("/api/v1/referrals/{}/match-suggestions", h.referral),
     ]);
     for path in &reads {
