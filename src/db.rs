@@ -127,6 +127,9 @@ pub fn incremented<C: sea_orm::sea_query::IntoColumnRef>(col: C) -> sea_orm::sea
     sea_orm::sea_query::ExprTrait::add(sea_orm::sea_query::Expr::col(col), 1)
 }
 
+/// How many ids one `IN (...)` query carries: well within both databases' limits on bind values.
+pub const ID_CHUNK: usize = 5000;
+
 #[cfg(test)]
 mod tests {
     #[test]

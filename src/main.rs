@@ -191,7 +191,7 @@ fn init_logging(cfg: &Config) {
 async fn open_db(cfg: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     let conn = db::connect(&cfg.database_url).await?;
     db::migrate_up(&conn).await.map_err(|e| format!("migrations failed: {e}"))?;
-    trellis::mentors::routes::ensure_catalogue(&conn, SystemClock.now())
+    trellis::mentors::service::ensure_catalogue(&conn, SystemClock.now())
         .await
         .map_err(|e| format!("cannot seed the training catalogue: {e}"))?;
     trellis::outcomes::ensure_instruments(&conn, SystemClock.now())
@@ -313,7 +313,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         return Err("the programme already has a lead charity".into());
                     }
                     let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
-                    let o = trellis::organisations::routes::new_organisation(name.trim(), kind, &districts, now)
+                    let o = trellis::organisations::service::new_organisation(name.trim(), kind, &districts, now)
                         .insert(&txn)
                         .await
                         .map_err(|e| e.to_string())?;

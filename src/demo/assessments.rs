@@ -62,7 +62,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
         .await?;
     let mut people: HashMap<Uuid, young_person::Model> = HashMap::new();
     let ids: Vec<Uuid> = matches.iter().map(|m| m.young_person_id).collect();
-    for chunk in ids.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in ids.chunks(crate::db::ID_CHUNK) {
         for yp in young_person::Entity::find().filter(young_person::Column::Id.is_in(chunk.to_vec())).all(conn).await? {
             people.insert(yp.id, yp);
         }

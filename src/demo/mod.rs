@@ -207,7 +207,7 @@ pub async fn seed(
     let mut org_ids = Vec::new();
     for (name, _, kind, districts) in CHARITIES {
         let d: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
-        let o = crate::organisations::routes::new_organisation(name, *kind, &d, now).insert(&txn).await.map_err(|e| e.to_string())?;
+        let o = crate::organisations::service::new_organisation(name, *kind, &d, now).insert(&txn).await.map_err(|e| e.to_string())?;
         org_ids.push(o.id);
     }
     let mut accounts = Vec::with_capacity(plan.len());
@@ -274,7 +274,7 @@ pub async fn seed(
             weight: if *kind == OrganisationKind::Lead { 1 } else { 3 },
         })
         .collect();
-    crate::mentors::routes::ensure_catalogue(&txn, now).await.map_err(|e| e.to_string())?;
+    crate::mentors::service::ensure_catalogue(&txn, now).await.map_err(|e| e.to_string())?;
     crate::outcomes::ensure_instruments(&txn, now).await.map_err(|e| e.to_string())?;
     let mut per_charity = vec![0usize; CHARITIES.len()];
     let demo_mentors: Vec<mentors::DemoMentor> = mentor_ids

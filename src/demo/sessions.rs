@@ -169,7 +169,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, now:
                     id: Set(vid),
                     session_id: Set(id),
                     version: Set(1),
-                    content: Set(crate::sessions::routes::stored_version(first, first_notes).map_err(|e| DbErr::Custom(e.to_string()))?),
+                    content: Set(crate::sessions::service::stored_version(first, first_notes).map_err(|e| DbErr::Custom(e.to_string()))?),
                     recorded_by: Set(m.mentor_id),
                     recorded_at: Set(at),
                 });

@@ -14,26 +14,24 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
+use super::service::resource;
 use super::service::{move_referral, record_match_transition};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, MatchScope, Resource, Value};
+use crate::db::ID_CHUNK;
 use crate::entities::{matching, mentor_conflict, mentor_profile, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::mentors::routes::{ComplianceRecords, ID_CHUNK, list, names_of};
+use crate::mentors::service::{ComplianceRecords, list, names_of};
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::codes::SafeguardingFlag;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "matches";
-
-pub fn resource(m: &matching::Model) -> Resource {
-    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended.as_str() }
-}
 
 /// Loads a match the caller may read (404 otherwise), then checks `action` (403).
 async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<matching::Model, ApiError> {
@@ -54,7 +52,7 @@ async fn load_referral(
     other_charities: bool,
 ) -> Result<referral::Model, ApiError> {
     let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let res = crate::referrals::routes::resource(&r);
+    let res = crate::referrals::service::resource(&r);
     state.authorize_as(me, Action::ReferralsRead, &res, &[], Deny::NotFound).await?;
     state.authorize_as(me, action, &res, &[("other_charities", Value::Bool(other_charities))], Deny::Forbidden).await?;
     Ok(r)
@@ -603,7 +601,7 @@ pub async fn transition(
             }
             // A mentor whose checks or training lapsed since she was proposed cannot start.
             let p = mentor_profile::Entity::find_by_id(m.mentor_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-            let c = crate::mentors::routes::compliance_of(&state.db, &state, &p, today).await?;
+            let c = crate::mentors::service::compliance_of(&state.db, &state, &p, today).await?;
             if !c.matchable {
                 let why: Vec<String> = c.gaps.iter().map(|g| g.message.clone()).collect();
                 return Err(ApiError::conflict(format!("The mentor is not compliant: {}", why.join(" "))));
@@ -691,7 +689,7 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
 
 /// Conflicts of interest are vetting records: the mentor's own are not hers to read.
 async fn load_mentor(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<mentor_profile::Model, ApiError> {
-    crate::mentors::routes::load(state, me, id, Action::MentorsChecks).await
+    crate::mentors::service::load(state, me, id, Action::MentorsChecks).await
 }
 
 fn conflict_view(state: &AppState, c: mentor_conflict::Model) -> Result<ConflictView, ApiError> {

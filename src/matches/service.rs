@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::rules::{EndingReason, EndingType, MatchStatus};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
+use crate::authz::Resource;
 use crate::entities::{match_transition, matching, referral};
 use crate::error::ApiError;
 use crate::referrals::rules::Status as ReferralStatus;
@@ -73,7 +74,7 @@ pub async fn move_referral(
         update = update.col_expr(referral::Column::ClosureReason, Expr::value(c.as_str()));
     }
     update.filter(referral::Column::Id.eq(r.id)).exec(txn).await?;
-    crate::referrals::routes::record_transition(txn, state, me, &r, Some(current), to, None).await?;
+    crate::referrals::service::record_transition(txn, state, me, &r, Some(current), to, None).await?;
     audit::record(
         txn,
         state.now(),
@@ -119,4 +120,8 @@ pub async fn record_match_transition(
     )
     .await?;
     Ok(())
+}
+
+pub fn resource(m: &matching::Model) -> Resource {
+    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended.as_str() }
 }

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod routes;
 pub mod rules;
+pub mod service;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod routes;
+pub mod service;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::dto::*;
+use super::service::{clean, new_organisation};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -17,11 +17,6 @@ use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::state::AppState;
-
-fn clean(districts: &[String]) -> String {
-    let list: Vec<&str> = districts.iter().map(|d| d.trim()).collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-}
 
 fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
     ApiError::conflict_if_duplicate("An organisation with this name already exists.")(e)
@@ -92,24 +87,6 @@ pub async fn create_organisation(
     txn.commit().await?;
     state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::of(&created)?)))
-}
-
-pub fn new_organisation(
-    name: &str,
-    kind: OrganisationKind,
-    districts: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-) -> organisation::ActiveModel {
-    organisation::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(name.to_string()),
-        kind: Set(kind.as_str().to_string()),
-        districts: Set(clean(districts)),
-        active: Set(true),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
 }
 
 /// Read a charity.

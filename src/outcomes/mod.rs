@@ -84,7 +84,7 @@ pub fn answers_of(a: &assessment::Model) -> Result<Vec<Option<i32>>, ApiError> {
 pub async fn outcomes_for<C: ConnectionTrait>(conn: &C, young_person_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Outcome>>, ApiError> {
     let instruments = instruments(conn).await?;
     let mut rows = Vec::new();
-    for chunk in young_person_ids.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in young_person_ids.chunks(crate::db::ID_CHUNK) {
         rows.extend(assessment::Entity::find().filter(assessment::Column::YoungPersonId.is_in(chunk.to_vec())).all(conn).await?);
     }
     // The newest version of each code supplies the name and the reliable-change threshold.

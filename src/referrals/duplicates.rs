@@ -19,7 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::state::AppState;
-use crate::young_people::routes as yp_routes;
+use crate::young_people::service as yp_service;
 
 /// Possible duplicates for review (programme admins).
 #[utoipa::path(get, path = "/duplicates", tag = "referrals", security(("bearer" = [])), params(ListDuplicates),
@@ -57,8 +57,8 @@ pub async fn list_duplicates(
             items.push(DuplicateView {
                 id: f.id,
                 status: f.status,
-                young_person: yp_routes::summary(&state, a)?,
-                possible_duplicate_of: yp_routes::summary(&state, b)?,
+                young_person: yp_service::summary(&state, a)?,
+                possible_duplicate_of: yp_service::summary(&state, b)?,
                 created_at: f.created_at,
             });
         }
@@ -142,7 +142,7 @@ pub async fn resolve_duplicate(
             detail["to_organisation"] = json!(kept.organisation_id);
             detail["moved"] = rows.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<_, _>>().into();
             subjects = vec![keep, gone];
-            super::routes::recompute_eligibility(&txn, &kept).await?;
+            super::service::recompute_eligibility(&txn, &kept).await?;
         }
     }
     audit::record(
@@ -159,8 +159,8 @@ pub async fn resolve_duplicate(
     Ok(Json(DuplicateView {
         id: flag.id,
         status: status.into(),
-        young_person: yp_routes::summary(&state, &a)?,
-        possible_duplicate_of: yp_routes::summary(&state, &b)?,
+        young_person: yp_service::summary(&state, &a)?,
+        possible_duplicate_of: yp_service::summary(&state, &b)?,
         created_at: flag.created_at,
     }))
 }

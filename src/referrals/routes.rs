@@ -7,32 +7,26 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, ClosureReason, SourceType, Status};
+use super::service::{TABLE, eligibility_of, record_transition, resource};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource};
-use crate::entities::{matching, organisation, referral, referral_transition, young_person};
+use crate::entities::{matching, organisation, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::young_people::codes::{Gender, RiskIndicator};
 use crate::young_people::dto::DuplicateCheck;
-use crate::young_people::rules::{self as yp_rules, AceAnswer, Consent, Eligibility};
-use crate::young_people::{open_opt, routes as yp_routes, seal_opt};
+use crate::young_people::rules::{self as yp_rules, Consent, Eligibility};
+use crate::young_people::{open_opt, seal_opt, service as yp_service};
 use crate::{access::Deny, state::AppState};
-
-const TABLE: &str = "referrals";
-
-pub fn resource(r: &referral::Model) -> Resource {
-    Resource::Referral { id: r.id, organisation_id: r.organisation_id }
-}
 
 /// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
 async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<referral::Model, ApiError> {
@@ -42,36 +36,6 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
         state.authorize_as(me, action, &resource(&r), &[], Deny::Forbidden).await?;
     }
     Ok(r)
-}
-
-/// Eligibility of a referral received on `received_on` for this young person.
-pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Result<Eligibility, ApiError> {
-    let aces: Vec<AceAnswer> = ApiError::stored_json(&yp.aces, "young_people", "aces", yp.id)?;
-    let risks: Vec<RiskIndicator> = ApiError::stored_json(&yp.risk_indicators, "young_people", "risk_indicators", yp.id)?;
-    Ok(yp_rules::eligibility(&yp_rules::EligibilityInput {
-        date_of_birth: yp.date_of_birth,
-        received_on,
-        gender: Gender::stored(&yp.gender, "young_people", "gender", yp.id)?,
-        aces: &aces,
-        risk_indicators: &risks,
-    }))
-}
-
-/// Recomputes the eligibility of her open referrals after her record changed.
-pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<(), ApiError> {
-    for r in yp_routes::referrals_of(conn, yp.id).await? {
-        if !rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
-            continue;
-        }
-        let e = eligibility_of(yp, r.received_on)?;
-        referral::Entity::update_many()
-            .col_expr(referral::Column::Eligible, Expr::value(e.eligible))
-            .col_expr(referral::Column::EligibilityReasons, Expr::value(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?))
-            .filter(referral::Column::Id.eq(r.id))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Whether a match made for this referral has not ended.
@@ -178,31 +142,6 @@ async fn insert_referral<C: ConnectionTrait>(
     Ok(r)
 }
 
-pub(crate) async fn record_transition<C: ConnectionTrait>(
-    conn: &C,
-    state: &AppState,
-    me: &CurrentUser,
-    r: &referral::Model,
-    from: Option<Status>,
-    to: Status,
-    reason: Option<&str>,
-) -> Result<(), ApiError> {
-    let id = Uuid::now_v7();
-    referral_transition::ActiveModel {
-        id: Set(id),
-        referral_id: Set(r.id),
-        organisation_id: Set(r.organisation_id),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().into()),
-        reason: Set(seal_opt(state, "referral_transitions", "reason", &id, reason)?),
-        actor_id: Set(me.id()),
-        at: Set(state.now()),
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
-}
-
 /// List referrals the caller may read, with filters.
 #[utoipa::path(get, path = "/referrals", tag = "referrals", security(("bearer" = [])), params(ListReferrals),
     responses((status = 200, body = ReferralPage),
@@ -282,7 +221,7 @@ pub async fn list_referrals(
             source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
             status: Status::stored(&r.status, TABLE, "status", r.id)?,
             eligible: r.eligible,
-            young_person: yp_routes::summary(&state, yp)?,
+            young_person: yp_service::summary(&state, yp)?,
         });
     }
     crate::access::audit_list(
@@ -336,11 +275,11 @@ pub async fn create_referral(
                     "Name the owning charity once, as the referral's organisation_id.",
                 ));
             }
-            let org = yp_routes::owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
+            let org = yp_service::owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
             state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(org.id), &[]).await?;
             state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
             txn = crate::db::begin_write(&state.db).await?;
-            yp_routes::insert_young_person(&txn, &state, &me, &org, new, "young_person.").await?
+            yp_service::insert_young_person(&txn, &state, &me, &org, new, "young_person.").await?
         }
         _ => return Err(ApiError::field("young_person_id", "one_of", "Give either young_person_id or young_person, not both or neither.")),
     };
@@ -678,7 +617,7 @@ pub async fn reopen(
         return Err(ApiError::conflict("Her record is held by another charity now."));
     }
     let mut open = false;
-    for x in yp_routes::referrals_of(&txn, yp.id).await? {
+    for x in yp_service::referrals_of(&txn, yp.id).await? {
         open |= rules::is_open(Status::stored(&x.status, TABLE, "status", x.id)?);
     }
     if open {

@@ -361,7 +361,7 @@ async fn count<C: ConnectionTrait>(
     let mut matched: Vec<Uuid> = matches.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
     matched.sort();
     let mut group_of: HashMap<Uuid, usize> = HashMap::with_capacity(matched.len());
-    for chunk in matched.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in matched.chunks(crate::db::ID_CHUNK) {
         let rows: Vec<(Uuid, String, Option<i16>)> = young_person::Entity::find()
             .select_only()
             .columns([young_person::Column::Id, young_person::Column::Ethnicity, young_person::Column::ImdDecile])

@@ -676,9 +676,9 @@ async fn compliant_count<C: ConnectionTrait>(conn: &C, state: &AppState, approve
     if approved.is_empty() {
         return Ok(0);
     }
-    let records = crate::mentors::routes::ComplianceRecords::load(conn, approved).await?;
+    let records = crate::mentors::service::ComplianceRecords::load(conn, approved).await?;
     let mut n = 0;
-    for chunk in approved.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in approved.chunks(crate::db::ID_CHUNK) {
         let profiles = crate::entities::mentor_profile::Entity::find()
             .filter(crate::entities::mentor_profile::Column::UserId.is_in(chunk.to_vec()))
             .all(conn)

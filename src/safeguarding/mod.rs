@@ -5,6 +5,7 @@
 pub mod dto;
 pub mod routes;
 pub mod rules;
+pub mod service;
 
 use std::collections::BTreeSet;
 
@@ -75,7 +76,7 @@ pub async fn move_concerns<C: ConnectionTrait>(
         .filter(concern::Column::YoungPersonId.eq(from_young_person))
         .exec(conn)
         .await?;
-    for chunk in ids.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in ids.chunks(crate::db::ID_CHUNK) {
         concern_entry::Entity::update_many()
             .col_expr(concern_entry::Column::OrganisationId, Expr::value(to_organisation))
             .filter(concern_entry::Column::ConcernId.is_in(chunk.to_vec()))

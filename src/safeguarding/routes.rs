@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
+use super::service::{raiser_mentors_her, resource, visibility};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, RecordScope, Resource, Value};
@@ -25,33 +26,6 @@ use crate::{access::Deny, state::AppState};
 
 const TABLE: &str = "concerns";
 const ENTRIES: &str = "concern_entries";
-
-pub fn resource(c: &concern::Model) -> Resource {
-    Resource::Concern { id: c.id, organisation_id: c.organisation_id, raised_by: c.raised_by }
-}
-
-/// Whether a mentor who raised `c` still mentors the young person it is about: her own view
-/// of a concern ends with her match, as her view of the young person does.
-pub async fn raiser_mentors_her(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Result<bool, ApiError> {
-    if c.raised_by != me.id() || me.user.role != "mentor" {
-        return Ok(false);
-    }
-    Ok(crate::access::mentor_of(&state.db, me.id(), c.young_person_id).await?)
-}
-
-/// How much of `c` the caller sees, if anything.
-pub async fn visibility(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Result<Option<Visibility>, ApiError> {
-    let res = resource(c);
-    Ok(if state.allows(me, Action::ConcernsDetail, &res, &[]) {
-        Some(Visibility::Full)
-    } else if state.allows(me, Action::ConcernsOwn, &res, &[("mentor_of", Value::Bool(raiser_mentors_her(state, me, c).await?))]) {
-        Some(Visibility::Own)
-    } else if state.allows(me, Action::ConcernsSummary, &res, &[]) {
-        Some(Visibility::Summary)
-    } else {
-        None
-    })
-}
 
 pub fn acknowledge_by(state: &AppState, c: &concern::Model) -> DateTime<Utc> {
     rules::acknowledge_by(
@@ -115,7 +89,7 @@ pub fn view(
 
 async fn entries_of<C: sea_orm::ConnectionTrait>(conn: &C, ids: &[Uuid]) -> Result<Vec<concern_entry::Model>, ApiError> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(crate::mentors::routes::ID_CHUNK) {
+    for chunk in ids.chunks(crate::db::ID_CHUNK) {
         out.extend(
             concern_entry::Entity::find()
                 .filter(concern_entry::Column::ConcernId.is_in(chunk.to_vec()))

@@ -5,6 +5,7 @@ pub mod dto;
 pub mod monitoring;
 pub mod routes;
 pub mod rules;
+pub mod service;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -16,11 +16,11 @@ use super::rules::{self, ContactMethod, ContactWith, Monitored};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::db::ID_CHUNK;
 use crate::entities::{matching, mentoring_session as ms, support_contact as sc};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::matches::rules::MatchStatus;
-use crate::mentors::routes::ID_CHUNK;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
 
@@ -29,7 +29,7 @@ const TABLE: &str = "support_contacts";
 /// Loads a match the caller may read (404 otherwise), then checks `action` (403).
 async fn load_match(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<matching::Model, ApiError> {
     let m = matching::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let res = crate::matches::routes::resource(&m);
+    let res = crate::matches::service::resource(&m);
     state.authorize_as(me, Action::MatchesRead, &res, &[], Deny::NotFound).await?;
     state.authorize_as(me, action, &res, &[], Deny::Forbidden).await?;
     Ok(m)

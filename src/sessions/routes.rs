@@ -6,12 +6,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, Content, LocationCategory, MatchDates, SessionMode};
+use super::rules::{self, Content, LocationCategory, SessionMode};
+use super::service::{Stored, as_json, match_dates, resource};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, MatchScope, Resource, Value};
@@ -21,21 +21,12 @@ use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::matches::rules::MatchStatus;
-use crate::mentors::routes::list;
+use crate::mentors::service::list;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
 
 pub const TABLE: &str = "mentoring_sessions";
 const VERSIONS: &str = "session_versions";
-
-pub fn resource(s: &ms::Model) -> Resource {
-    Resource::MentoringSession { id: s.id, organisation_id: s.organisation_id, mentor_id: s.mentor_id }
-}
-
-/// The dates a match's sessions may fall on, or None when it never became active.
-pub fn match_dates(m: &matching::Model) -> Option<MatchDates> {
-    m.agreement_signed_on.map(|started_on| MatchDates { started_on, ended_on: m.ended_on })
-}
 
 fn content_of(s: &ms::Model) -> Result<Content, ApiError> {
     Ok(Content {
@@ -53,15 +44,6 @@ fn content_of(s: &ms::Model) -> Result<Content, ApiError> {
         mood_before: s.mood_before,
         mood_after: s.mood_after,
     })
-}
-
-/// A version as stored in `session_versions.content`: the log's fields, its notes sealed to
-/// the version row.
-#[derive(Debug, Serialize, Deserialize)]
-struct Stored {
-    #[serde(flatten)]
-    content: Content,
-    notes: Option<String>,
 }
 
 fn content_view(c: Content, notes: Option<String>) -> SessionContentView {
@@ -111,10 +93,6 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<ms::Model,
     let s = ms::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     state.authorize_as(me, Action::SessionsRead, &resource(&s), &[], Deny::NotFound).await?;
     Ok(s)
-}
-
-fn as_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
-    serde_json::to_string(v).map_err(ApiError::internal)
 }
 
 /// List the session logs the caller may read, oldest log first: a mentor sees her own only.
@@ -180,7 +158,7 @@ pub async fn create_session(
     state.authorize(&me, Action::SessionsList, &Resource::Programme, &[]).await?;
     let no_match = || ApiError::field("match_id", "not_found", "There is no such match of yours.");
     let m = matching::Entity::find_by_id(body.match_id).one(&state.db).await?.ok_or_else(no_match)?;
-    let res = crate::matches::routes::resource(&m);
+    let res = crate::matches::service::resource(&m);
     let active = m.status == MatchStatus::Active.as_str();
     if let Err(e) = state.authorize_as(&me, Action::SessionsCreate, &res, &[("match_active", Value::Bool(active))], Deny::Forbidden).await {
         if !matches!(e, ApiError::Forbidden) {
@@ -484,6 +462,3 @@ pub async fn list_versions(
 }
 
 // Kept for the demo generator, which writes versions the way this module does.
-pub(crate) fn stored_version(content: Content, sealed_notes: Option<String>) -> Result<String, ApiError> {
-    as_json(&Stored { content, notes: sealed_notes })
-}

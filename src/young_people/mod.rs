@@ -5,6 +5,7 @@ pub mod dto;
 pub mod notes;
 pub mod routes;
 pub mod rules;
+pub mod service;
 
 use uuid::Uuid;
 

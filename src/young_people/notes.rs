@@ -149,7 +149,7 @@ pub async fn chronology(
 ) -> Result<Json<Chronology>, ApiError> {
     let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
     let limit = q.limit.unwrap_or(100);
-    let referrals = super::routes::referrals_of(&state.db, yp.id).await?;
+    let referrals = super::service::referrals_of(&state.db, yp.id).await?;
     let referral_ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
     let transitions = referral_transition::Entity::find()
         .filter(referral_transition::Column::ReferralId.is_in(referral_ids))
@@ -211,7 +211,7 @@ pub async fn chronology(
         .await?;
     let mut concerns_read = Vec::new();
     for c in concerns {
-        let words = match crate::safeguarding::routes::visibility(&state, &me, &c).await? {
+        let words = match crate::safeguarding::service::visibility(&state, &me, &c).await? {
             Some(crate::safeguarding::dto::Visibility::Full | crate::safeguarding::dto::Visibility::Own) => {
                 concerns_read.push(c.id);
                 Some(state.keys.fields.open("concerns", "what_happened", &c.id, &c.what_happened)?)

@@ -70,7 +70,7 @@ async fn every_row_of_the_matrix_holds() {
     let app = TestApp::spawn().await;
     let (lead, a, b) = app.charities().await;
     let admin = app.admin_token(lead).await;
-    trellis::mentors::routes::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
+    trellis::mentors::service::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
     app.instruments().await;
     let course = app.get("/api/v1/training-courses").token(&admin).send().await.body["items"][0]["id"].clone();
     let mut failures = Vec::new();
@@ -331,7 +331,7 @@ async fn end_matches(app: &TestApp, admin: &str, yp: Uuid) {
 
 /// Allocates her to charity `to`, her match going with her mentor.
 async fn allocate_away(app: &TestApp, admin: &str, yp: Uuid, to: Uuid) {
-    let r = trellis::young_people::routes::referrals_of(&app.db, yp).await.unwrap();
+    let r = trellis::young_people::service::referrals_of(&app.db, yp).await.unwrap();
     let rid = r.last().unwrap().id;
     let body = json!({"organisation_id": to, "reason": "She moved.", "open_match": "move_with_mentor"});
     let r = app.post(&format!("/api/v1/referrals/{rid}/allocate")).token(admin).json(body).send().await;

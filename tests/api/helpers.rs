@@ -138,7 +138,7 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, kind: OrganisationKind) -> Uuid {
-        let m = trellis::organisations::routes::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
+        let m = trellis::organisations::service::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
         m.insert(&self.db).await.unwrap().id
     }
 
@@ -397,7 +397,7 @@ impl TestApp {
 impl TestApp {
     /// The training catalogue (seeding the mandatory courses first).
     pub async fn courses(&self, admin_token: &str) -> Vec<Value> {
-        trellis::mentors::routes::ensure_catalogue(&self.db, start_time()).await.unwrap();
+        trellis::mentors::service::ensure_catalogue(&self.db, start_time()).await.unwrap();
         let r = self.get("/api/v1/training-courses").token(admin_token).send().await;
         r.body["items"].as_array().unwrap().clone()
     }

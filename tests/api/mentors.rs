@@ -8,7 +8,7 @@ use trellis::users::Role;
 use crate::helpers::*;
 
 async fn catalogue(app: &TestApp) -> Vec<Value> {
-    trellis::mentors::routes::ensure_catalogue(&app.db, app.clock.now()).await.unwrap();
+    trellis::mentors::service::ensure_catalogue(&app.db, app.clock.now()).await.unwrap();
     let admin = app.user(app.charities_lead().await, Role::ProgrammeAdmin).await;
     let r = app.get("/api/v1/training-courses").token(&app.token(&admin).await).send().await;
     r.body["items"].as_array().unwrap().clone()

@@ -337,7 +337,7 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
         .await
         .assert_problem(409, "conflict");
     // Both referrals are now on the kept record.
-    let refs = trellis::young_people::routes::referrals_of(&app.db, original.parse().unwrap()).await.unwrap();
+    let refs = trellis::young_people::service::referrals_of(&app.db, original.parse().unwrap()).await.unwrap();
     assert_eq!(refs.len(), 2);
     app.get("/api/v1/duplicates").token(&ta).send().await.assert_problem(403, "forbidden");
 }

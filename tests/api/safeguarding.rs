@@ -27,7 +27,7 @@ async fn world() -> World {
     let app = TestApp::spawn().await;
     let (lead, a, b) = app.charities().await;
     let admin = app.admin_token(lead).await;
-    trellis::mentors::routes::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
+    trellis::mentors::service::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
     let (rid, yp) = app.accepted_referral(&admin, a, json!({})).await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
     let match_id = app.active_match(&admin, rid, mentor.id).await;

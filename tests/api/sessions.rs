@@ -423,7 +423,7 @@ async fn the_demo_has_sessions_within_their_matches_and_a_match_with_a_contact_g
     for s in &sessions {
         let m = &matches[&s.match_id];
         assert_eq!((s.mentor_id, s.organisation_id), (m.mentor_id, m.organisation_id));
-        let dates = trellis::sessions::routes::match_dates(m).unwrap();
+        let dates = trellis::sessions::service::match_dates(m).unwrap();
         let c = Content {
             held_on: s.held_on,
             attended: s.attended,

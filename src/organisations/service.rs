@@ -1,0 +1,30 @@
+//! Organisations as the rest of the service needs them (the command line and the demo make
+//! charities with the same function as the API). No HTTP here.
+
+use super::dto::*;
+use crate::entities::organisation;
+use sea_orm::Set;
+use uuid::Uuid;
+
+pub fn new_organisation(
+    name: &str,
+    kind: OrganisationKind,
+    districts: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> organisation::ActiveModel {
+    organisation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_string()),
+        kind: Set(kind.as_str().to_string()),
+        districts: Set(clean(districts)),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+pub fn clean(districts: &[String]) -> String {
+    let list: Vec<&str> = districts.iter().map(|d| d.trim()).collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}

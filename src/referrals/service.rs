@@ -1,0 +1,78 @@
+//! Referrals as the rest of the service needs them: the policies' view of one, eligibility
+//! worked out from her record, and the transitions that record her referral's history. No HTTP
+//! here; routes and other capabilities call these.
+
+use super::rules::{self, Status};
+use crate::auth::CurrentUser;
+use crate::authz::Resource;
+use crate::entities::{referral, referral_transition, young_person};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::young_people::codes::{Gender, RiskIndicator};
+use crate::young_people::rules::{self as yp_rules, AceAnswer, Eligibility};
+use crate::young_people::{seal_opt, service as yp_service};
+use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+pub const TABLE: &str = "referrals";
+
+pub fn resource(r: &referral::Model) -> Resource {
+    Resource::Referral { id: r.id, organisation_id: r.organisation_id }
+}
+
+/// Eligibility of a referral received on `received_on` for this young person.
+pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Result<Eligibility, ApiError> {
+    let aces: Vec<AceAnswer> = ApiError::stored_json(&yp.aces, "young_people", "aces", yp.id)?;
+    let risks: Vec<RiskIndicator> = ApiError::stored_json(&yp.risk_indicators, "young_people", "risk_indicators", yp.id)?;
+    Ok(yp_rules::eligibility(&yp_rules::EligibilityInput {
+        date_of_birth: yp.date_of_birth,
+        received_on,
+        gender: Gender::stored(&yp.gender, "young_people", "gender", yp.id)?,
+        aces: &aces,
+        risk_indicators: &risks,
+    }))
+}
+
+/// Recomputes the eligibility of her open referrals after her record changed.
+pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<(), ApiError> {
+    for r in yp_service::referrals_of(conn, yp.id).await? {
+        if !rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
+            continue;
+        }
+        let e = eligibility_of(yp, r.received_on)?;
+        referral::Entity::update_many()
+            .col_expr(referral::Column::Eligible, Expr::value(e.eligible))
+            .col_expr(referral::Column::EligibilityReasons, Expr::value(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?))
+            .filter(referral::Column::Id.eq(r.id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn record_transition<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    r: &referral::Model,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let id = Uuid::now_v7();
+    referral_transition::ActiveModel {
+        id: Set(id),
+        referral_id: Set(r.id),
+        organisation_id: Set(r.organisation_id),
+        from_status: Set(from.map(|s| s.as_str().to_string())),
+        to_status: Set(to.as_str().into()),
+        reason: Set(seal_opt(state, "referral_transitions", "reason", &id, reason)?),
+        actor_id: Set(me.id()),
+        at: Set(state.now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
