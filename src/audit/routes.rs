@@ -17,6 +17,7 @@ use crate::entities::audit_event;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination;
+use crate::http::problems::{Refused, SignedIn};
 use crate::state::AppState;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -92,9 +93,7 @@ pub struct AuditPage {
 
 /// Audit events, oldest first.
 #[utoipa::path(get, path = "/audit-events", tag = "audit", security(("bearer" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = AuditPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_audit_events(
     State(state): State<AppState>,

@@ -19,6 +19,7 @@ use crate::entities::{login_attempt, user};
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiJson;
+use crate::http::problems::{JsonBody, SignedIn};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::users::dto::UserView;
@@ -39,12 +40,9 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 
 /// Sign in with e-mail, password and (when enrolled) a TOTP code.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses(
+    responses(JsonBody,
         (status = 200, description = "Signed in", body = LoginResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong credentials (`invalid_credentials`), code needed (`mfa_required`) or wrong (`mfa_invalid`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -239,7 +237,7 @@ pub fn seal_mfa_secret(state: &AppState, user_id: &Uuid, secret: &[u8]) -> Resul
 
 /// Sign out: the token stops working at once.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
-    responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, (status = 204, description = "Signed out")))]
 pub async fn logout(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<StatusCode, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let now = state.now();
@@ -262,7 +260,7 @@ fn self_resource(me: &CurrentUser) -> Resource {
 
 /// Who am I: the signed-in account and when the session ends if idle.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = MeResponse), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"), (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, (status = 200, body = MeResponse), (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Json<MeResponse>, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let s = crate::entities::session::Entity::find_by_id(me.session_id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
@@ -271,12 +269,8 @@ pub async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Json<M
 
 /// Change password. Every other session of the account is ended.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
-    responses((status = 204, description = "Changed"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, (status = 204, description = "Changed"),
         (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Current password wrong or new one too weak", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong passwords; see Retry-After", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_password(
@@ -330,7 +324,7 @@ pub async fn change_password(
 /// Start two-factor enrolment: returns a new secret as an otpauth URI. Until it is confirmed
 /// with a code, sign-in does not ask for one.
 #[utoipa::path(post, path = "/auth/mfa/setup", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = MfaSetupResponse), (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = MfaSetupResponse),
         (status = 409, description = "Already enrolled", body = Problem, content_type = "application/problem+json")))]
 pub async fn mfa_setup(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<Json<MfaSetupResponse>, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
@@ -356,12 +350,8 @@ pub async fn mfa_setup(State(state): State<AppState>, EnrollingUser(me, _): Enro
 
 /// Confirm enrolment with a code from the app. The session becomes a full session.
 #[utoipa::path(post, path = "/auth/mfa/confirm", tag = "auth", security(("bearer" = [])), request_body = MfaConfirm,
-    responses((status = 204, description = "Enrolled"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, (status = 204, description = "Enrolled"),
         (status = 409, description = "No enrolment started, or already enrolled", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Code wrong", body = Problem, content_type = "application/problem+json")))]
 pub async fn mfa_confirm(
     State(state): State<AppState>,

@@ -25,6 +25,7 @@ use crate::authz::{Action, Resource};
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiQuery;
+use crate::http::problems::{Refused, SignedIn};
 use crate::state::AppState;
 
 /// The format of the evaluation extract.
@@ -128,7 +129,7 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
 }
 
 #[utoipa::path(get, path = "/exports/evaluation", tag = "exports", security(("bearer" = [])), params(EvaluationExtractParams),
-    responses((status = 200, description = "The extract, streamed: CSV (a header line, then one line per referral) or JSON",
+    responses(SignedIn, Refused, (status = 200, description = "The extract, streamed: CSV (a header line, then one line per referral) or JSON",
             content((EvaluationExtract = "application/json"), (String = "text/csv")),
             headers(
                 ("Trellis-Generalised" = String, description = "The quasi-identifiers generalised, comma-separated, or `none`"),
@@ -139,8 +140,6 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
                 ("Trellis-From" = String, description = "The first month of the window, `YYYY-MM` (absent without `from`)"),
                 ("Trellis-To" = String, description = "The last month of the window, `YYYY-MM` (absent without `to`)"),
                 ("Content-Disposition" = String, description = "attachment"))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters (project, from after to, format)", body = Problem, content_type = "application/problem+json")))]
 pub async fn evaluation_extract(
     State(state): State<AppState>,
@@ -392,10 +391,8 @@ fn json_row(columns: &[ExtractColumn], row: &[Cell], first: bool) -> Result<Stri
 }
 
 #[utoipa::path(get, path = "/exports/evaluation/dictionary", tag = "exports", security(("bearer" = [])), params(EvaluationDictionaryParams),
-    responses((status = 200, description = "Every column of the evaluation extract: its name, type, allowed values and derivation",
+    responses(SignedIn, Refused, (status = 200, description = "Every column of the evaluation extract: its name, type, allowed values and derivation",
             content((ExtractDictionary = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn evaluation_dictionary(
     State(state): State<AppState>,

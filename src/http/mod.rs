@@ -7,3 +7,4 @@ pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod pagination;
+pub mod problems;

@@ -25,6 +25,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::mentors::service::{ComplianceRecords, list, names_of};
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::codes::SafeguardingFlag;
@@ -195,9 +196,7 @@ fn waiting(r: &referral::Model) -> Result<(), ApiError> {
 /// the mentors who may not be matched with her and why.
 #[utoipa::path(get, path = "/referrals/{id}/match-suggestions", tag = "matching", security(("bearer" = [])),
     params(("id" = Uuid, Path), SuggestionParams),
-    responses((status = 200, body = Suggestions),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = Suggestions),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is not waiting for a mentor", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
@@ -246,12 +245,7 @@ pub async fn suggestions(
 /// greatest total score that respects each mentor's capacity and every hard constraint.
 /// It changes nothing; a coordinator confirms each match with `POST /matches`.
 #[utoipa::path(post, path = "/matching/plan", tag = "matching", security(("bearer" = [])), request_body = PlanRequest,
-    responses((status = 200, body = Plan),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = Plan),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body): ApiJson<PlanRequest>) -> Result<Json<Plan>, ApiError> {
     // A coordinator plans her own charity; a programme admin one charity or all.
@@ -338,9 +332,7 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
 
 /// List the matches the caller may read: a mentor sees her own.
 #[utoipa::path(get, path = "/matches", tag = "matching", security(("bearer" = [])), params(ListMatches),
-    responses((status = 200, body = MatchPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = MatchPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_matches(
     State(state): State<AppState>,
@@ -382,14 +374,9 @@ pub async fn list_matches(
 /// the reasons), as is a young person who already has a match.
 #[utoipa::path(post, path = "/matches", tag = "matching", security(("bearer" = [])), request_body = CreateMatch,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = MatchView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is not waiting, she already has a match, or the mentor may not be matched (with the reasons)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_match(
     State(state): State<AppState>,
@@ -472,9 +459,7 @@ pub async fn create_match(
 
 /// Read a match (a mentor may read her own).
 #[utoipa::path(get, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = MatchView, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_match(
     State(state): State<AppState>,
@@ -496,14 +481,9 @@ pub async fn get_match(
 /// Change the safety information shared with the mentor.
 #[utoipa::path(patch, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), request_body = UpdateMatch,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The match's ETag")),
-    responses((status = 200, body = MatchView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The match changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_match(
@@ -547,14 +527,9 @@ pub async fn update_match(
 /// conversation). Activation and ending move the referral with it.
 #[utoipa::path(post, path = "/matches/{id}/transitions", tag = "matching", security(("bearer" = [])), request_body = MatchTransition,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = MatchView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A detail the move needs is missing or a date is wrong", body = Problem, content_type = "application/problem+json")))]
 pub async fn transition(
     State(state): State<AppState>,
@@ -660,9 +635,7 @@ pub async fn transition(
 /// What the mentor sees of her mentee: preferred name, age, district, interests, the
 /// safeguarding flag and the safety information the coordinator chose to share.
 #[utoipa::path(get, path = "/matches/{id}/mentee", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = MenteeView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = MenteeView),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<MenteeView>, ApiError> {
     let m = load(&state, &me, id, Action::MatchesMentee).await?;
@@ -706,9 +679,7 @@ fn conflict_view(state: &AppState, c: mentor_conflict::Model) -> Result<Conflict
 
 /// Conflicts of interest she has declared: young people she may not be matched with.
 #[utoipa::path(get, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ConflictList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = ConflictList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConflictList>, ApiError> {
     let p = load_mentor(&state, &me, id).await?;
@@ -732,13 +703,8 @@ pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPa
 /// Record a conflict of interest she has declared with a young person.
 #[utoipa::path(post, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), request_body = CreateConflict,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = ConflictView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConflictView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_conflict(
     State(state): State<AppState>,

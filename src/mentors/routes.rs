@@ -24,6 +24,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use crate::young_people::{open_opt, seal_opt};
 
@@ -82,9 +83,7 @@ async fn audit_write<C: ConnectionTrait>(
 
 /// List mentors (programme admins: all; coordinators: their charity's).
 #[utoipa::path(get, path = "/mentors", tag = "mentors", security(("bearer" = [])), params(ListMentors),
-    responses((status = 200, body = MentorPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = MentorPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_mentors(
     State(state): State<AppState>,
@@ -126,13 +125,8 @@ pub async fn list_mentors(
 /// Create a mentor's profile for an account with the mentor role.
 #[utoipa::path(post, path = "/mentors", tag = "mentors", security(("bearer" = [])), request_body = CreateMentor,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = MentorView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = MentorView, headers(("ETag" = String))),
         (status = 409, description = "She already has a profile", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_mentor(
     State(state): State<AppState>,
@@ -184,8 +178,7 @@ pub async fn create_mentor(
 
 /// Read a mentor's profile (a mentor may read her own).
 #[utoipa::path(get, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = MentorView, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = MentorView, headers(("ETag" = String))),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_mentor(
     State(state): State<AppState>,
@@ -208,14 +201,9 @@ pub async fn get_mentor(
 /// Update a profile. A mentor may change only her own availability, interests and languages.
 #[utoipa::path(patch, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), request_body = UpdateMentor,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses((status = 200, body = MentorView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = MentorView, headers(("ETag" = String))),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_mentor(
@@ -314,9 +302,7 @@ fn check_view(c: &mentor_check::Model, superseded: bool) -> Result<CheckView, Ap
 
 /// Her checks, oldest first, corrections marked.
 #[utoipa::path(get, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = CheckList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = CheckList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<CheckList>, ApiError> {
     let p = load(&state, &me, id, Action::MentorsChecks).await?;
@@ -337,13 +323,8 @@ pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(
 /// in `supersedes`.
 #[utoipa::path(post, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), request_body = CreateCheck,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = CheckView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = CheckView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_check(
     State(state): State<AppState>,
@@ -442,9 +423,7 @@ fn course_view(c: &training_course::Model) -> CourseView {
 
 /// The training catalogue.
 #[utoipa::path(get, path = "/training-courses", tag = "mentors", security(("bearer" = [])),
-    responses((status = 200, body = CourseList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, Refused, (status = 200, body = CourseList)))]
 pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Result<Json<CourseList>, ApiError> {
     state.authorize(&me, Action::CoursesList, &Resource::Programme, &[]).await?;
     let rows = training_course::Entity::find().order_by_asc(training_course::Column::Name).all(&state.db).await?;
@@ -454,13 +433,8 @@ pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Res
 /// Add a course to the catalogue (programme admins).
 #[utoipa::path(post, path = "/training-courses", tag = "mentors", security(("bearer" = [])), request_body = CreateCourse,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = CourseView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = CourseView),
         (status = 409, description = "A course with this name exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_course(
     State(state): State<AppState>,
@@ -514,9 +488,7 @@ fn expiry(completed: NaiveDate, validity: Option<i16>) -> Option<NaiveDate> {
 
 /// Her training records, newest first, each with its expiry.
 #[utoipa::path(get, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = TrainingList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = TrainingList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<TrainingList>, ApiError> {
     let p = load(&state, &me, id, Action::MentorsTrainingRead).await?;
@@ -541,13 +513,8 @@ pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPat
 /// Record a completed course.
 #[utoipa::path(post, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), request_body = CreateTraining,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = TrainingView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = TrainingView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_training(
     State(state): State<AppState>,
@@ -592,9 +559,7 @@ pub async fn create_training(
 
 /// Whether she can be matched today, and every reason why not.
 #[utoipa::path(get, path = "/mentors/{id}/compliance", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = rules::Compliance),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = rules::Compliance),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_compliance(
     State(state): State<AppState>,
@@ -610,9 +575,7 @@ pub async fn get_compliance(
 /// Mentors whose DBS or training lapses within `within_days`, and approved mentors already
 /// lapsed, with their active matches: the coordinator's week.
 #[utoipa::path(get, path = "/compliance/expiring", tag = "mentors", security(("bearer" = [])), params(ExpiringParams),
-    responses((status = 200, body = Expiring),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = Expiring),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn expiring(
     State(state): State<AppState>,
@@ -672,9 +635,7 @@ pub async fn expiring(
 
 /// Her supervision record. A mentor reading her own does not see the coordinator's notes.
 #[utoipa::path(get, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SupervisionList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = SupervisionList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_supervision(
     State(state): State<AppState>,
@@ -718,13 +679,8 @@ pub async fn list_supervision(
 /// Record a supervision session.
 #[utoipa::path(post, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), request_body = CreateSupervision,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = SupervisionView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = SupervisionView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a `concern_id` that names no concern of her charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_supervision(
     State(state): State<AppState>,

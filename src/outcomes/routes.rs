@@ -18,6 +18,7 @@ use crate::entities::{assessment, instrument, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::young_people::rules::age_on;
 use crate::{access::Deny, state::AppState};
 
@@ -86,9 +87,7 @@ fn view(a: assessment::Model, inst: &Loaded, date_of_birth: NaiveDate) -> Result
 
 /// The instruments assessments may use, each with its definition.
 #[utoipa::path(get, path = "/instruments", tag = "outcomes", security(("bearer" = [])),
-    responses((status = 200, body = InstrumentList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, Refused, (status = 200, body = InstrumentList)))]
 pub async fn list_instruments(State(state): State<AppState>, me: CurrentUser) -> Result<Json<InstrumentList>, ApiError> {
     state.authorize(&me, Action::InstrumentsList, &Resource::Programme, &[]).await?;
     let mut items: Vec<InstrumentView> = instruments(&state.db).await?.values().map(instrument_view).collect();
@@ -101,13 +100,8 @@ pub async fn list_instruments(State(state): State<AppState>, me: CurrentUser) ->
 /// ages it is for and the change that counts as reliable.
 #[utoipa::path(post, path = "/instruments", tag = "outcomes", security(("bearer" = [])), request_body = CreateInstrument,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = InstrumentView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = InstrumentView),
         (status = 409, description = "This code and version exist already", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, naming each", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_instrument(
     State(state): State<AppState>,
@@ -150,8 +144,7 @@ pub async fn create_instrument(
 /// Her assessments, newest first. A mentor sees only those she administered herself.
 #[utoipa::path(get, path = "/young-people/{id}/assessments", tag = "outcomes", security(("bearer" = [])),
     params(("id" = Uuid, Path), ListAssessments),
-    responses((status = 200, body = AssessmentPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = AssessmentPage),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_assessments(
@@ -208,14 +201,9 @@ pub async fn list_assessments(
 /// refused with the reason.
 #[utoipa::path(post, path = "/young-people/{id}/assessments", tag = "outcomes", security(("bearer" = [])), request_body = CreateAssessment,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = AssessmentView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = AssessmentView),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The record was merged into another", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown instrument, wrong number of answers, an answer off the scale, too many missing, a date in the future, or an instrument not for her age", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_assessment(
     State(state): State<AppState>,
@@ -297,9 +285,7 @@ pub async fn create_assessment(
 /// Her change on each instrument, from her most recent baseline to the latest assessment
 /// after it, and whether it is a reliable improvement or deterioration.
 #[utoipa::path(get, path = "/young-people/{id}/outcomes", tag = "outcomes", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Outcomes),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = Outcomes),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn outcomes(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<Outcomes>, ApiError> {
     let yp = load(&state, &me, id, Action::OutcomesRead).await?;

@@ -18,14 +18,13 @@ use crate::entities::{duplicate_flag, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use crate::young_people::service as yp_service;
 
 /// Possible duplicates for review (programme admins).
 #[utoipa::path(get, path = "/duplicates", tag = "referrals", security(("bearer" = [])), params(ListDuplicates),
-    responses((status = 200, body = DuplicatePage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = DuplicatePage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_duplicates(
     State(state): State<AppState>,
@@ -72,14 +71,9 @@ pub async fn list_duplicates(
 /// merged into it) or dismiss the flag.
 #[utoipa::path(post, path = "/duplicates/{id}/resolve", tag = "referrals", security(("bearer" = [])), request_body = ResolveDuplicate,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = DuplicateView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = DuplicateView),
         (status = 404, description = "No such flag", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn resolve_duplicate(
     State(state): State<AppState>,

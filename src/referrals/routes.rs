@@ -23,6 +23,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::young_people::dto::DuplicateCheck;
 use crate::young_people::rules::{self as yp_rules, Consent, Eligibility};
 use crate::young_people::{open_opt, seal_opt, service as yp_service};
@@ -144,9 +145,7 @@ async fn insert_referral<C: ConnectionTrait>(
 
 /// List referrals the caller may read, with filters.
 #[utoipa::path(get, path = "/referrals", tag = "referrals", security(("bearer" = [])), params(ListReferrals),
-    responses((status = 200, body = ReferralPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = ReferralPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_referrals(
     State(state): State<AppState>,
@@ -240,14 +239,9 @@ pub async fn list_referrals(
 /// (`young_person`, checked for duplicates). Eligibility is computed and shown with reasons.
 #[utoipa::path(post, path = "/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferral,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = CreatedReferral, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = CreatedReferral, headers(("ETag" = String))),
         (status = 404, description = "No such young person (`young_person_id`), or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_referral(
     State(state): State<AppState>,
@@ -291,8 +285,7 @@ pub async fn create_referral(
 
 /// Read a referral. Every read is audited.
 #[utoipa::path(get, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_referral(
     State(state): State<AppState>,
@@ -314,14 +307,9 @@ pub async fn get_referral(
 /// Correct a referral's details. Its status moves only by POST .../transitions.
 #[utoipa::path(patch, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), request_body = UpdateReferral,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_referral(
@@ -393,14 +381,9 @@ pub async fn update_referral(
 /// be eligible and consent recorded, or a written `eligibility_override` / `consent_override`.
 #[utoipa::path(post, path = "/referrals/{id}/transitions", tag = "referrals", security(("bearer" = [])), request_body = Transition,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ReferralView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A reason, closure reason, override or consent is missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn transition(
     State(state): State<AppState>,
@@ -510,14 +493,9 @@ pub async fn transition(
 /// `open_match` says whether it ends or moves with her mentor.
 #[utoipa::path(post, path = "/referrals/{id}/allocate", tag = "referrals", security(("bearer" = [])), request_body = Allocate,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = AllocatedReferral, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = AllocatedReferral, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "She is in a match that has not ended and `open_match` was not given", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn allocate(
     State(state): State<AppState>,
@@ -589,14 +567,9 @@ pub async fn allocate(
 /// Reopen a closed (or declined) referral: a new referral for the same young person.
 #[utoipa::path(post, path = "/referrals/{id}/reopen", tag = "referrals", security(("bearer" = [])), request_body = Reopen,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = ReferralView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is still open", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn reopen(
     State(state): State<AppState>,

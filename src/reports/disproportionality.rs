@@ -31,6 +31,7 @@ use crate::config::{Config, DisclosureMode};
 use crate::entities::{matching, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
+use crate::http::problems::{Refused, SignedIn};
 use crate::outcomes::scoring::ChangeKind;
 use crate::state::AppState;
 use crate::young_people::codes::{Ethnicity, imd_quintile};
@@ -775,10 +776,8 @@ pub fn to_csv(d: &Disproportionality) -> String {
 /// from referral to an improved outcome and the Relative Rate Index of each stage against the
 /// reference group (White; quintile 5) with its 95% interval, under the small-number rule.
 #[utoipa::path(get, path = "/reports/disproportionality", tag = "reports", security(("bearer" = [])), params(DisproportionalityQuery),
-    responses((status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
+    responses(SignedIn, Refused, (status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
             content((Disproportionality = "application/json"), (String = "text/csv"))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn disproportionality_report(
     State(state): State<AppState>,

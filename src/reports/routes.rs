@@ -19,6 +19,7 @@ use crate::authz::{Action, Resource};
 use crate::entities::organisation;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
+use crate::http::problems::{Refused, SignedIn};
 use crate::state::AppState;
 use crate::users::Role;
 
@@ -63,10 +64,8 @@ pub struct ProgrammeReportQuery {
 /// count through the disclosure rule. Evaluators and programme admins: the programme or
 /// any charity; coordinators: their own charity.
 #[utoipa::path(get, path = "/reports/programme", tag = "reports", security(("bearer" = [])), params(ProgrammeReportQuery),
-    responses((status = 200, description = "The report: JSON; with `format=csv` long-format CSV (`section,period,breakdown,category,value`); with `format=html` one printable page",
+    responses(SignedIn, Refused, (status = 200, description = "The report: JSON; with `format=csv` long-format CSV (`section,period,breakdown,category,value`); with `format=html` one printable page",
             content((ProgrammeReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such charity", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters (`from` after `to`, an unknown `group_by` or `format`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn programme_report(

@@ -20,6 +20,7 @@ use crate::entities::{concern, concern_entry, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::outbox::{self, NewMessage};
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
@@ -139,13 +140,8 @@ async fn audit_read(
 #[utoipa::path(post, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateConcern,
-    responses((status = 201, body = ConcernView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConcernView),
         (status = 404, description = "No such young person, or not one you work with", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_concern(
     State(state): State<AppState>,
@@ -204,9 +200,7 @@ pub async fn create_concern(
 /// leads in full, the raiser her own, coordinators and programme admins a summary without
 /// content. Every read is audited.
 #[utoipa::path(get, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])), params(ListConcerns),
-    responses((status = 200, body = ConcernPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = ConcernPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_concerns(
     State(state): State<AppState>,
@@ -257,8 +251,7 @@ pub async fn list_concerns(
 
 /// One concern, shaped by what the caller may see of it. Every read is audited.
 #[utoipa::path(get, path = "/safeguarding/concerns/{id}", tag = "safeguarding", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ConcernView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_concern(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConcernView>, ApiError> {
     let (c, v) = load(&state, &me, id).await?;
@@ -318,14 +311,9 @@ fn check_entry(body: &CreateEntry) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/entries", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateEntry,
-    responses((status = 201, body = ConcernView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed in the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn add_entry(
     State(state): State<AppState>,
@@ -419,13 +407,8 @@ pub async fn add_entry(
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/break-glass", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     request_body = BreakGlass,
-    responses((status = 200, body = ConcernView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn break_glass(
     State(state): State<AppState>,
@@ -484,9 +467,7 @@ pub async fn break_glass(
 /// Concerns not acknowledged in time (immediate danger: one hour; others: one working day;
 /// both configurable), for safeguarding leads: her charity's, the programme DSL all.
 #[utoipa::path(get, path = "/safeguarding/overdue", tag = "safeguarding", security(("bearer" = [])),
-    responses((status = 200, body = OverdueList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, Refused, (status = 200, body = OverdueList)))]
 pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<Json<OverdueList>, ApiError> {
     state.authorize(&me, Action::ConcernsOverdue, &Resource::Programme, &[]).await?;
     let mut query =

@@ -20,6 +20,7 @@ use crate::db::ID_CHUNK;
 use crate::entities::{matching, mentoring_session as ms, support_contact as sc};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::matches::rules::MatchStatus;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
@@ -51,9 +52,7 @@ fn contact_view(state: &AppState, c: sc::Model) -> Result<SupportContactView, Ap
 
 /// The support contacts recorded for a match, most recent first.
 #[utoipa::path(get, path = "/matches/{id}/support-contacts", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = SupportContactList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = SupportContactList),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_contacts(
     State(state): State<AppState>,
@@ -85,13 +84,8 @@ pub async fn list_contacts(
 /// Record a coordinator's check-in with the match's mentor, mentee or both.
 #[utoipa::path(post, path = "/matches/{id}/support-contacts", tag = "sessions", security(("bearer" = [])), request_body = CreateSupportContact,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = SupportContactView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = SupportContactView),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_contact(
     State(state): State<AppState>,
@@ -141,9 +135,7 @@ pub async fn create_contact(
 /// matches short of support contacts: fewer than two in their first month, none in the last
 /// month after that (MENTOR standard 5). A coordinator sees her own charity's.
 #[utoipa::path(get, path = "/monitoring/contact-gaps", tag = "sessions", security(("bearer" = [])), params(ContactGapParams),
-    responses((status = 200, body = ContactGapList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = ContactGapList),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn contact_gaps(
     State(state): State<AppState>,

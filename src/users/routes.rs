@@ -18,6 +18,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::{access::Deny, state::AppState};
 
 pub fn resource_of(u: &user::Model) -> Resource {
@@ -36,9 +37,7 @@ async fn load_readable(state: &AppState, me: &CurrentUser, id: Uuid, action: Act
 
 /// List accounts the caller may read.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsers),
-    responses((status = 200, body = UserPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = UserPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -81,13 +80,8 @@ pub async fn list_users(
 /// Create an account. A coordinator may create mentors in her own charity only.
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUser,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = UserView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = UserView, headers(("ETag" = String))),
         (status = 409, description = "E-mail already in use, or a request with this key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -150,8 +144,7 @@ fn unique_email(e: sea_orm::DbErr) -> ApiError {
 
 /// Read an account.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = UserView, headers(("ETag" = String))),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
@@ -162,15 +155,10 @@ pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id)
 /// Update an account. Send the ETag as If-Match. Deactivating ends her sessions.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUser,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses((status = 200, body = UserView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 200, body = UserView, headers(("ETag" = String))),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail already in use", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_user(
@@ -260,9 +248,7 @@ pub async fn update_user(
 
 /// End every session of an account (a lost phone, a departure).
 #[utoipa::path(post, path = "/users/{id}/revoke-sessions", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = RevokedSessions),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, Refused, (status = 200, body = RevokedSessions),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke_sessions(
     State(state): State<AppState>,

@@ -19,6 +19,7 @@ use crate::entities::{case_note, referral_transition};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
+use crate::http::problems::{JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 
 const TABLE: &str = "case_notes";
@@ -37,8 +38,7 @@ fn note_view(state: &AppState, n: case_note::Model) -> Result<NoteView, ApiError
 
 /// A young person's case notes, newest first. Every read is audited.
 #[utoipa::path(get, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = NotePage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = NotePage),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_notes(
@@ -75,13 +75,8 @@ pub async fn list_notes(
 #[utoipa::path(post, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateNote,
-    responses((status = 201, body = NoteView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, JsonBody, Refused, (status = 201, body = NoteView),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_note(
     State(state): State<AppState>,
@@ -137,8 +132,7 @@ pub struct ChronologyParams {
 
 /// Her history, newest first: referrals received, their status changes and case notes.
 #[utoipa::path(get, path = "/young-people/{id}/chronology", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), ChronologyParams),
-    responses((status = 200, body = Chronology),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    responses(SignedIn, (status = 200, body = Chronology),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn chronology(
