@@ -590,7 +590,8 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     }
     assert!(readers.iter().any(|u| u.role == "mentor") && readers.iter().any(|u| u.role == "safeguarding_lead"));
     // (list, the action a read of a row takes, the row's record as the policies see it)
-    let lists: [(&str, Action, fn(Uuid) -> Resource); 7] = [
+    type List = (&'static str, Action, fn(Uuid) -> Resource);
+    let lists: [List; 7] = [
         ("/api/v1/young-people", Action::YoungPeopleRead, |id| Resource::YoungPerson { id, organisation_id: Uuid::nil() }),
         ("/api/v1/referrals", Action::ReferralsRead, |id| Resource::Referral { id, organisation_id: Uuid::nil() }),
         ("/api/v1/matches", Action::MatchesRead, |id| Resource::Match {
