@@ -1,5 +1,5 @@
 //! Safer recruitment as plain functions: which checks and courses are in place, when each
-//! lapses, and whether a mentor can be matched on a given day (DOMAIN.md §Mentors).
+//! lapses, and whether a mentor can be matched on a given day (docs/domain.md §Mentors).
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -143,7 +143,7 @@ pub fn new_course(
     }
 }
 
-/// The mandatory courses of DOMAIN.md (name, hours, validity in months).
+/// The mandatory courses (docs/domain.md §Mentors): name, hours, validity in months.
 pub const MANDATORY_COURSES: &[(&str, f64, i16)] = &[
     ("Safeguarding children", 3.0, 24),
     ("ACE-aware and trauma-informed practice", 6.0, 36),

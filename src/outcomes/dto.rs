@@ -19,7 +19,7 @@ code_enum!(
     }
 );
 
-/// The programme indicators recorded beside each assessment (DOMAIN.md §Outcome measures).
+/// The programme indicators recorded beside each assessment (docs/domain.md §Outcome measures).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Indicators {

@@ -264,7 +264,7 @@ pub fn classify(change: i64, threshold: i64, higher_is_better: bool) -> ChangeKi
     }
 }
 
-/// The SWEMWBS raw-to-metric conversion (DOMAIN.md), raw 7 to 35 in order.
+/// The published SWEMWBS raw-to-metric conversion (docs/domain.md §Outcome measures), raw 7 to 35 in order.
 pub const SWEMWBS_METRIC: [f64; 29] = [
     7.00, 9.51, 11.25, 12.40, 13.33, 14.08, 14.75, 15.32, 15.84, 16.36, 16.88, 17.43, 17.98, 18.59, 19.25, 19.98, 20.73, 21.54, 22.35,
     23.21, 24.11, 25.03, 26.02, 27.03, 28.13, 29.31, 30.70, 32.55, 35.00,

@@ -1,4 +1,4 @@
-//! Disproportionality: the Relative Rate Index (DOMAIN.md §Disproportionality) by ethnic group
+//! Disproportionality: the Relative Rate Index (docs/domain.md §Disproportionality) by ethnic group
 //! (reference White) and by IMD quintile (reference quintile 5, the least deprived), at each
 //! stage from referral to an improved outcome. Each stage's rate is over the stage before
 //! (the first over the county's population base), so each RRI shows the disparity that stage

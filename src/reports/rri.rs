@@ -1,4 +1,4 @@
-//! The Relative Rate Index and its 95% confidence interval (DOMAIN.md §Disproportionality):
+//! The Relative Rate Index and its 95% confidence interval (docs/domain.md §Disproportionality):
 //! RRI = (a ÷ n₁) ÷ (c ÷ n₂), where a of n₁ is the group and c of n₂ the reference group;
 //! SE(ln RRI) = √(1/a − 1/n₁ + 1/c − 1/n₂); CI = exp(ln RRI ± 1.96·SE). Pure arithmetic on
 //! the true counts; whether a value may be published is the caller's business.

@@ -8,7 +8,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The five roles of DOMAIN.md.
+/// The five roles (docs/domain.md §Roles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -1,4 +1,4 @@
-//! The coded values of a young person's record (DOMAIN.md §Eligibility): each an enum that
+//! The coded values of a young person's record (docs/domain.md §Eligibility): each an enum that
 //! serialises as its snake_case code, so an unknown value is refused at the edge.
 
 use serde::{Deserialize, Serialize};

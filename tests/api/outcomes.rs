@@ -19,7 +19,7 @@ async fn scores_are_computed_from_the_stored_answers_swemwbs_metric_and_yp_core_
     let coord = app.user(a, Role::Coordinator).await;
     let t = app.token(&coord).await;
 
-    // SWEMWBS 3+4+2+3+4+3+4 = 23, which the DOMAIN.md table converts to 20.73.
+    // SWEMWBS 3+4+2+3+4+3+4 = 23, which the published conversion table turns into 20.73.
     let s = app.assessment(&t, yp, assessment_json("SWEMWBS", "baseline", "2026-03-02", json!(SWEMWBS_23))).await;
     assert_eq!(s["instrument"], "SWEMWBS");
     assert_eq!(s["version"], "1");
