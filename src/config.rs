@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use secrecy::SecretString;
 
-use crate::users::Role;
+use crate::entities::user::Role;
 
 /// Every setting: its file key, its environment variable and a one-line description.
 pub const SETTINGS: &[(&str, &str, &str)] = &[
@@ -132,7 +132,7 @@ pub struct Config {
     pub lockout_threshold: u32,
     pub password_hash_concurrency: usize,
     pub dbs_max_age_years: u32,
-    pub match_weights: crate::matches::rules::Weights,
+    pub match_weights: Weights,
     pub safeguarding_ack_immediate: Duration,
     pub safeguarding_ack_working_days: u32,
     /// k of the evaluation extract's k-anonymity.
@@ -173,7 +173,7 @@ impl Default for Config {
             lockout_threshold: 5,
             password_hash_concurrency: 2,
             dbs_max_age_years: 3,
-            match_weights: crate::matches::rules::Weights::default(),
+            match_weights: Weights::default(),
             safeguarding_ack_immediate: Duration::minutes(60),
             safeguarding_ack_working_days: 1,
             extract_k: 5,
@@ -389,7 +389,7 @@ impl Sources {
                         c.population_base = Some(PathBuf::from(raw));
                     }
                 }
-                "match_weights" => match crate::matches::rules::Weights::parse(raw) {
+                "match_weights" => match Weights::parse(raw) {
                     Some(w) => c.match_weights = w,
                     None => bad("must be criterion:points pairs (district, availability, interests, language, age, preferences; 0–100)"),
                 },
@@ -497,6 +497,44 @@ impl Config {
 
     pub fn mfa_required(&self, role: Role) -> bool {
         self.mfa_required_roles.contains(&role)
+    }
+}
+
+/// Points each criterion is worth when fully met. Defaults total 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Weights {
+    pub district: u32,
+    pub availability: u32,
+    pub interests: u32,
+    pub language: u32,
+    pub age: u32,
+    pub preferences: u32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights { district: 30, availability: 20, interests: 15, language: 10, age: 15, preferences: 10 }
+    }
+}
+
+impl Weights {
+    /// Parses `district:30,availability:20,...`; a criterion not named keeps its default.
+    pub fn parse(text: &str) -> Option<Weights> {
+        let mut w = Weights::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once(':')?;
+            let v: u32 = v.trim().parse().ok().filter(|v| *v <= 100)?;
+            match k.trim() {
+                "district" => w.district = v,
+                "availability" => w.availability = v,
+                "interests" => w.interests = v,
+                "language" => w.language = v,
+                "age" => w.age = v,
+                "preferences" => w.preferences = v,
+                _ => return None,
+            }
+        }
+        Some(w)
     }
 }
 

@@ -333,8 +333,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 AdminCommand::CreateUser { email, name, role, organisation: org } => {
                     let role = Role::parse(&role).ok_or_else(|| format!("--role must be one of {}", Role::ALL_NAMES.join(", ")))?;
-                    let email = trellis::users::rules::normalise_email(&email);
-                    if trellis::users::rules::valid_email(&email).is_err() {
+                    let email = trellis::auth::rules::normalise_email(&email);
+                    if trellis::auth::rules::valid_email(&email).is_err() {
                         return Err("--email is not a valid e-mail address".into());
                     }
                     let o = match uuid::Uuid::parse_str(&org) {
@@ -344,7 +344,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| e.to_string())?
                     .ok_or("no such organisation (give its id or exact name)")?;
                     let password = read_password()?;
-                    trellis::users::rules::check_password(password.expose_secret(), &email, &name)
+                    trellis::auth::rules::check_password(password.expose_secret(), &email, &name)
                         .map_err(|e| format!("password: {}", e.message))?;
                     let hash = trellis::auth::password::hash_blocking(password.expose_secret()).map_err(|e| e.to_string())?;
                     let id = uuid::Uuid::now_v7();

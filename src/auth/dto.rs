@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::users::dto::UserView;
+use uuid::Uuid;
+
+use crate::entities::user::{self, Role};
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,4 +60,37 @@ pub struct MfaSetupResponse {
 pub struct MfaConfirm {
     #[validate(length(min = 6, max = 6))]
     pub code: String,
+}
+
+/// An account as others see it. Never the password hash or the MFA secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Uuid,
+    pub active: bool,
+    pub mfa_enabled: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserView {
+    /// The account as shown; a stored role that does not parse is an error, never a mentor.
+    pub fn of(u: &user::Model) -> Result<Self, crate::error::ApiError> {
+        Ok(Self {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: Role::parse(&u.role).ok_or_else(|| crate::error::ApiError::unreadable("users", "role", u.id))?,
+            organisation_id: u.organisation_id,
+            active: u.active,
+            mfa_enabled: u.mfa_enabled,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        })
+    }
 }

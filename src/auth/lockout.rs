@@ -14,7 +14,7 @@ use crate::metrics::Metrics;
 use crate::state::AppState;
 
 pub fn key(state: &AppState, email: &str) -> Result<String, ApiError> {
-    Ok(state.keys.pseudonyms.tag("login-lockout", crate::users::rules::normalise_email(email).as_bytes())?)
+    Ok(state.keys.pseudonyms.tag("login-lockout", super::rules::normalise_email(email).as_bytes())?)
 }
 
 /// Seconds until the name may try again, if it is locked now.

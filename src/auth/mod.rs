@@ -6,6 +6,7 @@ pub mod lockout;
 pub mod mfa;
 pub mod password;
 pub mod routes;
+pub mod rules;
 pub mod session;
 
 use axum::extract::{FromRequestParts, Request, State};
@@ -16,10 +17,10 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::authz::Principal;
+use crate::entities::user::Role;
 use crate::entities::{session as session_entity, user};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::users::Role;
 
 /// A request that presented a live session token.
 #[derive(Clone, Debug)]

@@ -11,7 +11,9 @@ use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::dto::UserView;
 use super::dto::*;
+use super::rules;
 use super::{CurrentUser, EnrollingUser, lockout, mfa, session};
 use crate::audit::{self, Event, Outcome};
 use crate::authz::{Action, Resource};
@@ -22,8 +24,6 @@ use crate::http::extract::ApiJson;
 use crate::http::problems::{JsonBody, SignedIn};
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::users::dto::UserView;
-use crate::users::rules;
 
 const MFA_TABLE: (&str, &str) = ("users", "mfa_secret");
 
@@ -151,8 +151,8 @@ async fn refuse_locked(state: &AppState, u: Option<&user::Model>, secs: i64) -> 
     Err(lockout::locked_error(secs))
 }
 
-fn role_of(u: &user::Model) -> Result<crate::users::Role, ApiError> {
-    crate::users::Role::parse(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))
+fn role_of(u: &user::Model) -> Result<crate::entities::user::Role, ApiError> {
+    crate::entities::user::Role::parse(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))
 }
 
 fn actor_of(u: &user::Model) -> audit::Actor {

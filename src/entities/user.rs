@@ -26,3 +26,33 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The five roles (docs/domain.md §Roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ProgrammeAdmin,
+    Coordinator,
+    SafeguardingLead,
+    Mentor,
+    Evaluator,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::ProgrammeAdmin, Role::Coordinator, Role::SafeguardingLead, Role::Mentor, Role::Evaluator];
+    pub const ALL_NAMES: [&'static str; 5] = ["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProgrammeAdmin => "programme_admin",
+            Role::Coordinator => "coordinator",
+            Role::SafeguardingLead => "safeguarding_lead",
+            Role::Mentor => "mentor",
+            Role::Evaluator => "evaluator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}

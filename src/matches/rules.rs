@@ -78,43 +78,9 @@ pub fn closure_reason(r: EndingReason) -> crate::referrals::rules::ClosureReason
     }
 }
 
-/// Points each criterion is worth when fully met. Defaults total 100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Weights {
-    pub district: u32,
-    pub availability: u32,
-    pub interests: u32,
-    pub language: u32,
-    pub age: u32,
-    pub preferences: u32,
-}
-
-impl Default for Weights {
-    fn default() -> Self {
-        Weights { district: 30, availability: 20, interests: 15, language: 10, age: 15, preferences: 10 }
-    }
-}
-
-impl Weights {
-    /// Parses `district:30,availability:20,...`; a criterion not named keeps its default.
-    pub fn parse(text: &str) -> Option<Weights> {
-        let mut w = Weights::default();
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once(':')?;
-            let v: u32 = v.trim().parse().ok().filter(|v| *v <= 100)?;
-            match k.trim() {
-                "district" => w.district = v,
-                "availability" => w.availability = v,
-                "interests" => w.interests = v,
-                "language" => w.language = v,
-                "age" => w.age = v,
-                "preferences" => w.preferences = v,
-                _ => return None,
-            }
-        }
-        Some(w)
-    }
-}
+/// Points each criterion is worth: a setting (`match_weights`), so it is defined with the
+/// configuration.
+pub use crate::config::Weights;
 
 /// What matching needs to know of the young person.
 #[derive(Debug, Clone)]

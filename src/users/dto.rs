@@ -1,51 +1,18 @@
 //! Request and response bodies for accounts.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::Role;
-use crate::entities::user;
 
-/// An account as others see it. Never the password hash or the MFA secret.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub organisation_id: Uuid,
-    pub active: bool,
-    pub mfa_enabled: bool,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl UserView {
-    /// The account as shown; a stored role that does not parse is an error, never a mentor.
-    pub fn of(u: &user::Model) -> Result<Self, crate::error::ApiError> {
-        Ok(Self {
-            id: u.id,
-            email: u.email.clone(),
-            name: u.name.clone(),
-            role: Role::parse(&u.role).ok_or_else(|| crate::error::ApiError::unreadable("users", "role", u.id))?,
-            organisation_id: u.organisation_id,
-            active: u.active,
-            mfa_enabled: u.mfa_enabled,
-            version: u.version,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        })
-    }
-}
+pub use crate::auth::dto::UserView;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
+    #[validate(length(max = 254), custom(function = "crate::auth::rules::valid_email"))]
     pub email: String,
     #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: String,
@@ -59,7 +26,7 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    #[validate(length(max = 254), custom(function = "super::rules::valid_email"))]
+    #[validate(length(max = 254), custom(function = "crate::auth::rules::valid_email"))]
     pub email: Option<String>,
     #[validate(length(min = 1, max = 200), custom(function = "crate::http::extract::not_blank"))]
     pub name: Option<String>,

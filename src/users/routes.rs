@@ -9,8 +9,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules;
 use crate::audit::{self, Event};
+use crate::auth::rules;
 use crate::auth::{CurrentUser, session};
 use crate::authz::{self, Action, Resource, UserScope, Value};
 use crate::entities::{organisation, user};
