@@ -7,6 +7,7 @@
 //! ([`reauthorize`]), and answered only if a new request would be allowed.
 
 pub mod ownership;
+pub mod scope;
 
 use std::sync::{Arc, Mutex};
 

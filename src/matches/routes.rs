@@ -1,32 +1,30 @@
 //! Matching routes: HTTP only; the score, exclusions, plan and state machine are in
 //! `rules.rs`, who may do what in `policies/matches.cedar`.
 
-use std::collections::{HashMap, HashSet};
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
+use super::rules::{self, EndingReason, EndingType, MatchStatus};
 use super::service::resource;
+use super::service::{Pool, candidates, load_referral, mentee, waiting};
 use super::service::{move_referral, record_match_transition};
+use crate::access::scope::MatchScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, MatchScope, Resource, Value};
-use crate::db::ID_CHUNK;
-use crate::entities::{matching, mentor_conflict, mentor_profile, referral, young_person};
+use crate::authz::{Action, Resource};
+use crate::entities::{matching, mentor_profile, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::http::problems::{JsonBody, Refused, SignedIn};
-use crate::mentors::service::{ComplianceRecords, list, names_of};
+use crate::mentors::service::list;
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::codes::SafeguardingFlag;
 use crate::young_people::{open_opt, seal_opt};
@@ -42,21 +40,6 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
         state.authorize_as(me, action, &resource(&m), &[], Deny::Forbidden).await?;
     }
     Ok(m)
-}
-
-/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
-async fn load_referral(
-    state: &AppState,
-    me: &CurrentUser,
-    id: Uuid,
-    action: Action,
-    other_charities: bool,
-) -> Result<referral::Model, ApiError> {
-    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let res = crate::referrals::service::resource(&r);
-    state.authorize_as(me, Action::ReferralsRead, &res, &[], Deny::NotFound).await?;
-    state.authorize_as(me, action, &res, &[("other_charities", Value::Bool(other_charities))], Deny::Forbidden).await?;
-    Ok(r)
 }
 
 pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError> {
@@ -85,251 +68,6 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
     })
 }
 
-pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiError> {
-    const YP: &str = "young_people";
-    Ok(Mentee {
-        id: yp.id,
-        age: rules::age_on(yp.date_of_birth, today),
-        district: yp.district.clone(),
-        interests: list(&yp.interests, YP, "interests", yp.id)?,
-        languages: list(&yp.languages, YP, "languages", yp.id)?,
-        availability: list(&yp.availability, YP, "availability", yp.id)?,
-        preferences: list(&yp.mentor_preferences, YP, "mentor_preferences", yp.id)?,
-    })
-}
-
-/// Which mentors matching looks at.
-pub enum Pool<'a> {
-    All,
-    Organisations(&'a [Uuid]),
-    /// One mentor, when a match with her is confirmed.
-    Mentor(Uuid),
-}
-
-/// The mentors of `pool` who have not left, as matching sees them today, with their names.
-/// A handful of queries whatever their number.
-pub async fn candidates<C: ConnectionTrait>(
-    conn: &C,
-    state: &AppState,
-    pool: Pool<'_>,
-    today: NaiveDate,
-) -> Result<Vec<(Candidate, String)>, ApiError> {
-    let q = mentor_profile::Entity::find().filter(mentor_profile::Column::Status.ne("left")).order_by_asc(mentor_profile::Column::UserId);
-    let q = match pool {
-        Pool::All => q,
-        Pool::Organisations(orgs) => q.filter(mentor_profile::Column::OrganisationId.is_in(orgs.to_vec())),
-        Pool::Mentor(id) => q.filter(mentor_profile::Column::UserId.eq(id)),
-    };
-    let profiles = q.all(conn).await?;
-    let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
-    let names = names_of(conn, &ids).await?;
-    let records = ComplianceRecords::load(conn, &ids).await?;
-    let mut open: HashMap<Uuid, i32> = HashMap::new();
-    let mut safeguarding: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-    let mut conflicts: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-    for chunk in ids.chunks(ID_CHUNK) {
-        let rows: Vec<(Uuid, Uuid, String, Option<String>)> = matching::Entity::find()
-            .select_only()
-            .columns([
-                matching::Column::MentorId,
-                matching::Column::YoungPersonId,
-                matching::Column::Status,
-                matching::Column::EndingReason,
-            ])
-            .filter(matching::Column::MentorId.is_in(chunk.to_vec()))
-            .filter(matching::Column::Status.ne("ended").or(matching::Column::EndingReason.eq(EndingReason::Safeguarding.as_str())))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (mentor, yp, status, reason) in rows {
-            if status != "ended" {
-                *open.entry(mentor).or_default() += 1;
-            } else if reason.as_deref() == Some(EndingReason::Safeguarding.as_str()) {
-                safeguarding.entry(mentor).or_default().insert(yp);
-            }
-        }
-        let rows: Vec<(Uuid, Uuid)> = mentor_conflict::Entity::find()
-            .select_only()
-            .columns([mentor_conflict::Column::MentorId, mentor_conflict::Column::YoungPersonId])
-            .filter(mentor_conflict::Column::MentorId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (mentor, yp) in rows {
-            conflicts.entry(mentor).or_default().insert(yp);
-        }
-    }
-    let mut out = Vec::with_capacity(profiles.len());
-    for p in profiles {
-        let compliance = records.assess(state, &p, today)?;
-        let c = Candidate {
-            id: p.user_id,
-            organisation_id: p.organisation_id,
-            districts: list(&p.districts, "mentor_profiles", "districts", p.user_id)?,
-            interests: list(&p.interests, "mentor_profiles", "interests", p.user_id)?,
-            languages: list(&p.languages, "mentor_profiles", "languages", p.user_id)?,
-            availability: list(&p.availability, "mentor_profiles", "availability", p.user_id)?,
-            age_min: p.age_min,
-            age_max: p.age_max,
-            lived_experience: p.lived_experience.is_some(),
-            places: p.capacity as i32 - open.get(&p.user_id).copied().unwrap_or(0),
-            compliance_gaps: compliance.gaps.into_iter().map(|g| g.message).collect(),
-            conflicts: conflicts.remove(&p.user_id).unwrap_or_default(),
-            safeguarding_endings: safeguarding.remove(&p.user_id).unwrap_or_default(),
-        };
-        out.push((c, names.get(&p.user_id).cloned().unwrap_or_default()));
-    }
-    Ok(out)
-}
-
-fn waiting(r: &referral::Model) -> Result<(), ApiError> {
-    if r.status != ReferralStatus::Accepted.as_str() {
-        return Err(ApiError::conflict(format!(
-            "Only an accepted referral waiting for a mentor can be matched; this one is {}.",
-            r.status
-        )));
-    }
-    Ok(())
-}
-
-/// Mentors ranked for an accepted referral, each score with its breakdown, and separately
-/// the mentors who may not be matched with her and why.
-#[utoipa::path(get, path = "/referrals/{id}/match-suggestions", tag = "matching", security(("bearer" = [])),
-    params(("id" = Uuid, Path), SuggestionParams),
-    responses(SignedIn, Refused, (status = 200, body = Suggestions),
-        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The referral is not waiting for a mentor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn suggestions(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    IdPath(id): IdPath,
-    ApiQuery(q): ApiQuery<SuggestionParams>,
-) -> Result<Json<Suggestions>, ApiError> {
-    let others = q.include_other_charities.unwrap_or(false);
-    let r = load_referral(&state, &me, id, Action::MatchesSuggest, others).await?;
-    waiting(&r)?;
-    let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let today = state.now().date_naive();
-    let orgs = [r.organisation_id];
-    let pool = candidates(&state.db, &state, if others { Pool::All } else { Pool::Organisations(&orgs) }, today).await?;
-    let m = mentee(&yp, today)?;
-    let weights = state.config.match_weights;
-    let (mut ranked, mut excluded) = (Vec::new(), Vec::new());
-    for (c, name) in pool {
-        let reasons = rules::exclusions(&m, &c);
-        if reasons.is_empty() {
-            let s = rules::score(&m, &c, &weights);
-            ranked.push(Suggestion { mentor_id: c.id, name, organisation_id: c.organisation_id, score: s.total, breakdown: s.breakdown });
-        } else {
-            excluded.push(Excluded { mentor_id: c.id, name, organisation_id: c.organisation_id, reasons });
-        }
-    }
-    ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor_id.cmp(&b.mentor_id)));
-    ranked.truncate(q.limit.unwrap_or(10) as usize);
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("match.suggestions_read", "referral")
-            .resource(r.id, Some(r.organisation_id))
-            .about(r.young_person_id)
-            .detail(json!({"ranked": ranked.len(), "excluded": excluded.len(), "other_charities": others})),
-    )
-    .await?;
-    state.audit_written();
-    Ok(Json(Suggestions { referral_id: r.id, young_person_id: yp.id, weights, ranked, excluded }))
-}
-
-/// Proposes mentors for every accepted referral waiting at once: the assignment with the
-/// greatest total score that respects each mentor's capacity and every hard constraint.
-/// It changes nothing; a coordinator confirms each match with `POST /matches`.
-#[utoipa::path(post, path = "/matching/plan", tag = "matching", security(("bearer" = [])), request_body = PlanRequest,
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = Plan),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
-pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body): ApiJson<PlanRequest>) -> Result<Json<Plan>, ApiError> {
-    // A coordinator plans her own charity; a programme admin one charity or all.
-    let asked = body.organisation_id.unwrap_or(me.user.organisation_id);
-    state.authorize(&me, Action::MatchesPlan, &Resource::Organisation(asked), &[]).await?;
-    let scope: Option<Vec<Uuid>> = match (body.organisation_id, me.user.role.as_str()) {
-        (None, "programme_admin") => None,
-        _ => Some(vec![asked]),
-    };
-    let today = state.now().date_naive();
-    let mut q = referral::Entity::find()
-        .filter(referral::Column::Status.eq(ReferralStatus::Accepted.as_str()))
-        .order_by_asc(referral::Column::ReceivedOn)
-        .order_by_asc(referral::Column::Id);
-    if let Some(orgs) = &scope {
-        q = q.filter(referral::Column::OrganisationId.is_in(orgs.clone()));
-    }
-    let referrals = q.all(&state.db).await?;
-    let mut people: HashMap<Uuid, young_person::Model> = HashMap::new();
-    let yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
-    for chunk in yp_ids.chunks(ID_CHUNK) {
-        for yp in young_person::Entity::find().filter(young_person::Column::Id.is_in(chunk.to_vec())).all(&state.db).await? {
-            people.insert(yp.id, yp);
-        }
-    }
-    let pool = candidates(&state.db, &state, scope.as_deref().map_or(Pool::All, Pool::Organisations), today).await?;
-    let weights = state.config.match_weights;
-    let mut rows: Vec<(&referral::Model, Mentee)> = Vec::with_capacity(referrals.len());
-    for r in &referrals {
-        if let Some(yp) = people.get(&r.young_person_id) {
-            rows.push((r, mentee(yp, today)?));
-        }
-    }
-    let scores: Vec<Vec<Option<u32>>> = rows
-        .iter()
-        .map(|(r, m)| {
-            pool.iter()
-                .map(|(c, _)| {
-                    // Each referral is matched within its own charity.
-                    (c.organisation_id == r.organisation_id && rules::exclusions(m, c).is_empty())
-                        .then(|| rules::score(m, c, &weights).total)
-                })
-                .collect()
-        })
-        .collect();
-    let places: Vec<u32> = pool.iter().map(|(c, _)| Ord::max(c.places, 0) as u32).collect();
-    let chosen = rules::plan(&scores, &places);
-    let greedy_total: u64 = rules::greedy(&scores, &places).iter().map(|p| p.score as u64).sum();
-    let matched: HashSet<usize> = chosen.iter().map(|p| p.mentee).collect();
-    let proposals: Vec<PlannedMatch> = chosen
-        .iter()
-        .map(|p| PlannedMatch {
-            referral_id: rows[p.mentee].0.id,
-            young_person_id: rows[p.mentee].0.young_person_id,
-            mentor_id: pool[p.candidate].0.id,
-            score: p.score,
-        })
-        .collect();
-    let unmatched: Vec<Uuid> = rows.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, (r, _))| r.id).collect();
-    let total: u64 = proposals.iter().map(|p| p.score as u64).sum();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("matching.planned", "programme").about_all(rows.iter().map(|(r, _)| r.young_person_id)).detail(json!({
-            "organisation_id": body.organisation_id,
-            "referrals": rows.len(),
-            "mentors": pool.len(),
-            "proposals": proposals.len(),
-            "referral_ids": rows.iter().map(|(r, _)| r.id.to_string()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    state.audit_written();
-    Ok(Json(Plan {
-        referrals_considered: rows.len(),
-        mentors_considered: pool.len(),
-        proposals,
-        unmatched_referrals: unmatched,
-        total_score: total,
-        greedy_total_score: greedy_total,
-    }))
-}
-
 /// List the matches the caller may read: a mentor sees her own.
 #[utoipa::path(get, path = "/matches", tag = "matching", security(("bearer" = [])), params(ListMatches),
     responses(SignedIn, Refused, (status = 200, body = MatchPage),
@@ -340,7 +78,7 @@ pub async fn list_matches(
     ApiQuery(q): ApiQuery<ListMatches>,
 ) -> Result<Json<MatchPage>, ApiError> {
     state.authorize(&me, Action::MatchesList, &Resource::Programme, &[]).await?;
-    let scope = authz::match_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let scope = crate::access::scope::match_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
     let mut query = matching::Entity::find().order_by_asc(matching::Column::Id).limit(limit + 1);
     query = match scope {
@@ -658,99 +396,4 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
         safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, "young_people", "safeguarding_flag", yp.id)?,
         shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
     }))
-}
-
-/// Conflicts of interest are vetting records: the mentor's own are not hers to read.
-async fn load_mentor(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<mentor_profile::Model, ApiError> {
-    crate::mentors::service::load(state, me, id, Action::MentorsChecks).await
-}
-
-fn conflict_view(state: &AppState, c: mentor_conflict::Model) -> Result<ConflictView, ApiError> {
-    Ok(ConflictView {
-        id: c.id,
-        mentor_id: c.mentor_id,
-        young_person_id: c.young_person_id,
-        reason: state.keys.fields.open("mentor_conflicts", "reason", &c.id, &c.reason)?,
-        declared_on: c.declared_on,
-        recorded_by: c.recorded_by,
-        recorded_at: c.recorded_at,
-    })
-}
-
-/// Conflicts of interest she has declared: young people she may not be matched with.
-#[utoipa::path(get, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = ConflictList),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConflictList>, ApiError> {
-    let p = load_mentor(&state, &me, id).await?;
-    let rows = mentor_conflict::Entity::find()
-        .filter(mentor_conflict::Column::MentorId.eq(p.user_id))
-        .order_by_asc(mentor_conflict::Column::Id)
-        .all(&state.db)
-        .await?;
-    let items = rows.into_iter().map(|c| conflict_view(&state, c)).collect::<Result<Vec<_>, _>>()?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentor.conflicts_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
-    Ok(Json(ConflictList { items }))
-}
-
-/// Record a conflict of interest she has declared with a young person.
-#[utoipa::path(post, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), request_body = CreateConflict,
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConflictView),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
-pub async fn create_conflict(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    IdPath(id): IdPath,
-    ApiJson(body): ApiJson<CreateConflict>,
-) -> Result<(StatusCode, Json<ConflictView>), ApiError> {
-    let p = load_mentor(&state, &me, id).await?;
-    let now = state.now();
-    if body.declared_on > now.date_naive() {
-        return Err(ApiError::field("declared_on", "in_future", "This date is in the future."));
-    }
-    // The young person must be one the recorder may see: no probing for ids.
-    let yp = young_person::Entity::find_by_id(body.young_person_id).one(&state.db).await?;
-    let visible = match &yp {
-        Some(yp) => state.allows(&me, Action::YoungPeopleRead, &crate::young_people::resource(yp), &[]),
-        None => false,
-    };
-    if !visible {
-        return Err(ApiError::field("young_person_id", "not_found", "There is no such young person."));
-    }
-    let id = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
-    let c = mentor_conflict::ActiveModel {
-        id: Set(id),
-        mentor_id: Set(p.user_id),
-        young_person_id: Set(body.young_person_id),
-        organisation_id: Set(p.organisation_id),
-        reason: Set(state.keys.fields.seal("mentor_conflicts", "reason", &id, &body.reason)?),
-        declared_on: Set(body.declared_on),
-        recorded_by: Set(me.id()),
-        recorded_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("mentor.conflict_declared", "mentor")
-            .resource(p.user_id, Some(p.organisation_id))
-            .about(body.young_person_id)
-            .detail(json!({"young_person_id": body.young_person_id})),
-    )
-    .await?;
-    txn.commit().await?;
-    state.audit_written();
-    Ok((StatusCode::CREATED, Json(conflict_view(&state, c)?)))
 }

@@ -2,20 +2,25 @@
 //! that goes with it, in the caller's transaction. Routes and other capabilities call these;
 //! nothing here knows about HTTP.
 
+use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
+use crate::authz::{Action, Resource, Value};
+use crate::db::ID_CHUNK;
+use crate::entities::{match_transition, matching, mentor_conflict, mentor_profile, referral, young_person};
+use crate::error::ApiError;
+use crate::mentors::service::{ComplianceRecords, list, names_of};
+use crate::{access::Deny, state::AppState};
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use super::rules::{EndingReason, EndingType, MatchStatus};
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::Resource;
-use crate::entities::{match_transition, matching, referral};
-use crate::error::ApiError;
 use crate::referrals::rules::Status as ReferralStatus;
-use crate::state::AppState;
 
 /// The matches of young person `young_person_id` that have not ended.
 pub async fn open_matches_of(txn: &DatabaseTransaction, young_person_id: Uuid) -> Result<Vec<matching::Model>, ApiError> {
@@ -37,7 +42,7 @@ pub async fn end_for_allocation(
     on: NaiveDate,
 ) -> Result<(), ApiError> {
     let from = MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?;
-    let on = on.max(m.first_meeting_on.unwrap_or(m.proposed_on));
+    let on = std::cmp::Ord::max(on, m.first_meeting_on.unwrap_or(m.proposed_on));
     matching::Entity::update_many()
         .col_expr(matching::Column::Status, Expr::value(MatchStatus::Ended.as_str()))
         .col_expr(matching::Column::EndedOn, Expr::value(on))
@@ -124,4 +129,126 @@ pub async fn record_match_transition(
 
 pub fn resource(m: &matching::Model) -> Resource {
     Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended.as_str() }
+}
+
+pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiError> {
+    const YP: &str = "young_people";
+    Ok(Mentee {
+        id: yp.id,
+        age: rules::age_on(yp.date_of_birth, today),
+        district: yp.district.clone(),
+        interests: list(&yp.interests, YP, "interests", yp.id)?,
+        languages: list(&yp.languages, YP, "languages", yp.id)?,
+        availability: list(&yp.availability, YP, "availability", yp.id)?,
+        preferences: list(&yp.mentor_preferences, YP, "mentor_preferences", yp.id)?,
+    })
+}
+
+/// The mentors of `pool` who have not left, as matching sees them today, with their names.
+/// A handful of queries whatever their number.
+pub async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    pool: Pool<'_>,
+    today: NaiveDate,
+) -> Result<Vec<(Candidate, String)>, ApiError> {
+    let q = mentor_profile::Entity::find().filter(mentor_profile::Column::Status.ne("left")).order_by_asc(mentor_profile::Column::UserId);
+    let q = match pool {
+        Pool::All => q,
+        Pool::Organisations(orgs) => q.filter(mentor_profile::Column::OrganisationId.is_in(orgs.to_vec())),
+        Pool::Mentor(id) => q.filter(mentor_profile::Column::UserId.eq(id)),
+    };
+    let profiles = q.all(conn).await?;
+    let ids: Vec<Uuid> = profiles.iter().map(|p| p.user_id).collect();
+    let names = names_of(conn, &ids).await?;
+    let records = ComplianceRecords::load(conn, &ids).await?;
+    let mut open: HashMap<Uuid, i32> = HashMap::new();
+    let mut safeguarding: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    let mut conflicts: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let rows: Vec<(Uuid, Uuid, String, Option<String>)> = matching::Entity::find()
+            .select_only()
+            .columns([
+                matching::Column::MentorId,
+                matching::Column::YoungPersonId,
+                matching::Column::Status,
+                matching::Column::EndingReason,
+            ])
+            .filter(matching::Column::MentorId.is_in(chunk.to_vec()))
+            .filter(matching::Column::Status.ne("ended").or(matching::Column::EndingReason.eq(EndingReason::Safeguarding.as_str())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (mentor, yp, status, reason) in rows {
+            if status != "ended" {
+                *open.entry(mentor).or_default() += 1;
+            } else if reason.as_deref() == Some(EndingReason::Safeguarding.as_str()) {
+                safeguarding.entry(mentor).or_default().insert(yp);
+            }
+        }
+        let rows: Vec<(Uuid, Uuid)> = mentor_conflict::Entity::find()
+            .select_only()
+            .columns([mentor_conflict::Column::MentorId, mentor_conflict::Column::YoungPersonId])
+            .filter(mentor_conflict::Column::MentorId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (mentor, yp) in rows {
+            conflicts.entry(mentor).or_default().insert(yp);
+        }
+    }
+    let mut out = Vec::with_capacity(profiles.len());
+    for p in profiles {
+        let compliance = records.assess(state, &p, today)?;
+        let c = Candidate {
+            id: p.user_id,
+            organisation_id: p.organisation_id,
+            districts: list(&p.districts, "mentor_profiles", "districts", p.user_id)?,
+            interests: list(&p.interests, "mentor_profiles", "interests", p.user_id)?,
+            languages: list(&p.languages, "mentor_profiles", "languages", p.user_id)?,
+            availability: list(&p.availability, "mentor_profiles", "availability", p.user_id)?,
+            age_min: p.age_min,
+            age_max: p.age_max,
+            lived_experience: p.lived_experience.is_some(),
+            places: p.capacity as i32 - open.get(&p.user_id).copied().unwrap_or(0),
+            compliance_gaps: compliance.gaps.into_iter().map(|g| g.message).collect(),
+            conflicts: conflicts.remove(&p.user_id).unwrap_or_default(),
+            safeguarding_endings: safeguarding.remove(&p.user_id).unwrap_or_default(),
+        };
+        out.push((c, names.get(&p.user_id).cloned().unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+/// Which mentors matching looks at.
+pub enum Pool<'a> {
+    All,
+    Organisations(&'a [Uuid]),
+    /// One mentor, when a match with her is confirmed.
+    Mentor(Uuid),
+}
+
+pub fn waiting(r: &referral::Model) -> Result<(), ApiError> {
+    if r.status != ReferralStatus::Accepted.as_str() {
+        return Err(ApiError::conflict(format!(
+            "Only an accepted referral waiting for a mentor can be matched; this one is {}.",
+            r.status
+        )));
+    }
+    Ok(())
+}
+
+/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
+pub async fn load_referral(
+    state: &AppState,
+    me: &CurrentUser,
+    id: Uuid,
+    action: Action,
+    other_charities: bool,
+) -> Result<referral::Model, ApiError> {
+    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    let res = crate::referrals::service::resource(&r);
+    state.authorize_as(me, Action::ReferralsRead, &res, &[], Deny::NotFound).await?;
+    state.authorize_as(me, action, &res, &[("other_charities", Value::Bool(other_charities))], Deny::Forbidden).await?;
+    Ok(r)
 }

@@ -1,6 +1,7 @@
 //! Mentors: profiles, safer-recruitment checks, training with expiry, supervision, and the
 //! compliance gate that decides whether a volunteer may be matched.
 
+pub mod development;
 pub mod dto;
 pub mod routes;
 pub mod rules;
@@ -12,9 +13,9 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
         .routes(routes!(routes::list_mentors, routes::create_mentor))
         .routes(routes!(routes::get_mentor, routes::update_mentor))
         .routes(routes!(routes::list_checks, routes::create_check))
-        .routes(routes!(routes::list_training, routes::create_training))
+        .routes(routes!(development::list_training, development::create_training))
         .routes(routes!(routes::get_compliance))
-        .routes(routes!(routes::list_supervision, routes::create_supervision))
-        .routes(routes!(routes::list_courses, routes::create_course))
+        .routes(routes!(development::list_supervision, development::create_supervision))
+        .routes(routes!(development::list_courses, development::create_course))
         .routes(routes!(routes::expiring))
 }

@@ -3,6 +3,7 @@
 //! and the training catalogue. No HTTP here; routes and other capabilities call these.
 
 use super::rules::{self, Check, CheckKind, CourseState, MentorStatus};
+use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::db::ID_CHUNK;
@@ -190,4 +191,30 @@ impl ComplianceRecords {
         let training: Vec<&training_record::Model> = self.training.get(&p.user_id).map(|v| v.iter().collect()).unwrap_or_default();
         assess(state, p, &checks, &training, &self.mandatory, on)
     }
+}
+
+pub fn json_of<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(ApiError::internal)
+}
+
+pub fn not_future(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), ApiError> {
+    if d > today { Err(ApiError::field(field, "in_future", "This date is in the future.")) } else { Ok(()) }
+}
+
+pub async fn audit_write<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    me: &CurrentUser,
+    action: &'static str,
+    p: &mentor_profile::Model,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        state.now(),
+        Some(&me.actor()),
+        Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail),
+    )
+    .await?;
+    Ok(())
 }

@@ -15,9 +15,10 @@ use uuid::Uuid;
 use super::dto::*;
 use super::rules::{self, ClosureReason, SourceType, Status};
 use super::service::{TABLE, eligibility_of, record_transition, resource};
+use crate::access::scope::RecordScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, RecordScope, Resource};
+use crate::authz::{Action, Resource};
 use crate::entities::{matching, organisation, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -153,7 +154,7 @@ pub async fn list_referrals(
     ApiQuery(q): ApiQuery<ListReferrals>,
 ) -> Result<Json<ReferralPage>, ApiError> {
     state.authorize(&me, Action::ReferralsList, &Resource::Programme, &[]).await?;
-    let scope = authz::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let scope = crate::access::scope::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
     let mut query = referral::Entity::find().order_by_asc(referral::Column::Id).limit(limit + 1);
     if let RecordScope::Organisation(org) = scope {

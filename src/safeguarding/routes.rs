@@ -13,9 +13,10 @@ use uuid::Uuid;
 use super::dto::*;
 use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
 use super::service::{raiser_mentors_her, resource, visibility};
+use crate::access::scope::RecordScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, RecordScope, Resource, Value};
+use crate::authz::{Action, Resource, Value};
 use crate::entities::{concern, concern_entry, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -210,7 +211,7 @@ pub async fn list_concerns(
     state.authorize(&me, Action::ConcernsList, &Resource::Programme, &[]).await?;
     let limit = pagination::limit(q.limit);
     let mut query = concern::Entity::find().order_by_asc(concern::Column::Id).limit(limit + 1);
-    query = match authz::concern_list_scope(&me.principal()) {
+    query = match crate::access::scope::concern_list_scope(&me.principal()) {
         Some(RecordScope::All) => query,
         Some(RecordScope::Organisation(org)) => {
             query.filter(Condition::any().add(concern::Column::OrganisationId.eq(org)).add(concern::Column::RaisedBy.eq(me.id())))
@@ -472,7 +473,7 @@ pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<J
     state.authorize(&me, Action::ConcernsOverdue, &Resource::Programme, &[]).await?;
     let mut query =
         concern::Entity::find().filter(concern::Column::Status.eq(ConcernStatus::Raised.as_str())).order_by_asc(concern::Column::RaisedAt);
-    if let Some(RecordScope::Organisation(org)) = authz::concern_list_scope(&me.principal()) {
+    if let Some(RecordScope::Organisation(org)) = crate::access::scope::concern_list_scope(&me.principal()) {
         query = query.filter(concern::Column::OrganisationId.eq(org));
     }
     let now = state.now();

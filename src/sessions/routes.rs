@@ -12,9 +12,10 @@ use uuid::Uuid;
 use super::dto::*;
 use super::rules::{self, Content, LocationCategory, SessionMode};
 use super::service::{Stored, as_json, match_dates, resource};
+use crate::access::scope::MatchScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, MatchScope, Resource, Value};
+use crate::authz::{Action, Resource, Value};
 use crate::entities::{matching, mentoring_session as ms, session_version};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -107,7 +108,7 @@ pub async fn list_sessions(
 ) -> Result<Json<SessionPage>, ApiError> {
     state.authorize(&me, Action::SessionsList, &Resource::Programme, &[]).await?;
     // Who may read which sessions mirrors who may read which matches.
-    let scope = authz::match_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let scope = crate::access::scope::match_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
     let mut query = ms::Entity::find().order_by_asc(ms::Column::Id).limit(limit + 1);
     query = match scope {

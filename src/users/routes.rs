@@ -9,10 +9,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
+use crate::access::scope::UserScope;
 use crate::audit::{self, Event};
 use crate::auth::rules;
 use crate::auth::{CurrentUser, session};
-use crate::authz::{self, Action, Resource, UserScope, Value};
+use crate::authz::{Action, Resource, Value};
 use crate::entities::{organisation, user};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -45,7 +46,7 @@ pub async fn list_users(
     ApiQuery(q): ApiQuery<ListUsers>,
 ) -> Result<Json<UserPage>, ApiError> {
     state.authorize(&me, Action::UsersList, &Resource::Programme, &[]).await?;
-    let scope = authz::user_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let scope = crate::access::scope::user_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
     let mut query = user::Entity::find().order_by_asc(user::Column::Id).limit(limit + 1);
     if let UserScope::MentorsOf { organisation_id, self_id } = scope {

@@ -10,9 +10,10 @@ use super::dto::*;
 use super::rules::{self};
 use super::service::{TABLE, check_date_of_birth, check_dates, insert_young_person, owning_organisation, summary, view};
 use super::{load, seal_opt};
+use crate::access::scope::RecordScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, RecordScope, Resource};
+use crate::authz::{Action, Resource};
 use crate::entities::young_person;
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -31,7 +32,7 @@ pub async fn list_young_people(
     ApiQuery(q): ApiQuery<ListYoungPeople>,
 ) -> Result<Json<YoungPersonPage>, ApiError> {
     state.authorize(&me, Action::YoungPeopleList, &Resource::Programme, &[]).await?;
-    let scope = authz::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
+    let scope = crate::access::scope::record_list_scope(&me.principal()).ok_or(ApiError::Forbidden)?;
     let limit = pagination::limit(q.limit);
     let mut query = young_person::Entity::find()
         .filter(young_person::Column::MergedInto.is_null())
