@@ -11,7 +11,7 @@ pub mod scope;
 
 use std::sync::{Arc, Mutex};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -55,6 +55,41 @@ pub async fn granted_during<F: Future>(f: F) -> (F::Output, Vec<Grant>) {
     let out = GRANTS.scope(cell.clone(), f).await;
     let grants = cell.lock().map(|g| g.clone()).unwrap_or_default();
     (out, grants)
+}
+
+/// Records that a replay must also be allowed `action` on `resource` (a record the request
+/// created): a create is granted on the charity, but its answer shows the record itself, so
+/// a replay after the record moved away must be refused.
+pub fn replay_needs(action: Action, resource: &Resource) {
+    note_grant(action, resource, &[]);
+}
+
+/// Checks, inside a write transaction and with the row locked (FOR UPDATE on PostgreSQL;
+/// SQLite's write lock already serialises writers), that `resource` is still held where the
+/// caller was authorized to act: an allocation or merge committed meanwhile is a 409, so a
+/// write never lands with the charity she has just left.
+pub async fn still_held<C: ConnectionTrait>(conn: &C, resource: &Resource) -> Result<(), ApiError> {
+    let moved = || ApiError::conflict("Her record moved to another charity while this was being done; read it again.");
+    let held = match resource {
+        Resource::Match { id, organisation_id, mentor_id, .. } => matching::Entity::find_by_id(*id)
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .is_some_and(|m| m.organisation_id == *organisation_id && m.mentor_id == *mentor_id),
+        Resource::Referral { id, organisation_id } => {
+            referral::Entity::find_by_id(*id).lock_exclusive().one(conn).await?.is_some_and(|r| r.organisation_id == *organisation_id)
+        }
+        Resource::Concern { id, organisation_id, .. } => {
+            concern::Entity::find_by_id(*id).lock_exclusive().one(conn).await?.is_some_and(|c| c.organisation_id == *organisation_id)
+        }
+        Resource::YoungPerson { id, organisation_id } => young_person::Entity::find_by_id(*id)
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .is_some_and(|y| y.organisation_id == *organisation_id && y.merged_into.is_none()),
+        _ => true,
+    };
+    if held { Ok(()) } else { Err(moved()) }
 }
 
 fn note_grant(action: Action, resource: &Resource, context: &[(&str, Value)]) {
@@ -122,7 +157,11 @@ pub async fn reauthorize(state: &AppState, me: &CurrentUser, grants: &[Grant]) -
         let mut context = Vec::with_capacity(g.context.len());
         for (k, v) in &g.context {
             let now = match (k.as_str(), &resource) {
-                ("mentor_of", Resource::YoungPerson { id, .. }) => Value::Bool(mentor_of(&state.db, me.id(), *id).await?),
+                // Whether she mentors the young person the record is about, now.
+                ("mentor_of", _) => match about {
+                    Some(yp) => Value::Bool(mentor_of(&state.db, me.id(), yp).await?),
+                    None => Value::Bool(false),
+                },
                 ("match_active", Resource::Match { id, .. }) => {
                     let m = matching::Entity::find_by_id(*id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
                     Value::Bool(m.status == "active")

@@ -106,6 +106,14 @@ pub async fn move_her_history<C: ConnectionTrait>(
                         .and_where(Expr::col(col("status")).eq("open"));
                     total += conn.execute(&q).await?.rows_affected();
                 }
+                // A flag that now names the kept record twice says nothing: dismissed.
+                let mut q = Query::update();
+                q.table(col(table))
+                    .value(col("status"), "dismissed")
+                    .and_where(Expr::col(col("young_person_id")).eq(to))
+                    .and_where(Expr::col(col("match_id")).eq(to))
+                    .and_where(Expr::col(col("status")).eq("open"));
+                conn.execute(&q).await?;
                 moved.push((*table, total));
                 continue;
             }

@@ -136,6 +136,7 @@ pub async fn create_match(
     // confirmations for the same mentor or referral queue here instead of both counting the
     // same free place (SQLite's write lock already serialises them).
     let mentor = mentor_profile::Entity::find_by_id(mentor.user_id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
+    crate::access::still_held(&txn, &crate::referrals::service::resource(&r)).await?;
     let r = referral::Entity::find_by_id(r.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
     waiting(&r)?;
     let open_for_her = matching::Entity::find()

@@ -114,12 +114,26 @@ pub async fn resolve_duplicate(
             } else {
                 return Err(ApiError::field("keep", "not_in_flag", "Keep one of the two records this flag names."));
             };
-            let kept = young_person::Entity::find_by_id(keep).one(&txn).await?.ok_or(ApiError::NotFound)?;
-            let leaving = young_person::Entity::find_by_id(gone).one(&txn).await?.ok_or(ApiError::NotFound)?;
+            if gone == keep {
+                return Err(ApiError::conflict("This flag names one record twice; dismiss it."));
+            }
+            // Both rows held until commit, so an allocation cannot move either meanwhile.
+            let kept = young_person::Entity::find_by_id(keep).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
+            let leaving = young_person::Entity::find_by_id(gone).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
             if kept.merged_into.is_some() || leaving.merged_into.is_some() {
                 return Err(ApiError::conflict(
                     "One of these records has already been merged; resolve the flag that names the remaining record.",
                 ));
+            }
+            // She can be in one match at a time: two running matches are ended by hand first.
+            let open_kept = crate::matches::service::open_matches_of(&txn, keep).await?;
+            let open_gone = crate::matches::service::open_matches_of(&txn, gone).await?;
+            if !open_kept.is_empty() && !open_gone.is_empty() {
+                let ids: Vec<String> = open_kept.iter().chain(&open_gone).map(|m| m.id.to_string()).collect();
+                return Err(ApiError::conflict(format!(
+                    "Both records are in a match that has not ended ({}); end one of them before merging.",
+                    ids.join(", ")
+                )));
             }
             // Her whole history follows the record kept, to its charity (access/ownership.rs).
             let rows = crate::access::ownership::move_her_history(&txn, gone, keep, kept.organisation_id, now).await?;

@@ -279,6 +279,8 @@ pub async fn create_referral(
         _ => return Err(ApiError::field("young_person_id", "one_of", "Give either young_person_id or young_person, not both or neither.")),
     };
     let r = insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, None).await?;
+    // The answer shows the referral itself: a replay must still be allowed to read it.
+    crate::access::replay_needs(Action::ReferralsRead, &resource(&r));
     txn.commit().await?;
     state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(r.version), Json(CreatedReferral { referral: view(&state, &r)?, duplicate_check: check })))
@@ -520,6 +522,10 @@ pub async fn allocate(
     let from = r.organisation_id;
     let moved = target.id;
     let txn = crate::db::begin_write(&state.db).await?;
+    // Her referral and her record held until commit, still where the caller was allowed to
+    // act and not merged away: a merge or another allocation meanwhile is a 409.
+    crate::access::still_held(&txn, &resource(&r)).await?;
+    crate::access::still_held(&txn, &Resource::YoungPerson { id: r.young_person_id, organisation_id: from }).await?;
     let open = crate::matches::service::open_matches_of(&txn, r.young_person_id).await?;
     let outcome = match (open.is_empty(), body.open_match) {
         (true, _) => None,
@@ -599,6 +605,7 @@ pub async fn reopen(
     }
     let new =
         insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
+    crate::access::replay_needs(Action::ReferralsRead, &resource(&new));
     txn.commit().await?;
     state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(new.version), Json(view(&state, &new)?)))

@@ -347,7 +347,9 @@ pub async fn add_entry(
     let trim = |s: &Option<String>| s.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
     let txn = crate::db::begin_write(&state.db).await?;
     // Read again inside the transaction, locked (FOR UPDATE on PostgreSQL; SQLite's writer
-    // lock already serialises): another entry may have moved it meanwhile.
+    // lock already serialises): another entry may have moved it meanwhile, or an allocation
+    // moved her to another charity.
+    crate::access::still_held(&txn, &resource(&c)).await?;
     let c = concern::Entity::find_by_id(c.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
     let from = ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
     let to = rules::next(from, body.kind, body.decision).ok_or_else(|| refuse(from))?;

@@ -103,6 +103,7 @@ pub async fn create_contact(
     }
     let id = Uuid::now_v7();
     let txn = crate::db::begin_write(&state.db).await?;
+    crate::access::still_held(&txn, &crate::matches::service::resource(&m)).await?;
     let c = sc::ActiveModel {
         id: Set(id),
         match_id: Set(m.id),

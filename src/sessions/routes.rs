@@ -188,6 +188,7 @@ pub async fn create_session(
     }
     let id = Uuid::now_v7();
     let txn = crate::db::begin_write(&state.db).await?;
+    crate::access::still_held(&txn, &res).await?;
     let s = ms::ActiveModel {
         id: Set(id),
         match_id: Set(m.id),

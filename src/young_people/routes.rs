@@ -82,6 +82,8 @@ pub async fn create_young_person_route(
     state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
     let txn = crate::db::begin_write(&state.db).await?;
     let (yp, check) = insert_young_person(&txn, &state, &me, &org, body, "").await?;
+    // The answer shows her record: a replay must still be allowed to read it.
+    crate::access::replay_needs(Action::YoungPeopleRead, &super::resource(&yp));
     txn.commit().await?;
     state.audit_written();
     Ok((

@@ -663,3 +663,87 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     }
     assert!(checked > 1000, "only {checked} rows were checked");
 }
+
+#[tokio::test]
+async fn a_replayed_create_is_refused_once_the_record_it_made_has_moved_away() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let coord = app.user(a, Role::Coordinator).await;
+    let ct = app.token(&coord).await;
+    let body = referral_json(a);
+    let send = || app.post("/api/v1/referrals").token(&ct).header("idempotency-key", "intake-1").json(body.clone()).send();
+    let first = send().await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let rid = first.body["id"].as_str().unwrap().to_string();
+    assert_eq!(send().await.header("idempotent-replayed"), Some("true"));
+    let r = app
+        .post(&format!("/api/v1/referrals/{rid}/allocate"))
+        .token(&admin)
+        .json(json!({"organisation_id": b, "reason": "Moved."}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Her charity still allows the create, but the answer is the referral, now B's.
+    let late = send().await;
+    late.assert_problem(404, "not_found");
+    assert!(!late.text.contains("seen with older men"), "{}", late.text);
+}
+
+#[tokio::test]
+async fn a_former_mentor_cannot_replay_her_addendum_to_read_the_concern() {
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let (m, mentor) = app.mentor_with_match(&admin, a).await;
+    let mt = app.token(&mentor).await;
+    let got = app.get(&format!("/api/v1/matches/{m}")).token(&mt).send().await;
+    let yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let concern = app.concern(&mt, yp, false).await;
+    let entry = json!({"kind": "addendum", "text": "She told me more on the bus."});
+    let send = || {
+        app.post(&format!("/api/v1/safeguarding/concerns/{concern}/entries"))
+            .token(&mt)
+            .header("idempotency-key", "add-1")
+            .json(entry.clone())
+            .send()
+    };
+    assert_eq!(send().await.status, 201);
+    let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
+    let r = app.post(&format!("/api/v1/matches/{m}/transitions")).token(&admin).json(end).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let late = send().await;
+    late.assert_problem(404, "not_found");
+    assert!(!late.text.contains("older boy"), "{}", late.text);
+}
+
+#[tokio::test]
+async fn two_records_both_in_a_running_match_are_not_merged() {
+    let app = TestApp::spawn().await;
+    let (lead, a, b) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    // Her record at A in a match; the same girl referred by B and matched there too.
+    let (m_a, _) = app.mentor_with_match(&admin, a).await;
+    let got = app.get(&format!("/api/v1/matches/{m_a}")).token(&admin).send().await;
+    let yp_a = got.body["young_person_id"].as_str().unwrap().to_string();
+    let rec = app.get(&format!("/api/v1/young-people/{yp_a}")).token(&admin).send().await;
+    let mut theirs = referral_json(b);
+    for k in ["legal_name", "date_of_birth", "postcode"] {
+        theirs["young_person"][k] = rec.body[k].clone();
+    }
+    let r = app.post("/api/v1/referrals").token(&admin).json(theirs).send().await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rid_b: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+    app.move_referral(&admin, rid_b, &["screening", "accepted"]).await;
+    let mentor_b = app.compliant_mentor(&admin, b, json!({})).await;
+    app.active_match(&admin, rid_b, mentor_b.id).await;
+    let flags = app.get("/api/v1/duplicates").token(&admin).send().await;
+    let flag = flags.body["items"][0]["id"].as_str().unwrap().to_string();
+    let r =
+        app.post(&format!("/api/v1/duplicates/{flag}/resolve")).token(&admin).json(json!({"action": "merge", "keep": yp_a})).send().await;
+    r.assert_problem(409, "conflict");
+    assert!(r.text.contains(&m_a.to_string()), "{}", r.text);
+    // Nothing changed: the flag is still open.
+    let flags = app.get("/api/v1/duplicates").token(&admin).send().await;
+    assert_eq!(flags.body["items"][0]["id"], flag);
+}
