@@ -269,6 +269,10 @@ impl AppState {
         if let Some(id) = id {
             event = event.resource(id, org);
         }
+        // A refused look at a record about her is about her too.
+        if let Some((_, Some(about))) = refresh(&self.db, resource).await? {
+            event = event.about(about);
+        }
         audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
         self.audit_written();
         Err(match deny {

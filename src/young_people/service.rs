@@ -227,7 +227,10 @@ pub async fn insert_young_person<C: ConnectionTrait>(
             conn,
             now,
             Some(&me.actor()),
-            Event::new("duplicate.flagged", "young_person").resource(id, Some(org.id)).detail(json!({"matches": others.len()})),
+            Event::new("duplicate.flagged", "young_person")
+                .resource(id, Some(org.id))
+                .about_all(others.iter().copied())
+                .detail(json!({"matches": others.len()})),
         )
         .await?;
         check.notice = Some("A possible duplicate is held by another partner; the programme admin has been told.".into());
