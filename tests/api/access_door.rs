@@ -236,6 +236,10 @@ async fn allocation_moves_her_whole_history_and_the_old_charity_keeps_nothing() 
     assert_held_by(&holders(&app, h.young_person).await, a);
     let before = readable(&app, &old, &probes(&h)).await;
     assert_covers(&before, &probes(&h));
+    // A concern her charity's coordinator raised herself: hers to see while her record is theirs.
+    let own_concern = app.concern(&old[0], h.young_person, false).await;
+    let own = format!("/api/v1/safeguarding/concerns/{own_concern}");
+    assert_eq!(app.get(&own).token(&old[0]).send().await.status, 200);
 
     // She is in an active match: the allocation must say what happens to it.
     let allocate = format!("/api/v1/referrals/{}/allocate", h.referral);
@@ -256,6 +260,9 @@ async fn allocation_moves_her_whole_history_and_the_old_charity_keeps_nothing() 
 
     assert_held_by(&holders(&app, h.young_person).await, b);
     assert_reads(&app, &old, &probes(&h), 404).await;
+    assert_reads(&app, &old, std::slice::from_ref(&own), 404).await;
+    let listed = app.get("/api/v1/safeguarding/concerns?limit=200").token(&old[0]).send().await;
+    assert!(!listed.text.contains(&own_concern.to_string()), "{}", listed.text);
     // The new charity's staff read what the old charity's read before.
     assert_eq!(readable(&app, &new, &probes(&h)).await, before);
     // The match went on with her mentor, who still logs sessions for it.
