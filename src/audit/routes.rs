@@ -93,7 +93,7 @@ pub struct AuditPage {
 
 /// Audit events, oldest first.
 #[utoipa::path(get, path = "/audit-events", tag = "audit", security(("bearer" = [])), params(AuditQuery),
-    responses(SignedIn, Refused, (status = 200, body = AuditPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = AuditPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_audit_events(
     State(state): State<AppState>,
@@ -127,16 +127,11 @@ pub async fn list_audit_events(
     )
     .await?;
     state.audit_written();
-    let mut details = Vec::with_capacity(rows.len());
-    for e in &rows {
-        details.push(ApiError::stored_json::<serde_json::Value>(&e.detail, "audit_events", "detail", e.id)?);
-    }
-    let mut details = details.into_iter();
-    let page = pagination::page(
-        rows,
-        limit,
-        |e| e.id,
-        |e| AuditEventView {
+    let page = pagination::page(rows, limit, |e| e.id, |e| e);
+    let mut items = Vec::with_capacity(page.items.len());
+    for e in page.items {
+        items.push(AuditEventView {
+            detail: ApiError::stored_json(&e.detail, "audit_events", "detail", e.id)?,
             id: e.id,
             seq: e.seq,
             occurred_at: e.occurred_at,
@@ -150,8 +145,7 @@ pub async fn list_audit_events(
             outcome: e.outcome,
             request_id: e.request_id,
             client_address: e.client_address,
-            detail: details.next().unwrap_or_default(),
-        },
-    );
-    Ok(Json(AuditPage { items: page.items, next_cursor: page.next_cursor }))
+        });
+    }
+    Ok(Json(AuditPage { items, next_cursor: page.next_cursor }))
 }

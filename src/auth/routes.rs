@@ -260,7 +260,7 @@ fn self_resource(me: &CurrentUser) -> Resource {
 
 /// Who am I: the signed-in account and when the session ends if idle.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
-    responses(SignedIn, (status = 200, body = MeResponse), (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json")))]
+    responses(SignedIn, (status = 200, description = "Done", body = MeResponse), (status = 403, description = "MFA enrolment required first", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Json<MeResponse>, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let s = crate::entities::session::Entity::find_by_id(me.session_id).one(&state.db).await?.ok_or(ApiError::Unauthenticated)?;
@@ -324,7 +324,7 @@ pub async fn change_password(
 /// Start two-factor enrolment: returns a new secret as an otpauth URI. Until it is confirmed
 /// with a code, sign-in does not ask for one.
 #[utoipa::path(post, path = "/auth/mfa/setup", tag = "auth", security(("bearer" = [])),
-    responses(SignedIn, (status = 200, body = MfaSetupResponse),
+    responses(SignedIn, (status = 200, description = "Done", body = MfaSetupResponse),
         (status = 409, description = "Already enrolled", body = Problem, content_type = "application/problem+json")))]
 pub async fn mfa_setup(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<Json<MfaSetupResponse>, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;

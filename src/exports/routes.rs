@@ -59,6 +59,7 @@ pub struct EvaluationExtractParams {
     /// Referrals received in this day's month or earlier (the last day of the month is taken).
     pub to: Option<NaiveDate>,
     /// `csv` (default) or `json`.
+    #[param(inline)]
     pub format: Option<ExtractFormat>,
 }
 
@@ -67,6 +68,7 @@ pub struct EvaluationExtractParams {
 #[into_params(parameter_in = Query)]
 pub struct EvaluationDictionaryParams {
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<DictionaryFormat>,
 }
 

@@ -36,7 +36,7 @@ pub fn conflict_view(state: &AppState, c: mentor_conflict::Model) -> Result<Conf
 
 /// Conflicts of interest she has declared: young people she may not be matched with.
 #[utoipa::path(get, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = ConflictList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = ConflictList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConflictList>, ApiError> {
     let p = load_mentor(&state, &me, id).await?;
@@ -60,7 +60,7 @@ pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPa
 /// Record a conflict of interest she has declared with a young person.
 #[utoipa::path(post, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), request_body = CreateConflict,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConflictView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConflictView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_conflict(

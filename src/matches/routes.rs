@@ -70,7 +70,7 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
 
 /// List the matches the caller may read: a mentor sees her own.
 #[utoipa::path(get, path = "/matches", tag = "matching", security(("bearer" = [])), params(ListMatches),
-    responses(SignedIn, Refused, (status = 200, body = MatchPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = MatchPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_matches(
     State(state): State<AppState>,
@@ -112,7 +112,7 @@ pub async fn list_matches(
 /// the reasons), as is a young person who already has a match.
 #[utoipa::path(post, path = "/matches", tag = "matching", security(("bearer" = [])), request_body = CreateMatch,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = MatchView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is not waiting, she already has a match, or the mentor may not be matched (with the reasons)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
@@ -198,7 +198,7 @@ pub async fn create_match(
 
 /// Read a match (a mentor may read her own).
 #[utoipa::path(get, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_match(
     State(state): State<AppState>,
@@ -220,7 +220,7 @@ pub async fn get_match(
 /// Change the safety information shared with the mentor.
 #[utoipa::path(patch, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), request_body = UpdateMatch,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The match's ETag")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The match changed since you read it", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -266,7 +266,7 @@ pub async fn update_match(
 /// conversation). Activation and ending move the referral with it.
 #[utoipa::path(post, path = "/matches/{id}/transitions", tag = "matching", security(("bearer" = [])), request_body = MatchTransition,
     params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = MatchView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A detail the move needs is missing or a date is wrong", body = Problem, content_type = "application/problem+json")))]
@@ -374,7 +374,7 @@ pub async fn transition(
 /// What the mentor sees of her mentee: preferred name, age, district, interests, the
 /// safeguarding flag and the safety information the coordinator chose to share.
 #[utoipa::path(get, path = "/matches/{id}/mentee", tag = "matching", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = MenteeView),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = MenteeView),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<MenteeView>, ApiError> {
     let m = load(&state, &me, id, Action::MatchesMentee).await?;

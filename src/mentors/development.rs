@@ -35,7 +35,7 @@ pub fn course_view(c: &training_course::Model) -> CourseView {
 
 /// The training catalogue.
 #[utoipa::path(get, path = "/training-courses", tag = "mentors", security(("bearer" = [])),
-    responses(SignedIn, Refused, (status = 200, body = CourseList)))]
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = CourseList)))]
 pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Result<Json<CourseList>, ApiError> {
     state.authorize(&me, Action::CoursesList, &Resource::Programme, &[]).await?;
     let rows = training_course::Entity::find().order_by_asc(training_course::Column::Name).all(&state.db).await?;
@@ -45,7 +45,7 @@ pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Res
 /// Add a course to the catalogue (programme admins).
 #[utoipa::path(post, path = "/training-courses", tag = "mentors", security(("bearer" = [])), request_body = CreateCourse,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = CourseView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CourseView),
         (status = 409, description = "A course with this name exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_course(
@@ -100,7 +100,7 @@ pub fn expiry(completed: NaiveDate, validity: Option<i16>) -> Option<NaiveDate> 
 
 /// Her training records, newest first, each with its expiry.
 #[utoipa::path(get, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = TrainingList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = TrainingList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<TrainingList>, ApiError> {
     let p = load(&state, &me, id, Action::MentorsTrainingRead).await?;
@@ -125,7 +125,7 @@ pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPat
 /// Record a completed course.
 #[utoipa::path(post, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), request_body = CreateTraining,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = TrainingView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = TrainingView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_training(
@@ -171,7 +171,7 @@ pub async fn create_training(
 
 /// Her supervision record. A mentor reading her own does not see the coordinator's notes.
 #[utoipa::path(get, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = SupervisionList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = SupervisionList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_supervision(
     State(state): State<AppState>,
@@ -215,7 +215,7 @@ pub async fn list_supervision(
 /// Record a supervision session.
 #[utoipa::path(post, path = "/mentors/{id}/supervision", tag = "mentors", security(("bearer" = [])), request_body = CreateSupervision,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = SupervisionView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = SupervisionView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a `concern_id` that names no concern of her charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_supervision(

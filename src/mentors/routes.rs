@@ -56,7 +56,7 @@ async fn account(state: &AppState, id: Uuid) -> Result<user::Model, ApiError> {
 
 /// List mentors (programme admins: all; coordinators: their charity's).
 #[utoipa::path(get, path = "/mentors", tag = "mentors", security(("bearer" = [])), params(ListMentors),
-    responses(SignedIn, Refused, (status = 200, body = MentorPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = MentorPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_mentors(
     State(state): State<AppState>,
@@ -98,7 +98,7 @@ pub async fn list_mentors(
 /// Create a mentor's profile for an account with the mentor role.
 #[utoipa::path(post, path = "/mentors", tag = "mentors", security(("bearer" = [])), request_body = CreateMentor,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = MentorView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MentorView, headers(("ETag" = String))),
         (status = 409, description = "She already has a profile", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_mentor(
@@ -151,7 +151,7 @@ pub async fn create_mentor(
 
 /// Read a mentor's profile (a mentor may read her own).
 #[utoipa::path(get, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = MentorView, headers(("ETag" = String))),
+    responses(SignedIn, (status = 200, description = "Done", body = MentorView, headers(("ETag" = String))),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_mentor(
     State(state): State<AppState>,
@@ -174,7 +174,7 @@ pub async fn get_mentor(
 /// Update a profile. A mentor may change only her own availability, interests and languages.
 #[utoipa::path(patch, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), request_body = UpdateMentor,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = MentorView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MentorView, headers(("ETag" = String))),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -275,7 +275,7 @@ fn check_view(c: &mentor_check::Model, superseded: bool) -> Result<CheckView, Ap
 
 /// Her checks, oldest first, corrections marked.
 #[utoipa::path(get, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = CheckList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = CheckList),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<CheckList>, ApiError> {
     let p = load(&state, &me, id, Action::MentorsChecks).await?;
@@ -296,7 +296,7 @@ pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(
 /// in `supersedes`.
 #[utoipa::path(post, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), request_body = CreateCheck,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = CheckView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CheckView),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_check(
@@ -385,7 +385,7 @@ pub async fn create_check(
 
 /// Whether she can be matched today, and every reason why not.
 #[utoipa::path(get, path = "/mentors/{id}/compliance", tag = "mentors", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = rules::Compliance),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = rules::Compliance),
         (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_compliance(
     State(state): State<AppState>,
@@ -401,7 +401,7 @@ pub async fn get_compliance(
 /// Mentors whose DBS or training lapses within `within_days`, and approved mentors already
 /// lapsed, with their active matches: the coordinator's week.
 #[utoipa::path(get, path = "/compliance/expiring", tag = "mentors", security(("bearer" = [])), params(ExpiringParams),
-    responses(SignedIn, Refused, (status = 200, body = Expiring),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = Expiring),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn expiring(
     State(state): State<AppState>,

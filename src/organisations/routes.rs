@@ -25,7 +25,7 @@ fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
 
 /// List the charities.
 #[utoipa::path(get, path = "/organisations", tag = "organisations", security(("bearer" = [])), params(ListOrganisations),
-    responses(SignedIn, (status = 200, body = OrganisationPage),
+    responses(SignedIn, (status = 200, description = "Done", body = OrganisationPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_organisations(
     State(state): State<AppState>,
@@ -53,7 +53,7 @@ pub async fn list_organisations(
 /// Add a charity (programme admins).
 #[utoipa::path(post, path = "/organisations", tag = "organisations", security(("bearer" = [])), request_body = CreateOrganisation,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = OrganisationView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = OrganisationView, headers(("ETag" = String))),
         (status = 409, description = "Name in use, or a second lead charity", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_organisation(
@@ -86,7 +86,7 @@ pub async fn create_organisation(
 
 /// Read a charity.
 #[utoipa::path(get, path = "/organisations/{id}", tag = "organisations", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = OrganisationView, headers(("ETag" = String))),
+    responses(SignedIn, (status = 200, description = "Done", body = OrganisationView, headers(("ETag" = String))),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_organisation(
     State(state): State<AppState>,
@@ -101,7 +101,7 @@ pub async fn get_organisation(
 /// Update a charity's name, districts or active flag (programme admins). Send If-Match.
 #[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", security(("bearer" = [])), request_body = UpdateOrganisation,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = OrganisationView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = OrganisationView, headers(("ETag" = String))),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Name in use, or the lead charity cannot be deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),

@@ -87,7 +87,7 @@ fn view(a: assessment::Model, inst: &Loaded, date_of_birth: NaiveDate) -> Result
 
 /// The instruments assessments may use, each with its definition.
 #[utoipa::path(get, path = "/instruments", tag = "outcomes", security(("bearer" = [])),
-    responses(SignedIn, Refused, (status = 200, body = InstrumentList)))]
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = InstrumentList)))]
 pub async fn list_instruments(State(state): State<AppState>, me: CurrentUser) -> Result<Json<InstrumentList>, ApiError> {
     state.authorize(&me, Action::InstrumentsList, &Resource::Programme, &[]).await?;
     let mut items: Vec<InstrumentView> = instruments(&state.db).await?.values().map(instrument_view).collect();
@@ -100,7 +100,7 @@ pub async fn list_instruments(State(state): State<AppState>, me: CurrentUser) ->
 /// ages it is for and the change that counts as reliable.
 #[utoipa::path(post, path = "/instruments", tag = "outcomes", security(("bearer" = [])), request_body = CreateInstrument,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = InstrumentView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = InstrumentView),
         (status = 409, description = "This code and version exist already", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, naming each", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_instrument(
@@ -144,7 +144,7 @@ pub async fn create_instrument(
 /// Her assessments, newest first. A mentor sees only those she administered herself.
 #[utoipa::path(get, path = "/young-people/{id}/assessments", tag = "outcomes", security(("bearer" = [])),
     params(("id" = Uuid, Path), ListAssessments),
-    responses(SignedIn, (status = 200, body = AssessmentPage),
+    responses(SignedIn, (status = 200, description = "Done", body = AssessmentPage),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_assessments(
@@ -201,7 +201,7 @@ pub async fn list_assessments(
 /// refused with the reason.
 #[utoipa::path(post, path = "/young-people/{id}/assessments", tag = "outcomes", security(("bearer" = [])), request_body = CreateAssessment,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = AssessmentView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = AssessmentView),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The record was merged into another", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown instrument, wrong number of answers, an answer off the scale, too many missing, a date in the future, or an instrument not for her age", body = Problem, content_type = "application/problem+json")))]
@@ -285,7 +285,7 @@ pub async fn create_assessment(
 /// Her change on each instrument, from her most recent baseline to the latest assessment
 /// after it, and whether it is a reliable improvement or deterioration.
 #[utoipa::path(get, path = "/young-people/{id}/outcomes", tag = "outcomes", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = Outcomes),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = Outcomes),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn outcomes(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<Outcomes>, ApiError> {
     let yp = load(&state, &me, id, Action::OutcomesRead).await?;

@@ -24,7 +24,7 @@ use crate::young_people::service as yp_service;
 
 /// Possible duplicates for review (programme admins).
 #[utoipa::path(get, path = "/duplicates", tag = "referrals", security(("bearer" = [])), params(ListDuplicates),
-    responses(SignedIn, Refused, (status = 200, body = DuplicatePage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = DuplicatePage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_duplicates(
     State(state): State<AppState>,
@@ -71,7 +71,7 @@ pub async fn list_duplicates(
 /// merged into it) or dismiss the flag.
 #[utoipa::path(post, path = "/duplicates/{id}/resolve", tag = "referrals", security(("bearer" = [])), request_body = ResolveDuplicate,
     params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = DuplicateView),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = DuplicateView),
         (status = 404, description = "No such flag", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]

@@ -13,32 +13,22 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, ClosureReason, SourceType, Status};
-use super::service::{TABLE, eligibility_of, record_transition, resource};
+use super::rules::{self, SourceType, Status};
+use super::service::{TABLE, eligibility_of, load, record_transition, resource, view};
 use crate::access::scope::RecordScope;
 use crate::audit::{self, Event};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
-use crate::entities::{matching, organisation, referral, young_person};
+use crate::entities::{matching, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::state::AppState;
 use crate::young_people::dto::DuplicateCheck;
-use crate::young_people::rules::{self as yp_rules, Consent, Eligibility};
-use crate::young_people::{open_opt, seal_opt, service as yp_service};
-use crate::{access::Deny, state::AppState};
-
-/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
-async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<referral::Model, ApiError> {
-    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    state.authorize_as(me, Action::ReferralsRead, &resource(&r), &[], Deny::NotFound).await?;
-    if action != Action::ReferralsRead {
-        state.authorize_as(me, action, &resource(&r), &[], Deny::Forbidden).await?;
-    }
-    Ok(r)
-}
+use crate::young_people::rules::{self as yp_rules, Consent};
+use crate::young_people::{seal_opt, service as yp_service};
 
 /// Whether a match made for this referral has not ended.
 async fn open_match<C: ConnectionTrait>(conn: &C, referral_id: Uuid) -> Result<bool, ApiError> {
@@ -48,36 +38,6 @@ async fn open_match<C: ConnectionTrait>(conn: &C, referral_id: Uuid) -> Result<b
         .count(conn)
         .await?;
     Ok(n > 0)
-}
-
-pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
-    let referrer: Referrer =
-        serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
-    let status = Status::stored(&r.status, TABLE, "status", r.id)?;
-    Ok(ReferralView {
-        id: r.id,
-        young_person_id: r.young_person_id,
-        organisation_id: r.organisation_id,
-        received_on: r.received_on,
-        source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
-        referrer,
-        reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
-        status,
-        eligibility: Eligibility {
-            eligible: r.eligible,
-            reasons: ApiError::stored_json(&r.eligibility_reasons, TABLE, "eligibility_reasons", r.id)?,
-        },
-        eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
-        consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
-        decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,
-        closure_reason: r.closure_reason.as_deref().map(|c| ClosureReason::stored(c, TABLE, "closure_reason", r.id)).transpose()?,
-        decided_on: r.decided_on,
-        reopened_from: r.reopened_from,
-        allowed_transitions: rules::manual_from(status),
-        version: r.version,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
 }
 
 fn check_received_on(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), ApiError> {
@@ -146,7 +106,7 @@ async fn insert_referral<C: ConnectionTrait>(
 
 /// List referrals the caller may read, with filters.
 #[utoipa::path(get, path = "/referrals", tag = "referrals", security(("bearer" = [])), params(ListReferrals),
-    responses(SignedIn, Refused, (status = 200, body = ReferralPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = ReferralPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_referrals(
     State(state): State<AppState>,
@@ -240,7 +200,7 @@ pub async fn list_referrals(
 /// (`young_person`, checked for duplicates). Eligibility is computed and shown with reasons.
 #[utoipa::path(post, path = "/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferral,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = CreatedReferral, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedReferral, headers(("ETag" = String))),
         (status = 404, description = "No such young person (`young_person_id`), or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
@@ -288,7 +248,7 @@ pub async fn create_referral(
 
 /// Read a referral. Every read is audited.
 #[utoipa::path(get, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = ReferralView, headers(("ETag" = String))),
+    responses(SignedIn, (status = 200, description = "Done", body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_referral(
     State(state): State<AppState>,
@@ -310,7 +270,7 @@ pub async fn get_referral(
 /// Correct a referral's details. Its status moves only by POST .../transitions.
 #[utoipa::path(patch, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), request_body = UpdateReferral,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = ReferralView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -384,7 +344,7 @@ pub async fn update_referral(
 /// be eligible and consent recorded, or a written `eligibility_override` / `consent_override`.
 #[utoipa::path(post, path = "/referrals/{id}/transitions", tag = "referrals", security(("bearer" = [])), request_body = Transition,
     params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = ReferralView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A reason, closure reason, override or consent is missing", body = Problem, content_type = "application/problem+json")))]
@@ -490,91 +450,10 @@ pub async fn transition(
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
-/// Move a referral, with its young person and her whole history (every record about her:
-/// see `access/ownership.rs`), to a partner charity. The previous charity's access ends (the
-/// lead charity's never does). A match of hers that has not ended is refused with 409 unless
-/// `open_match` says whether it ends or moves with her mentor.
-#[utoipa::path(post, path = "/referrals/{id}/allocate", tag = "referrals", security(("bearer" = [])), request_body = Allocate,
-    params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = AllocatedReferral, headers(("ETag" = String))),
-        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "She is in a match that has not ended and `open_match` was not given", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
-pub async fn allocate(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    IdPath(id): IdPath,
-    ApiJson(body): ApiJson<Allocate>,
-) -> Result<(HeaderMap, Json<AllocatedReferral>), ApiError> {
-    let r = load(&state, &me, id, Action::ReferralsAllocate).await?;
-    let target = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
-    let target = match target {
-        Some(o) if o.active && o.kind == "partner" => o,
-        Some(_) => {
-            return Err(ApiError::field("organisation_id", "not_a_partner", "Referrals are allocated to an active partner charity."));
-        }
-        None => return Err(ApiError::field("organisation_id", "not_found", "There is no such organisation.")),
-    };
-    if target.id == r.organisation_id {
-        return Err(ApiError::field("organisation_id", "same_charity", "The referral is already with this charity."));
-    }
-    let now = state.now();
-    let from = r.organisation_id;
-    let moved = target.id;
-    let txn = crate::db::begin_write(&state.db).await?;
-    // Her referral and her record held until commit, still where the caller was allowed to
-    // act and not merged away: a merge or another allocation meanwhile is a 409.
-    crate::access::still_held(&txn, &resource(&r)).await?;
-    crate::access::still_held(&txn, &Resource::YoungPerson { id: r.young_person_id, organisation_id: from }).await?;
-    let open = crate::matches::service::open_matches_of(&txn, r.young_person_id).await?;
-    let outcome = match (open.is_empty(), body.open_match) {
-        (true, _) => None,
-        (false, None) => {
-            let ids: Vec<String> = open.iter().map(|m| m.id.to_string()).collect();
-            return Err(ApiError::Conflict {
-                detail: format!(
-                    "She is in a match that has not ended ({}). Say what happens to it: open_match end, or move_with_mentor.",
-                    ids.join(", ")
-                ),
-                allowed: Some(vec!["end".into(), "move_with_mentor".into()]),
-            });
-        }
-        (false, Some(o)) => Some(o),
-    };
-    if outcome == Some(OpenMatchOnAllocation::End) {
-        for m in &open {
-            crate::matches::service::end_for_allocation(&txn, &state, &me, m, now.date_naive()).await?;
-        }
-    }
-    let rows = crate::access::ownership::move_her_history(&txn, r.young_person_id, r.young_person_id, moved, now).await?;
-    crate::safeguarding::refresh_flag(&txn, r.young_person_id).await?;
-    let open_matches: Vec<AllocatedMatch> =
-        outcome.map(|o| open.iter().map(|m| AllocatedMatch { match_id: m.id, outcome: o }).collect()).unwrap_or_default();
-    let moved_rows: serde_json::Map<String, serde_json::Value> = rows.iter().map(|(t, n)| (t.to_string(), json!(n))).collect();
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).about(r.young_person_id).detail(json!({
-            "from": from, "to": moved, "young_person_id": r.young_person_id, "moved": moved_rows,
-            "open_matches": open_matches.iter().map(|m| json!({"match_id": m.match_id, "outcome": m.outcome})).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
-    // The move shows in her chronology, with the reason, as a step that keeps the status.
-    let status = Status::stored(&updated.status, TABLE, "status", updated.id)?;
-    let note = format!("Allocated to another charity: {}", body.reason.trim());
-    record_transition(&txn, &state, &me, &updated, Some(status), status, Some(&note)).await?;
-    txn.commit().await?;
-    state.audit_written();
-    Ok((etag::headers(updated.version), Json(AllocatedReferral { referral: view(&state, &updated)?, open_matches })))
-}
-
 /// Reopen a closed (or declined) referral: a new referral for the same young person.
 #[utoipa::path(post, path = "/referrals/{id}/reopen", tag = "referrals", security(("bearer" = [])), request_body = Reopen,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = ReferralView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is still open", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]

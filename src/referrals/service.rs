@@ -2,15 +2,19 @@
 //! worked out from her record, and the transitions that record her referral's history. No HTTP
 //! here; routes and other capabilities call these.
 
+use super::dto::{ReferralView, Referrer};
+use super::rules::ClosureReason;
+use super::rules::SourceType;
 use super::rules::{self, Status};
+use crate::access::Deny;
 use crate::auth::CurrentUser;
-use crate::authz::Resource;
+use crate::authz::{Action, Resource};
 use crate::entities::{referral, referral_transition, young_person};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::young_people::codes::{Gender, RiskIndicator};
 use crate::young_people::rules::{self as yp_rules, AceAnswer, Eligibility};
-use crate::young_people::{seal_opt, service as yp_service};
+use crate::young_people::{open_opt, seal_opt, service as yp_service};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -75,4 +79,44 @@ pub async fn record_transition<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// Loads a referral the caller may read (404 otherwise), then checks `action` (403).
+pub async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<referral::Model, ApiError> {
+    let r = referral::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
+    state.authorize_as(me, Action::ReferralsRead, &resource(&r), &[], Deny::NotFound).await?;
+    if action != Action::ReferralsRead {
+        state.authorize_as(me, action, &resource(&r), &[], Deny::Forbidden).await?;
+    }
+    Ok(r)
+}
+
+pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
+    let referrer: Referrer =
+        serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
+    let status = Status::stored(&r.status, TABLE, "status", r.id)?;
+    Ok(ReferralView {
+        id: r.id,
+        young_person_id: r.young_person_id,
+        organisation_id: r.organisation_id,
+        received_on: r.received_on,
+        source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
+        referrer,
+        reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
+        status,
+        eligibility: Eligibility {
+            eligible: r.eligible,
+            reasons: ApiError::stored_json(&r.eligibility_reasons, TABLE, "eligibility_reasons", r.id)?,
+        },
+        eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
+        consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
+        decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,
+        closure_reason: r.closure_reason.as_deref().map(|c| ClosureReason::stored(c, TABLE, "closure_reason", r.id)).transpose()?,
+        decided_on: r.decided_on,
+        reopened_from: r.reopened_from,
+        allowed_transitions: rules::manual_from(status),
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
 }

@@ -54,6 +54,7 @@ pub struct ProgrammeReportQuery {
     /// `quarter` (default) or `month`.
     pub group_by: Option<ReportGroupBy>,
     /// `json` (default), `csv` (long format) or `html` (one printable page).
+    #[param(inline)]
     pub format: Option<ProgrammeReportFormat>,
     /// One charity only. Without it: a coordinator's own charity, anyone else the programme.
     pub organisation_id: Option<Uuid>,

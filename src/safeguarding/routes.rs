@@ -141,7 +141,7 @@ async fn audit_read(
 #[utoipa::path(post, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateConcern,
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConcernView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
         (status = 404, description = "No such young person, or not one you work with", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_concern(
@@ -201,7 +201,7 @@ pub async fn create_concern(
 /// leads in full, the raiser her own, coordinators and programme admins a summary without
 /// content. Every read is audited.
 #[utoipa::path(get, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])), params(ListConcerns),
-    responses(SignedIn, Refused, (status = 200, body = ConcernPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = ConcernPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_concerns(
     State(state): State<AppState>,
@@ -252,7 +252,7 @@ pub async fn list_concerns(
 
 /// One concern, shaped by what the caller may see of it. Every read is audited.
 #[utoipa::path(get, path = "/safeguarding/concerns/{id}", tag = "safeguarding", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = ConcernView),
+    responses(SignedIn, (status = 200, description = "Done", body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_concern(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<ConcernView>, ApiError> {
     let (c, v) = load(&state, &me, id).await?;
@@ -312,7 +312,7 @@ fn check_entry(body: &CreateEntry) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/entries", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateEntry,
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = ConcernView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed in the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
@@ -410,7 +410,7 @@ pub async fn add_entry(
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/break-glass", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     request_body = BreakGlass,
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = ConcernView),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn break_glass(
@@ -470,7 +470,7 @@ pub async fn break_glass(
 /// Concerns not acknowledged in time (immediate danger: one hour; others: one working day;
 /// both configurable), for safeguarding leads: her charity's, the programme DSL all.
 #[utoipa::path(get, path = "/safeguarding/overdue", tag = "safeguarding", security(("bearer" = [])),
-    responses(SignedIn, Refused, (status = 200, body = OverdueList)))]
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = OverdueList)))]
 pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<Json<OverdueList>, ApiError> {
     state.authorize(&me, Action::ConcernsOverdue, &Resource::Programme, &[]).await?;
     let mut query =

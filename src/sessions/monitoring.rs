@@ -52,7 +52,7 @@ fn contact_view(state: &AppState, c: sc::Model) -> Result<SupportContactView, Ap
 
 /// The support contacts recorded for a match, most recent first.
 #[utoipa::path(get, path = "/matches/{id}/support-contacts", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = SupportContactList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = SupportContactList),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_contacts(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn list_contacts(
 /// Record a coordinator's check-in with the match's mentor, mentee or both.
 #[utoipa::path(post, path = "/matches/{id}/support-contacts", tag = "sessions", security(("bearer" = [])), request_body = CreateSupportContact,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = SupportContactView),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = SupportContactView),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_contact(
@@ -136,7 +136,7 @@ pub async fn create_contact(
 /// matches short of support contacts: fewer than two in their first month, none in the last
 /// month after that (MENTOR standard 5). A coordinator sees her own charity's.
 #[utoipa::path(get, path = "/monitoring/contact-gaps", tag = "sessions", security(("bearer" = [])), params(ContactGapParams),
-    responses(SignedIn, Refused, (status = 200, body = ContactGapList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = ContactGapList),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn contact_gaps(
     State(state): State<AppState>,

@@ -99,7 +99,7 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<ms::Model,
 
 /// List the session logs the caller may read, oldest log first: a mentor sees her own only.
 #[utoipa::path(get, path = "/mentoring-sessions", tag = "sessions", security(("bearer" = [])), params(ListSessions),
-    responses(SignedIn, Refused, (status = 200, body = SessionPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = SessionPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -143,7 +143,7 @@ pub async fn list_sessions(
 /// one she may see but that is not active.
 #[utoipa::path(post, path = "/mentoring-sessions", tag = "sessions", security(("bearer" = [])), request_body = CreateSession,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission safe: the same key and body replay the first answer")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = SessionView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = SessionView, headers(("ETag" = String))),
         (status = 422, description = "Invalid fields: a range, a missing detail, a date outside the match, a match that is not yours or not active", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_session(
     State(state): State<AppState>,
@@ -230,7 +230,7 @@ pub async fn create_session(
 
 /// Read a session log (a mentor: her own).
 #[utoipa::path(get, path = "/mentoring-sessions/{id}", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = SessionView, headers(("ETag" = String))),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = SessionView, headers(("ETag" = String))),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_session(
     State(state): State<AppState>,
@@ -254,7 +254,7 @@ pub async fn get_session(
 /// kept as a version (see `/versions`).
 #[utoipa::path(patch, path = "/mentoring-sessions/{id}", tag = "sessions", security(("bearer" = [])), request_body = UpdateSession,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The session's ETag")),
-    responses(SignedIn, JsonBody, (status = 200, body = SessionView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, (status = 200, description = "Done", body = SessionView, headers(("ETag" = String))),
         (status = 403, description = "Not allowed; `edit_window_closed` when the mentor's seven days have passed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The session changed since you read it", body = Problem, content_type = "application/problem+json"),
@@ -404,7 +404,7 @@ pub async fn update_session(
 
 /// Every version of a session log, oldest first, the current one last.
 #[utoipa::path(get, path = "/mentoring-sessions/{id}/versions", tag = "sessions", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = SessionVersionList),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = SessionVersionList),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_versions(
     State(state): State<AppState>,

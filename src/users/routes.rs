@@ -38,7 +38,7 @@ async fn load_readable(state: &AppState, me: &CurrentUser, id: Uuid, action: Act
 
 /// List accounts the caller may read.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsers),
-    responses(SignedIn, Refused, (status = 200, body = UserPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = UserPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -81,7 +81,7 @@ pub async fn list_users(
 /// Create an account. A coordinator may create mentors in her own charity only.
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUser,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = UserView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = UserView, headers(("ETag" = String))),
         (status = 409, description = "E-mail already in use, or a request with this key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(
@@ -145,7 +145,7 @@ fn unique_email(e: sea_orm::DbErr) -> ApiError {
 
 /// Read an account.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = UserView, headers(("ETag" = String))),
+    responses(SignedIn, (status = 200, description = "Done", body = UserView, headers(("ETag" = String))),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
@@ -156,7 +156,7 @@ pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id)
 /// Update an account. Send the ETag as If-Match. Deactivating ends her sessions.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUser,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = UserView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = UserView, headers(("ETag" = String))),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail already in use", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -249,7 +249,7 @@ pub async fn update_user(
 
 /// End every session of an account (a lost phone, a departure).
 #[utoipa::path(post, path = "/users/{id}/revoke-sessions", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, Refused, (status = 200, body = RevokedSessions),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = RevokedSessions),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke_sessions(
     State(state): State<AppState>,

@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 /// List young people the caller may read.
 #[utoipa::path(get, path = "/young-people", tag = "young_people", security(("bearer" = [])), params(ListYoungPeople),
-    responses(SignedIn, Refused, (status = 200, body = YoungPersonPage),
+    responses(SignedIn, Refused, (status = 200, description = "Done", body = YoungPersonPage),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_young_people(
     State(state): State<AppState>,
@@ -70,7 +70,7 @@ pub async fn list_young_people(
 /// Create a young person's record (without a referral: see POST /referrals to do both).
 #[utoipa::path(post, path = "/young-people", tag = "young_people", security(("bearer" = [])), request_body = CreateYoungPerson,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, body = CreatedYoungPerson, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedYoungPerson, headers(("ETag" = String))),
         (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_young_person_route(
@@ -95,7 +95,7 @@ pub async fn create_young_person_route(
 
 /// Read a young person's record. Every read is audited.
 #[utoipa::path(get, path = "/young-people/{id}", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses(SignedIn, (status = 200, body = YoungPersonView, headers(("ETag" = String))),
+    responses(SignedIn, (status = 200, description = "Done", body = YoungPersonView, headers(("ETag" = String))),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_young_person(
     State(state): State<AppState>,
@@ -117,7 +117,7 @@ pub async fn get_young_person(
 /// Update a young person's record. Send If-Match. Eligibility of her referrals is recomputed.
 #[utoipa::path(patch, path = "/young-people/{id}", tag = "young_people", security(("bearer" = [])), request_body = UpdateYoungPerson,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, body = YoungPersonView, headers(("ETag" = String))),
+    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = YoungPersonView, headers(("ETag" = String))),
         (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
