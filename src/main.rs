@@ -312,21 +312,16 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     {
                         return Err("the programme already has a lead charity".into());
                     }
-                    let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
+                    let mut txn = trellis::access::Write::begin(&conn, None, now, None).await.map_err(|e| e.to_string())?;
                     let o = trellis::organisations::service::new_organisation(name.trim(), kind, &districts, now)
                         .insert(&txn)
                         .await
                         .map_err(|e| e.to_string())?;
-                    audit::record(
-                        &txn,
-                        now,
-                        None,
+                    txn.audit(
                         audit::Event::new("organisation.created", "organisation")
                             .resource(o.id, Some(o.id))
                             .detail(serde_json::json!({"via": "cli"})),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    );
                     txn.commit().await.map_err(|e| e.to_string())?;
                     seal(&conn).await?;
                     println!("{}", o.id);
@@ -348,7 +343,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         .map_err(|e| format!("password: {}", e.message))?;
                     let hash = trellis::auth::password::hash_blocking(password.expose_secret()).map_err(|e| e.to_string())?;
                     let id = uuid::Uuid::now_v7();
-                    let txn = db::begin_write(&conn).await.map_err(|e| e.to_string())?;
+                    let mut txn = trellis::access::Write::begin(&conn, None, now, None).await.map_err(|e| e.to_string())?;
                     user::ActiveModel {
                         id: Set(id),
                         email: Set(email),
@@ -370,16 +365,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "an account with this e-mail already exists".to_string(),
                         _ => e.to_string(),
                     })?;
-                    audit::record(
-                        &txn,
-                        now,
-                        None,
+                    txn.audit(
                         audit::Event::new("user.created", "user")
                             .resource(id, Some(o.id))
                             .detail(serde_json::json!({"via": "cli", "role": role.as_str()})),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    );
                     txn.commit().await.map_err(|e| e.to_string())?;
                     seal(&conn).await?;
                     println!("{id}");

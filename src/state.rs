@@ -55,8 +55,4 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
-
-    pub fn audit_written(&self) {
-        self.audit_wake.notify_one();
-    }
 }

@@ -8,6 +8,9 @@
 
 pub mod ownership;
 pub mod scope;
+pub mod write;
+
+pub use write::Write;
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +18,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::{self, Event, Outcome};
+use crate::audit::{Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::entities::{concern, matching, mentor_profile, mentoring_session, organisation, referral, user, young_person};
@@ -180,9 +183,7 @@ pub async fn reauthorize(state: &AppState, me: &CurrentUser, grants: &[Grant]) -
 impl AppState {
     /// Records a read (outside any write): who looked at what, and whom it is about.
     pub async fn audit_read(&self, me: &CurrentUser, event: Event) -> Result<(), ApiError> {
-        audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
-        self.audit_written();
-        Ok(())
+        self.audit_alone(Some(me.actor()), event).await
     }
 
     /// The rows of a list page that the policies let `me` take `action` on. The list's query
@@ -206,9 +207,7 @@ pub async fn audit_list(
 ) -> Result<(), ApiError> {
     let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
     let event = Event::new(action, kind).about_all(about).detail(serde_json::json!({"count": ids.len(), "ids": ids}));
-    audit::record(&state.db, state.now(), Some(&me.actor()), event).await?;
-    state.audit_written();
-    Ok(())
+    state.audit_alone(Some(me.actor()), event).await
 }
 
 /// How a refusal is shown: 403, or 404 where 403 would confirm that a record exists.
@@ -273,8 +272,7 @@ impl AppState {
         if let Some((_, Some(about))) = refresh(&self.db, resource).await? {
             event = event.about(about);
         }
-        audit::record(&self.db, self.now(), Some(&me.actor()), event).await?;
-        self.audit_written();
+        self.audit_alone(Some(me.actor()), event).await?;
         Err(match deny {
             Deny::Forbidden => ApiError::Forbidden,
             Deny::NotFound => ApiError::NotFound,

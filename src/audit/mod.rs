@@ -1,5 +1,5 @@
-//! The audit trail: one append-only table. Handlers write events in the same transaction
-//! as the change they record; a single background sequencer seals them, in order, into a
+//! The audit trail: one append-only table. Events are written in the same transaction as
+//! the change they record, by the write unit (`access::Write`) that makes the change; a single background sequencer seals them, in order, into a
 //! SHA-256 hash chain (`hash = SHA-256(prev_hash || canonical event)`) so that any later
 //! edit or deletion is detectable by `trellis audit verify`.
 
@@ -96,8 +96,8 @@ impl Event {
 
 const SUBJECTS_PER_INSERT: usize = 1000;
 
-/// Appends an event on `conn` (pass the request's transaction so the event commits or rolls
-/// back with the change it records).
+/// Appends an event on `conn`. Only the write unit calls this (clippy refuses it elsewhere),
+/// so the event commits or rolls back with the change it records.
 pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Option<&Actor>, mut event: Event) -> Result<(), DbErr> {
     let ctx = context::current();
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::audit_event;
@@ -117,16 +117,9 @@ pub async fn list_audit_events(
     }
     let rows = query.all(&state.db).await?;
     // Reading the trail is itself recorded: it says who looked at whose records.
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("audit.read", "audit_trail").detail(serde_json::json!({
+    state.audit_read(&me, Event::new("audit.read", "audit_trail").detail(serde_json::json!({
             "resource_type": q.resource_type, "resource_id": q.resource_id, "actor_id": q.actor_id, "rows": rows.len().min(limit as usize)
-        })),
-    )
-    .await?;
-    state.audit_written();
+        }))).await?;
     let page = pagination::page(rows, limit, |e| e.id, |e| e);
     let mut items = Vec::with_capacity(page.items.len());
     for e in page.items {

@@ -101,7 +101,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     }
 
     let enrolment_only = state.config.mfa_required(role_of(&u)?) && !u.mfa_enabled;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write_as(Some(actor_of(&u))).await?;
     if !lockout::clear(&txn, &lock_key, now).await? {
         txn.rollback().await?;
         let secs = lockout::locked_for(&state.db, &lock_key, now).await?.unwrap_or(60);
@@ -122,17 +122,12 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     }
     forget_attempt(&txn, attempt).await?;
     let (token, s) = session::create(&txn, &state, u.id, enrolment_only).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&actor_of(&u)),
+    txn.audit(
         Event::new("login.succeeded", "session")
             .resource(s.id, Some(u.organisation_id))
             .detail(json!({"mfa": u.mfa_enabled, "enrolment_only": enrolment_only})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok(Json(LoginResponse {
         token,
         expires_at: session::expires_at(&state, &s, now),
@@ -170,9 +165,7 @@ async fn audit_login(
     if let Some(u) = u {
         event = event.resource(u.id, Some(u.organisation_id));
     }
-    audit::record(&state.db, state.now(), u.map(actor_of).as_ref(), event).await?;
-    state.audit_written();
-    Ok(())
+    state.audit_alone(u.map(actor_of), event).await
 }
 
 /// Counts a failed sign-in (or password check) against the account name, and audits it.
@@ -209,8 +202,7 @@ async fn throttle_address(state: &AppState, address: &str) -> Result<Uuid, ApiEr
     Metrics::inc(&state.metrics.throttled);
     if count == limit + 1 {
         tracing::warn!("sign-in attempts throttled for a client address");
-        audit::record(&state.db, now, None, Event::new("login.throttled", "session").outcome(Outcome::Denied)).await?;
-        state.audit_written();
+        state.audit_alone(None, Event::new("login.throttled", "session").outcome(Outcome::Denied)).await?;
     }
     Err(ApiError::TooManyRequests {
         retry_after_secs: retry.max(1) as u64,
@@ -241,16 +233,14 @@ pub fn seal_mfa_secret(state: &AppState, user_id: &Uuid, secret: &[u8]) -> Resul
 pub async fn logout(State(state): State<AppState>, EnrollingUser(me, _): EnrollingUser) -> Result<StatusCode, ApiError> {
     state.authorize(&me, Action::SessionSelf, &self_resource(&me), &[]).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     crate::entities::session::Entity::update_many()
         .col_expr(crate::entities::session::Column::RevokedAt, Expr::value(now))
         .filter(crate::entities::session::Column::Id.eq(me.session_id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, now, Some(&me.actor()), Event::new("logout", "session").resource(me.session_id, Some(me.user.organisation_id)))
-        .await?;
+    txn.audit(Event::new("logout", "session").resource(me.session_id, Some(me.user.organisation_id)));
     txn.commit().await?;
-    state.audit_written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -298,7 +288,7 @@ pub async fn change_password(
         .map_err(|e| ApiError::Validation(vec![crate::error::FieldError::new("new_password", &e.code, e.message)]))?;
     let hash = state.passwords.hash(&SecretString::from(body.new_password)).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -307,17 +297,12 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     let revoked = session::revoke_all(&txn, me.id(), Some(me.session_id), now).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("password.changed", "user")
             .resource(me.id(), Some(me.user.organisation_id))
             .detail(json!({"sessions_revoked": revoked})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -334,16 +319,15 @@ pub async fn mfa_setup(State(state): State<AppState>, EnrollingUser(me, _): Enro
     let secret = mfa::new_secret()?;
     let sealed = seal_mfa_secret(&state, &me.user.id, &secret)?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     user::Entity::update_many()
         .col_expr(user::Column::MfaSecret, Expr::value(sealed))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(me.id()))
         .exec(&txn)
         .await?;
-    audit::record(&txn, now, Some(&me.actor()), Event::new("mfa.setup", "user").resource(me.id(), Some(me.user.organisation_id))).await?;
+    txn.audit(Event::new("mfa.setup", "user").resource(me.id(), Some(me.user.organisation_id)));
     txn.commit().await?;
-    state.audit_written();
     let uri = mfa::totp(&secret, &me.user.email)?.to_url().map_err(|e| ApiError::internal(format!("{e:?}")))?;
     Ok(Json(MfaSetupResponse { otpauth_uri: uri, secret: mfa::base32(&secret) }))
 }
@@ -369,7 +353,7 @@ pub async fn mfa_confirm(
     let now = state.now();
     let step = mfa::accept(&mfa::totp(&secret, &me.user.email)?, body.code.trim(), now.timestamp().max(0) as u64, me.user.mfa_last_step)
         .ok_or_else(|| ApiError::field("code", "incorrect", "The code is not right; check the app and the phone's clock."))?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     user::Entity::update_many()
         .col_expr(user::Column::MfaEnabled, Expr::value(true))
         .col_expr(user::Column::MfaLastStep, Expr::value(step))
@@ -383,9 +367,7 @@ pub async fn mfa_confirm(
         .filter(crate::entities::session::Column::Id.eq(me.session_id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, now, Some(&me.actor()), Event::new("mfa.enrolled", "user").resource(me.id(), Some(me.user.organisation_id)))
-        .await?;
+    txn.audit(Event::new("mfa.enrolled", "user").resource(me.id(), Some(me.user.organisation_id)));
     txn.commit().await?;
-    state.audit_written();
     Ok(StatusCode::NO_CONTENT)
 }

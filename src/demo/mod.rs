@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::mfa;
 use crate::config::Config;
 use crate::crypto::Keys;
@@ -203,7 +203,7 @@ pub async fn seed(
         .map(|k| own_hashes.get(&sources[k].unwrap_or(k)).cloned().ok_or_else(|| format!("no password hash for account {k}")))
         .collect::<Result<Vec<String>, String>>()?;
 
-    let txn = crate::db::begin_write(db).await.map_err(|e| e.to_string())?;
+    let mut txn = crate::access::Write::begin(db, None, now, None).await.map_err(|e| e.to_string())?;
     let mut org_ids = Vec::new();
     for (name, _, kind, districts) in CHARITIES {
         let d: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
@@ -298,15 +298,8 @@ pub async fn seed(
     let assessment_count = assessments::seed(&txn, &mut rng, now).await.map_err(|e| e.to_string())?;
     sessions::seed(&txn, keys, &mut rng, now).await.map_err(|e| e.to_string())?;
     concerns::seed(&txn, keys, now).await.map_err(|e| e.to_string())?;
-    audit::record(
-        &txn,
-        now,
-        None,
-        Event::new("demo.seeded", "programme")
-            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count, "assessments": assessment_count})),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    txn.audit(Event::new("demo.seeded", "programme")
+            .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count, "assessments": assessment_count})));
     txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Some(accounts))
 }

@@ -19,7 +19,7 @@ use validator::Validate;
 use super::anonymity::{self, Plan};
 use super::dictionary::{self, ExtractColumn, ExtractDictionary};
 use super::extract::{self, Cell, Filters, RowContext};
-use crate::audit::{self, Actor, Event, Outcome};
+use crate::audit::{Actor, Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::error::{ApiError, Problem};
@@ -168,21 +168,19 @@ pub async fn evaluation_extract(
     let extract_id = Uuid::now_v7();
     let actor = me.actor();
     let filters_json = json!({"project": q.project, "from": from_month, "to": to_month, "format": format});
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&actor),
-        Event::new("export.evaluation.started", "evaluation_extract").resource(extract_id, None).detail(json!({
-            "filters": filters_json,
-            "k": k,
-            "rows": plan.rows,
-            "generalised": generalised,
-            "suppressed_values": plan.suppressed_values(),
-            "withheld": plan.withheld,
-        })),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("export.evaluation.started", "evaluation_extract").resource(extract_id, None).detail(json!({
+                "filters": filters_json,
+                "k": k,
+                "rows": plan.rows,
+                "generalised": generalised,
+                "suppressed_values": plan.suppressed_values(),
+                "withheld": plan.withheld,
+            })),
+        )
+        .await?;
 
     let mut headers = HeaderMap::new();
     let (content_type, ext) = match format {
@@ -294,10 +292,9 @@ impl Stream {
             .about_all(included)
             .outcome(outcome)
             .detail(json!({"completed": completed, "rows": rows, "bytes": out.bytes, "sha256": sha256, "stopped": error}));
-        if let Err(e) = audit::record(&self.state.db, self.state.now(), Some(&self.actor), event).await {
-            tracing::error!(error = %e, "could not audit the end of an evaluation extract");
+        if let Err(e) = self.state.audit_alone(Some(self.actor.clone()), event).await {
+            tracing::error!(error = ?e, "could not audit the end of an evaluation extract");
         }
-        self.state.audit_written();
         match result {
             // The body ends only now, after the audit event is written.
             Ok(()) => drop(out),

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::{Authenticated, CurrentUser};
 use crate::crypto::hex;
 use crate::entities::idempotency_key as ik;
@@ -158,14 +158,7 @@ async fn replay(state: &AppState, parts: &mut Parts, existing: ik::Model, reques
     };
     let grants: Vec<access::Grant> = ApiError::stored_json(grants, TABLE, "grants", existing.id)?;
     let subjects = access::reauthorize(state, &me, &grants).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("request.replayed", "idempotency_key").about_all(subjects).detail(json!({"status": code})),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("request.replayed", "idempotency_key").about_all(subjects).detail(json!({"status": code}))).await?;
     let status = StatusCode::from_u16(code as u16).map_err(ApiError::internal)?;
     let mut headers = HeaderMap::new();
     let kept: Vec<(String, String)> =

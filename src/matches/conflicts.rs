@@ -2,7 +2,7 @@
 //! HTTP only; they are vetting records, so the mentor's own are not hers to read.
 
 use super::dto::*;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::Action;
 use crate::entities::{mentor_conflict, mentor_profile, young_person};
@@ -46,14 +46,7 @@ pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPa
         .all(&state.db)
         .await?;
     let items = rows.into_iter().map(|c| conflict_view(&state, c)).collect::<Result<Vec<_>, _>>()?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentor.conflicts_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("mentor.conflicts_read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
     Ok(Json(ConflictList { items }))
 }
 
@@ -84,7 +77,7 @@ pub async fn create_conflict(
         return Err(ApiError::field("young_person_id", "not_found", "There is no such young person."));
     }
     let id = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let c = mentor_conflict::ActiveModel {
         id: Set(id),
         mentor_id: Set(p.user_id),
@@ -97,17 +90,12 @@ pub async fn create_conflict(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("mentor.conflict_declared", "mentor")
             .resource(p.user_id, Some(p.organisation_id))
             .about(body.young_person_id)
             .detail(json!({"young_person_id": body.young_person_id})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(conflict_view(&state, c)?)))
 }

@@ -15,7 +15,7 @@ use super::service::resource;
 use super::service::{Pool, candidates, load_referral, mentee, waiting};
 use super::service::{move_referral, record_match_transition};
 use crate::access::scope::MatchScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::{matching, mentor_profile, referral, young_person};
@@ -131,7 +131,7 @@ pub async fn create_match(
     let mentor = mentor.ok_or_else(|| ApiError::field("mentor_id", "not_found", "There is no such mentor."))?;
     let now = state.now();
     let today = now.date_naive();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     // Hold the mentor's row and the referral's row until commit: on PostgreSQL two
     // confirmations for the same mentor or referral queue here instead of both counting the
     // same free place (SQLite's write lock already serialises them).
@@ -189,10 +189,9 @@ pub async fn create_match(
     .await
     // The database's one-open-match rule caught a confirmation made at the same moment.
     .map_err(ApiError::conflict_if_duplicate("She already has a match; end it before making another."))?;
-    record_match_transition(&txn, &state, &me, &created, (None, MatchStatus::Proposed, today), json!({"score": score.total})).await?;
-    move_referral(&txn, &state, &me, r.id, &[ReferralStatus::Accepted], ReferralStatus::Matched, None).await?;
+    record_match_transition(&mut txn, &state, &me, &created, (None, MatchStatus::Proposed, today), json!({"score": score.total})).await?;
+    move_referral(&mut txn, &state, &me, r.id, &[ReferralStatus::Accepted], ReferralStatus::Matched, None).await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(created.version), Json(view(&state, &created)?)))
 }
 
@@ -206,14 +205,7 @@ pub async fn get_match(
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
     let m = load(&state, &me, id, Action::MatchesRead).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("match.read", "match").resource(m.id, Some(m.organisation_id)).about(m.young_person_id),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("match.read", "match").resource(m.id, Some(m.organisation_id)).about(m.young_person_id)).await?;
     Ok((etag::headers(m.version), Json(view(&state, &m)?)))
 }
 
@@ -233,7 +225,7 @@ pub async fn update_match(
     ApiJson(body): ApiJson<UpdateMatch>,
 ) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
     let m = load(&state, &me, id, Action::MatchesUpdate).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let mut update = matching::Entity::update_many()
         .col_expr(matching::Column::Version, Expr::value(m.version + 1))
         .col_expr(matching::Column::UpdatedAt, Expr::value(state.now()));
@@ -245,19 +237,14 @@ pub async fn update_match(
     if done.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(
-        &txn,
-        state.now(),
-        Some(&me.actor()),
+    txn.audit(
         Event::new("match.updated", "match")
             .resource(m.id, Some(m.organisation_id))
             .about(m.young_person_id)
             .detail(json!({"shared_safety_info": body.shared_safety_info.is_some()})),
-    )
-    .await?;
+    );
     let updated = matching::Entity::find_by_id(m.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
@@ -351,7 +338,7 @@ pub async fn transition(
     am.status = Set(body.to.as_str().into());
     am.version = Set(m.version + 1);
     am.updated_at = Set(state.now());
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let done = matching::Entity::update_many()
         .set(am)
         .filter(matching::Column::Id.eq(m.id))
@@ -361,13 +348,12 @@ pub async fn transition(
     if done.rows_affected == 0 {
         return Err(ApiError::conflict("The match changed while this was being done; read it again."));
     }
-    record_match_transition(&txn, &state, &me, &m, (Some(from), body.to, on), details).await?;
+    record_match_transition(&mut txn, &state, &me, &m, (Some(from), body.to, on), details).await?;
     if let Some((from_statuses, to, closure)) = referral_move {
-        move_referral(&txn, &state, &me, m.referral_id, &from_statuses, to, closure).await?;
+        move_referral(&mut txn, &state, &me, m.referral_id, &from_statuses, to, closure).await?;
     }
     let updated = matching::Entity::find_by_id(m.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
@@ -379,14 +365,12 @@ pub async fn transition(
 pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<MenteeView>, ApiError> {
     let m = load(&state, &me, id, Action::MatchesMentee).await?;
     let yp = young_person::Entity::find_by_id(m.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("match.mentee_read", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(json!({"match_id": m.id})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("match.mentee_read", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(json!({"match_id": m.id})),
+        )
+        .await?;
     Ok(Json(MenteeView {
         match_id: m.id,
         young_person_id: yp.id,

@@ -11,19 +11,18 @@ use crate::mentors::service::{ComplianceRecords, list, names_of};
 use crate::{access::Deny, state::AppState};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::access::Write;
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::referrals::rules::Status as ReferralStatus;
 
 /// The matches of young person `young_person_id` that have not ended.
-pub async fn open_matches_of(txn: &DatabaseTransaction, young_person_id: Uuid) -> Result<Vec<matching::Model>, ApiError> {
+pub async fn open_matches_of<C: ConnectionTrait>(txn: &C, young_person_id: Uuid) -> Result<Vec<matching::Model>, ApiError> {
     Ok(matching::Entity::find()
         .filter(matching::Column::YoungPersonId.eq(young_person_id))
         .filter(matching::Column::Status.ne(MatchStatus::Ended.as_str()))
@@ -35,7 +34,7 @@ pub async fn open_matches_of(txn: &DatabaseTransaction, young_person_id: Uuid) -
 /// `other`, no exit conversation recorded, and its referral goes back to waiting for a match
 /// (at her new charity).
 pub async fn end_for_allocation(
-    txn: &DatabaseTransaction,
+    txn: &mut Write,
     state: &AppState,
     me: &CurrentUser,
     m: &matching::Model,
@@ -61,7 +60,7 @@ pub async fn end_for_allocation(
 
 /// Moves a referral as its match moves, recording the move in its history.
 pub async fn move_referral(
-    txn: &DatabaseTransaction,
+    txn: &mut Write,
     state: &AppState,
     me: &CurrentUser,
     referral_id: Uuid,
@@ -80,21 +79,17 @@ pub async fn move_referral(
     }
     update.filter(referral::Column::Id.eq(r.id)).exec(txn).await?;
     crate::referrals::service::record_transition(txn, state, me, &r, Some(current), to, None).await?;
-    audit::record(
-        txn,
-        state.now(),
-        Some(&me.actor()),
+    txn.audit(
         Event::new("referral.transitioned", "referral")
             .resource(r.id, Some(r.organisation_id))
             .about(r.young_person_id)
             .detail(json!({"from": current.as_str(), "to": to.as_str(), "by": "match", "closure_reason": closure.map(|c| c.as_str())})),
-    )
-    .await?;
+    );
     Ok(())
 }
 
 pub async fn record_match_transition(
-    txn: &DatabaseTransaction,
+    txn: &mut Write,
     state: &AppState,
     me: &CurrentUser,
     m: &matching::Model,
@@ -114,16 +109,12 @@ pub async fn record_match_transition(
     }
     .insert(txn)
     .await?;
-    audit::record(
-        txn,
-        state.now(),
-        Some(&me.actor()),
+    txn.audit(
         Event::new(if from.is_none() { "match.created" } else { "match.transitioned" }, "match")
             .resource(m.id, Some(m.organisation_id))
             .about(m.young_person_id)
             .detail(json!({"from": from.map(|s| s.as_str()), "to": to.as_str(), "details": details})),
-    )
-    .await?;
+    );
     Ok(())
 }
 

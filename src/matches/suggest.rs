@@ -5,7 +5,7 @@
 use super::dto::*;
 use super::rules::{self, Mentee};
 use super::service::{Pool, candidates, load_referral, mentee, waiting};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::db::ID_CHUNK;
@@ -57,17 +57,15 @@ pub async fn suggestions(
     }
     ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor_id.cmp(&b.mentor_id)));
     ranked.truncate(q.limit.unwrap_or(10) as usize);
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("match.suggestions_read", "referral")
-            .resource(r.id, Some(r.organisation_id))
-            .about(r.young_person_id)
-            .detail(json!({"ranked": ranked.len(), "excluded": excluded.len(), "other_charities": others})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("match.suggestions_read", "referral")
+                .resource(r.id, Some(r.organisation_id))
+                .about(r.young_person_id)
+                .detail(json!({"ranked": ranked.len(), "excluded": excluded.len(), "other_charities": others})),
+        )
+        .await?;
     Ok(Json(Suggestions { referral_id: r.id, young_person_id: yp.id, weights, ranked, excluded }))
 }
 
@@ -136,20 +134,18 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
         .collect();
     let unmatched: Vec<Uuid> = rows.iter().enumerate().filter(|(i, _)| !matched.contains(i)).map(|(_, (r, _))| r.id).collect();
     let total: u64 = proposals.iter().map(|p| p.score as u64).sum();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("matching.planned", "programme").about_all(rows.iter().map(|(r, _)| r.young_person_id)).detail(json!({
-            "organisation_id": body.organisation_id,
-            "referrals": rows.len(),
-            "mentors": pool.len(),
-            "proposals": proposals.len(),
-            "referral_ids": rows.iter().map(|(r, _)| r.id.to_string()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("matching.planned", "programme").about_all(rows.iter().map(|(r, _)| r.young_person_id)).detail(json!({
+                "organisation_id": body.organisation_id,
+                "referrals": rows.len(),
+                "mentors": pool.len(),
+                "proposals": proposals.len(),
+                "referral_ids": rows.iter().map(|(r, _)| r.id.to_string()).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
     Ok(Json(Plan {
         referrals_considered: rows.len(),
         mentors_considered: pool.len(),

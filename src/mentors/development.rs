@@ -4,7 +4,7 @@
 use super::dto::*;
 use super::service::{audit_write, json_of, not_future};
 use super::service::{list, load, new_course};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::{supervision, training_course, training_record};
@@ -55,7 +55,7 @@ pub async fn create_course(
 ) -> Result<(StatusCode, Json<CourseView>), ApiError> {
     state.authorize(&me, Action::CoursesCreate, &Resource::Programme, &[]).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let c = new_course(
         body.name.trim(),
         body.mandatory,
@@ -67,15 +67,8 @@ pub async fn create_course(
     .insert(&txn)
     .await
     .map_err(ApiError::conflict_if_duplicate("A course with this name already exists."))?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("course.created", "programme").detail(json!({"course": c.id, "mandatory": c.mandatory})),
-    )
-    .await?;
+    txn.audit(Event::new("course.created", "programme").detail(json!({"course": c.id, "mandatory": c.mandatory})));
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(course_view(&c))))
 }
 
@@ -148,7 +141,7 @@ pub async fn create_training(
             format!("The course has only been available since {}.", course.available_from),
         ));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let r = training_record::ActiveModel {
         id: Set(Uuid::now_v7()),
         mentor_id: Set(p.user_id),
@@ -163,9 +156,8 @@ pub async fn create_training(
     }
     .insert(&txn)
     .await?;
-    audit_write(&txn, &state, &me, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id})).await?;
+    audit_write(&mut txn, &state, &me, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id})).await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(training_view(r, course.name.clone(), course.validity_months))))
 }
 
@@ -201,14 +193,7 @@ pub async fn list_supervision(
             recorded_at: s.recorded_at,
         });
     }
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentor.supervision_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("mentor.supervision_read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
     Ok(Json(SupervisionList { items }))
 }
 
@@ -236,7 +221,7 @@ pub async fn create_supervision(
         }
     }
     let sid = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let s = supervision::ActiveModel {
         id: Set(sid),
         mentor_id: Set(p.user_id),
@@ -252,9 +237,8 @@ pub async fn create_supervision(
     }
     .insert(&txn)
     .await?;
-    audit_write(&txn, &state, &me, "mentor.supervision_recorded", &p, json!({"supervision": s.id})).await?;
+    audit_write(&mut txn, &state, &me, "mentor.supervision_recorded", &p, json!({"supervision": s.id})).await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((
         StatusCode::CREATED,
         Json(SupervisionView {

@@ -14,7 +14,7 @@ use super::rules::{self, CheckKind, MentorStatus, RecruitmentSource};
 use super::service::{CHECKS, ComplianceRecords, TABLE, check_detail, checks_of, compliance_of, list, load, names_of, resource};
 use super::service::{audit_write, json_of, not_future};
 use crate::access::scope::RecordScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::db::ID_CHUNK;
@@ -119,7 +119,7 @@ pub async fn create_mentor(
     }
     let now = state.now();
     not_future(body.start_date, now.date_naive() + chrono::Duration::days(366), "start_date")?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     if mentor_profile::Entity::find_by_id(u.id).one(&txn).await?.is_some() {
         return Err(ApiError::conflict("She already has a mentor profile."));
     }
@@ -143,9 +143,8 @@ pub async fn create_mentor(
     }
     .insert(&txn)
     .await?;
-    audit_write(&txn, &state, &me, "mentor.created", &p, json!({})).await?;
+    audit_write(&mut txn, &state, &me, "mentor.created", &p, json!({})).await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(p.version), Json(view(&state, &p, &u)?)))
 }
 
@@ -160,14 +159,7 @@ pub async fn get_mentor(
 ) -> Result<(HeaderMap, Json<MentorView>), ApiError> {
     let p = load(&state, &me, id, Action::MentorsRead).await?;
     let u = account(&state, p.user_id).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentor.read", "mentor").resource(p.user_id, Some(p.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("mentor.read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
     Ok((etag::headers(p.version), Json(view(&state, &p, &u)?)))
 }
 
@@ -239,7 +231,7 @@ pub async fn update_mentor(
     }
     am.version = Set(p.version + 1);
     am.updated_at = Set(now);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let r = mentor_profile::Entity::update_many()
         .set(am)
         .filter(mentor_profile::Column::UserId.eq(p.user_id))
@@ -249,10 +241,9 @@ pub async fn update_mentor(
     if r.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit_write(&txn, &state, &me, "mentor.updated", &p, json!({"changed": changed})).await?;
+    audit_write(&mut txn, &state, &me, "mentor.updated", &p, json!({"changed": changed})).await?;
     let updated = mentor_profile::Entity::find_by_id(p.user_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     let u = account(&state, p.user_id).await?;
     Ok((etag::headers(updated.version), Json(view(&state, &updated, &u)?)))
 }
@@ -281,14 +272,7 @@ pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(
     let p = load(&state, &me, id, Action::MentorsChecks).await?;
     let rows = checks_of(&state.db, p.user_id).await?;
     let superseded: std::collections::HashSet<Uuid> = rows.iter().filter_map(|c| c.supersedes).collect();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentor.checks_read", "mentor").resource(p.user_id, Some(p.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("mentor.checks_read", "mentor").resource(p.user_id, Some(p.organisation_id))).await?;
     Ok(Json(CheckList { items: rows.iter().map(|c| check_view(c, superseded.contains(&c.id))).collect::<Result<_, _>>()? }))
 }
 
@@ -348,7 +332,7 @@ pub async fn create_check(
             (outcome.to_string(), details)
         }
     };
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     if let Some(s) = body.supersedes {
         let prior = mentor_check::Entity::find_by_id(s).one(&txn).await?;
         if prior.as_ref().is_none_or(|c| c.mentor_id != p.user_id || c.kind != body.kind.as_str()) {
@@ -370,7 +354,7 @@ pub async fn create_check(
     .insert(&txn)
     .await?;
     audit_write(
-        &txn,
+        &mut txn,
         &state,
         &me,
         "mentor.check_recorded",
@@ -379,7 +363,6 @@ pub async fn create_check(
     )
     .await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(check_view(&c, false)?)))
 }
 

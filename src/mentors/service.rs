@@ -3,7 +3,7 @@
 //! and the training catalogue. No HTTP here; routes and other capabilities call these.
 
 use super::rules::{self, Check, CheckKind, CourseState, MentorStatus};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::db::ID_CHUNK;
@@ -201,20 +201,14 @@ pub fn not_future(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), Api
     if d > today { Err(ApiError::field(field, "in_future", "This date is in the future.")) } else { Ok(()) }
 }
 
-pub async fn audit_write<C: ConnectionTrait>(
-    conn: &C,
-    state: &AppState,
-    me: &CurrentUser,
+pub async fn audit_write(
+    conn: &mut crate::access::Write,
+    _state: &AppState,
+    _me: &CurrentUser,
     action: &'static str,
     p: &mentor_profile::Model,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        state.now(),
-        Some(&me.actor()),
-        Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail),
-    )
-    .await?;
+    conn.audit(Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail));
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::dto::*;
 use super::service::{clean, new_organisation};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::organisation;
@@ -63,24 +63,19 @@ pub async fn create_organisation(
 ) -> Result<(StatusCode, HeaderMap, Json<OrganisationView>), ApiError> {
     state.authorize(&me, Action::OrganisationsCreate, &Resource::Programme, &[]).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     if body.kind == OrganisationKind::Lead
         && organisation::Entity::find().filter(organisation::Column::Kind.eq("lead")).one(&txn).await?.is_some()
     {
         return Err(ApiError::conflict("The programme already has a lead charity."));
     }
     let created = new_organisation(body.name.trim(), body.kind, &body.districts, now).insert(&txn).await.map_err(conflict_on_name)?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("organisation.created", "organisation")
             .resource(created.id, Some(created.id))
             .detail(json!({"kind": body.kind.as_str()})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(created.version), Json(OrganisationView::of(&created)?)))
 }
 
@@ -139,7 +134,7 @@ pub async fn update_organisation(
     }
     am.version = Set(o.version + 1);
     am.updated_at = Set(now);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let result = organisation::Entity::update_many()
         .set(am)
         .filter(organisation::Column::Id.eq(o.id))
@@ -150,15 +145,8 @@ pub async fn update_organisation(
     if result.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("organisation.updated", "organisation").resource(o.id, Some(o.id)).detail(json!({"changed": changed})),
-    )
-    .await?;
+    txn.audit(Event::new("organisation.updated", "organisation").resource(o.id, Some(o.id)).detail(json!({"changed": changed})));
     let updated = organisation::Entity::find_by_id(o.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(OrganisationView::of(&updated)?)))
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::{Loaded, answers_of, instruments, outcomes_for};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::entities::{assessment, instrument, young_person};
@@ -116,7 +116,7 @@ pub async fn create_instrument(
     let now = state.now();
     let id = Uuid::now_v7();
     let definition = serde_json::to_string(&body.definition).map_err(ApiError::internal)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let model = instrument::ActiveModel {
         id: Set(id),
         code: Set(body.code.clone()),
@@ -129,15 +129,10 @@ pub async fn create_instrument(
     .insert(&txn)
     .await
     .map_err(ApiError::conflict_if_duplicate("This instrument already has that version; give the new one another version."))?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("instrument.created", "instrument").resource(id, None).detail(json!({"code": model.code, "version": model.version})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(instrument_view(&Loaded { model, definition: body.definition }))))
 }
 
@@ -182,16 +177,14 @@ pub async fn list_assessments(
         items.push(view(a, inst, yp.date_of_birth)?);
     }
     let ids: Vec<Uuid> = items.iter().map(|a| a.id).collect();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("assessments.read", "young_person")
-            .resource(yp.id, Some(yp.organisation_id))
-            .detail(json!({"count": ids.len(), "ids": ids})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("assessments.read", "young_person")
+                .resource(yp.id, Some(yp.organisation_id))
+                .detail(json!({"count": ids.len(), "ids": ids})),
+        )
+        .await?;
     Ok(Json(AssessmentPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -252,7 +245,7 @@ pub async fn create_assessment(
         return Err(ApiError::Validation(errors));
     }
     let assessment_id = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let yp = crate::young_people::still_owned(&txn, &yp).await?;
     let a = assessment::ActiveModel {
         id: Set(assessment_id),
@@ -268,17 +261,10 @@ pub async fn create_assessment(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("assessment.created", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(
+    txn.audit(Event::new("assessment.created", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(
             json!({"assessment_id": assessment_id, "instrument": inst.model.code, "version": inst.model.version, "timepoint": body.timepoint.as_str()}),
-        ),
-    )
-    .await?;
+        ));
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(view(a, inst, yp.date_of_birth)?)))
 }
 
@@ -290,13 +276,6 @@ pub async fn create_assessment(
 pub async fn outcomes(State(state): State<AppState>, me: CurrentUser, IdPath(id): IdPath) -> Result<Json<Outcomes>, ApiError> {
     let yp = load(&state, &me, id, Action::OutcomesRead).await?;
     let items = outcomes_for(&state.db, &[yp.id]).await?.remove(&yp.id).unwrap_or_default();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("outcomes.read", "young_person").resource(yp.id, Some(yp.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("outcomes.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
     Ok(Json(Outcomes { young_person_id: yp.id, items }))
 }

@@ -6,7 +6,7 @@ use super::dto::*;
 use super::rules::Status;
 use super::service::{TABLE, record_transition, resource};
 use super::service::{load, view};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::{organisation, referral};
@@ -52,7 +52,7 @@ pub async fn allocate(
     let now = state.now();
     let from = r.organisation_id;
     let moved = target.id;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     // Her referral and her record held until commit, still where the caller was allowed to
     // act and not merged away: a merge or another allocation meanwhile is a 409.
     crate::access::still_held(&txn, &resource(&r)).await?;
@@ -74,7 +74,7 @@ pub async fn allocate(
     };
     if outcome == Some(OpenMatchOnAllocation::End) {
         for m in &open {
-            crate::matches::service::end_for_allocation(&txn, &state, &me, m, now.date_naive()).await?;
+            crate::matches::service::end_for_allocation(&mut txn, &state, &me, m, now.date_naive()).await?;
         }
     }
     let rows = crate::access::ownership::move_her_history(&txn, r.young_person_id, r.young_person_id, moved, now).await?;
@@ -82,22 +82,15 @@ pub async fn allocate(
     let open_matches: Vec<AllocatedMatch> =
         outcome.map(|o| open.iter().map(|m| AllocatedMatch { match_id: m.id, outcome: o }).collect()).unwrap_or_default();
     let moved_rows: serde_json::Map<String, serde_json::Value> = rows.iter().map(|(t, n)| (t.to_string(), json!(n))).collect();
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).about(r.young_person_id).detail(json!({
-            "from": from, "to": moved, "young_person_id": r.young_person_id, "moved": moved_rows,
-            "open_matches": open_matches.iter().map(|m| json!({"match_id": m.match_id, "outcome": m.outcome})).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
+    txn.audit(Event::new("referral.allocated", "referral").resource(r.id, Some(moved)).about(r.young_person_id).detail(json!({
+        "from": from, "to": moved, "young_person_id": r.young_person_id, "moved": moved_rows,
+        "open_matches": open_matches.iter().map(|m| json!({"match_id": m.match_id, "outcome": m.outcome})).collect::<Vec<_>>(),
+    })));
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     // The move shows in her chronology, with the reason, as a step that keeps the status.
     let status = Status::stored(&updated.status, TABLE, "status", updated.id)?;
     let note = format!("Allocated to another charity: {}", body.reason.trim());
     record_transition(&txn, &state, &me, &updated, Some(status), status, Some(&note)).await?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(AllocatedReferral { referral: view(&state, &updated)?, open_matches })))
 }

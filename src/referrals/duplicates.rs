@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::{duplicate_flag, young_person};
@@ -84,7 +84,7 @@ pub async fn resolve_duplicate(
     state.authorize(&me, Action::DuplicatesResolve, &Resource::Programme, &[]).await?;
     let flag = duplicate_flag::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let status = match body.action {
         DuplicateAction::Dismiss => "dismissed",
         DuplicateAction::Merge => "merged",
@@ -153,17 +153,10 @@ pub async fn resolve_duplicate(
             super::service::recompute_eligibility(&txn, &kept).await?;
         }
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).about_all(subjects).detail(detail),
-    )
-    .await?;
+    txn.audit(Event::new("duplicate.resolved", "young_person").resource(flag.young_person_id, None).about_all(subjects).detail(detail));
     let a = young_person::Entity::find_by_id(flag.young_person_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     let b = young_person::Entity::find_by_id(flag.match_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok(Json(DuplicateView {
         id: flag.id,
         status: status.into(),

@@ -16,7 +16,7 @@ use super::dto::*;
 use super::rules::{self, SourceType, Status};
 use super::service::{TABLE, eligibility_of, load, record_transition, resource, view};
 use crate::access::scope::RecordScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::{matching, referral, young_person};
@@ -52,8 +52,8 @@ fn check_received_on(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), 
 
 /// Inserts a referral and its first transition (to `received`) in `conn`.
 #[allow(clippy::too_many_arguments)]
-async fn insert_referral<C: ConnectionTrait>(
-    conn: &C,
+async fn insert_referral(
+    conn: &mut crate::access::Write,
     state: &AppState,
     me: &CurrentUser,
     yp: &young_person::Model,
@@ -91,16 +91,12 @@ async fn insert_referral<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     record_transition(conn, state, me, &r, None, Status::Received, None).await?;
-    audit::record(
-        conn,
-        now,
-        Some(&me.actor()),
+    conn.audit(
         Event::new("referral.created", "referral")
             .resource(id, Some(r.organisation_id))
             .about(yp.id)
             .detail(json!({"young_person_id": yp.id, "eligible": e.eligible, "reopened_from": reopened_from})),
-    )
-    .await?;
+    );
     Ok(r)
 }
 
@@ -211,7 +207,7 @@ pub async fn create_referral(
 ) -> Result<(StatusCode, HeaderMap, Json<CreatedReferral>), ApiError> {
     let today = state.now().date_naive();
     check_received_on(body.received_on, today, "received_on")?;
-    let txn;
+    let mut txn;
     let (yp, check) = match (body.young_person_id, body.young_person) {
         (Some(id), None) => {
             let yp = crate::young_people::load(&state, &me, id, Action::YoungPeopleRead).await?;
@@ -219,7 +215,7 @@ pub async fn create_referral(
             if yp.merged_into.is_some() {
                 return Err(ApiError::field("young_person_id", "merged", "This record was merged into another; use that one."));
             }
-            txn = crate::db::begin_write(&state.db).await?;
+            txn = state.write(&me).await?;
             (crate::young_people::still_owned(&txn, &yp).await?, DuplicateCheck::default())
         }
         (None, Some(new)) => {
@@ -233,16 +229,15 @@ pub async fn create_referral(
             let org = yp_service::owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
             state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(org.id), &[]).await?;
             state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
-            txn = crate::db::begin_write(&state.db).await?;
-            yp_service::insert_young_person(&txn, &state, &me, &org, new, "young_person.").await?
+            txn = state.write(&me).await?;
+            yp_service::insert_young_person(&mut txn, &state, &me, &org, new, "young_person.").await?
         }
         _ => return Err(ApiError::field("young_person_id", "one_of", "Give either young_person_id or young_person, not both or neither.")),
     };
-    let r = insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, None).await?;
+    let r = insert_referral(&mut txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, None).await?;
     // The answer shows the referral itself: a replay must still be allowed to read it.
     crate::access::replay_needs(Action::ReferralsRead, &resource(&r));
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(r.version), Json(CreatedReferral { referral: view(&state, &r)?, duplicate_check: check })))
 }
 
@@ -256,14 +251,7 @@ pub async fn get_referral(
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsRead).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id)).about(r.young_person_id),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("referral.read", "referral").resource(r.id, Some(r.organisation_id)).about(r.young_person_id)).await?;
     Ok((etag::headers(r.version), Json(view(&state, &r)?)))
 }
 
@@ -313,7 +301,7 @@ pub async fn update_referral(
     }
     am.version = Set(r.version + 1);
     am.updated_at = Set(now);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let result = referral::Entity::update_many()
         .set(am)
         .filter(referral::Column::Id.eq(r.id))
@@ -323,19 +311,14 @@ pub async fn update_referral(
     if result.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("referral.updated", "referral")
             .resource(r.id, Some(r.organisation_id))
             .about(r.young_person_id)
             .detail(json!({"changed": changed})),
-    )
-    .await?;
+    );
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
@@ -426,7 +409,7 @@ pub async fn transition(
     am.status = Set(body.to.as_str().into());
     am.version = Set(r.version + 1);
     am.updated_at = Set(now);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let result = referral::Entity::update_many()
         .set(am)
         .filter(referral::Column::Id.eq(r.id))
@@ -437,16 +420,11 @@ pub async fn transition(
         return Err(ApiError::conflict("The referral changed while this was being done; read it again."));
     }
     record_transition(&txn, &state, &me, &r, Some(from), body.to, body.reason.as_deref()).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("referral.transitioned", "referral").resource(r.id, Some(r.organisation_id)).about(r.young_person_id).detail(detail),
-    )
-    .await?;
+    );
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
@@ -470,7 +448,7 @@ pub async fn reopen(
     }
     check_received_on(body.received_on, state.now().date_naive(), "received_on")?;
     let yp = young_person::Entity::find_by_id(r.young_person_id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let yp = crate::young_people::still_owned(&txn, &yp).await?;
     if yp.organisation_id != r.organisation_id {
         return Err(ApiError::conflict("Her record is held by another charity now."));
@@ -483,9 +461,8 @@ pub async fn reopen(
         return Err(ApiError::conflict("She already has an open referral; work with that one."));
     }
     let new =
-        insert_referral(&txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
+        insert_referral(&mut txn, &state, &me, &yp, body.received_on, body.source_type, &body.referrer, &body.reasons, Some(r.id)).await?;
     crate::access::replay_needs(Action::ReferralsRead, &resource(&new));
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(new.version), Json(view(&state, &new)?)))
 }

@@ -24,7 +24,7 @@ use super::disclosure::{Published, Rule};
 use super::html::esc;
 use super::population::{self, PopulationBase};
 use super::rri::{self, NoRri};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::config::{Config, DisclosureMode};
@@ -790,20 +790,18 @@ pub async fn disproportionality_report(
     let format = q.format.unwrap_or(DisproportionalityFormat::Json);
     let d = compute_as_of(&state.db, &state.config, from, to, by, state.now().date_naive()).await?;
     let referred = d.totals.first().map(|t| t.count.to_string()).unwrap_or_default();
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("reports.disproportionality", "report").detail(json!({
-            "by": by, "from": from, "to": to,
-            "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
-            "groups": d.groups.len(),
-            "referred_published": referred,
-            "population_base": d.population_base.as_ref().map(|b| if b.synthetic { "synthetic" } else { "configured" }),
-        })),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("reports.disproportionality", "report").detail(json!({
+                "by": by, "from": from, "to": to,
+                "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
+                "groups": d.groups.len(),
+                "referred_published": referred,
+                "population_base": d.population_base.as_ref().map(|b| if b.synthetic { "synthetic" } else { "configured" }),
+            })),
+        )
+        .await?;
     Ok(match format {
         DisproportionalityFormat::Json => Json(d).into_response(),
         DisproportionalityFormat::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&d)).into_response(),

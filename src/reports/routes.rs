@@ -13,7 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::programme::{self, ProgrammeReport, ReportGroupBy, ReportRequest};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::organisation;
@@ -141,24 +141,22 @@ pub async fn programme_report(
     };
 
     let sections: Vec<&str> = report.sections.iter().map(|s| s.key.as_str()).collect();
-    audit::record(
-        &state.db,
-        now,
-        Some(&me.actor()),
-        Event::new("report.programme", "report").detail(json!({
-            "scope": report.scope.kind,
-            "organisation_id": organisation_id,
-            "from": req.from,
-            "to": req.to,
-            "group_by": req.group_by,
-            "format": format.as_str(),
-            "periods": report.periods.len(),
-            "sections": sections,
-            "disclosure_mode": report.disclosure.mode,
-            "disclosure_k": report.disclosure.k,
-        })),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("report.programme", "report").detail(json!({
+                "scope": report.scope.kind,
+                "organisation_id": organisation_id,
+                "from": req.from,
+                "to": req.to,
+                "group_by": req.group_by,
+                "format": format.as_str(),
+                "periods": report.periods.len(),
+                "sections": sections,
+                "disclosure_mode": report.disclosure.mode,
+                "disclosure_k": report.disclosure.k,
+            })),
+        )
+        .await?;
     Ok(response)
 }

@@ -14,7 +14,7 @@ use super::dto::*;
 use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
 use super::service::{raiser_mentors_her, resource, visibility};
 use crate::access::scope::RecordScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::entities::{concern, concern_entry, young_person};
@@ -124,14 +124,9 @@ async fn audit_read(
     action: &'static str,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new(action, "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(detail),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(me, Event::new(action, "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(detail))
+        .await?;
     Ok(())
 }
 
@@ -177,22 +172,17 @@ pub async fn create_concern(
         acknowledged_at: None,
         closed_at: None,
     };
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let yp = crate::young_people::still_owned(&txn, &yp).await?;
     let c = super::write_concern(&txn, now, &me.user.name, new).await?;
     super::refresh_flag(&txn, yp.id).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("concern.raised", "concern")
             .resource(c.id, Some(c.organisation_id))
             .about(c.young_person_id)
             .detail(json!({"young_person_id": yp.id, "category": c.category, "immediate_danger": c.immediate_danger})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     let v = visibility(&state, &me, &c).await?.unwrap_or(Visibility::Own);
     Ok((StatusCode::CREATED, Json(view(&state, &me, &c, v, &[])?)))
 }
@@ -345,7 +335,7 @@ pub async fn add_entry(
     let entry_id = Uuid::now_v7();
     let text = seal_opt(&state, ENTRIES, "text", &entry_id, body.text.as_deref())?;
     let trim = |s: &Option<String>| s.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     // Read again inside the transaction, locked (FOR UPDATE on PostgreSQL; SQLite's writer
     // lock already serialises): another entry may have moved it meanwhile, or an allocation
     // moved her to another charity.
@@ -385,15 +375,11 @@ pub async fn add_entry(
         }
         super::refresh_flag(&txn, c.young_person_id).await?;
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("concern.entry_added", "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(json!({
+    txn.audit(Event::new("concern.entry_added", "concern").resource(c.id, Some(c.organisation_id)).about(c.young_person_id).detail(
+        json!({
             "entry_id": entry_id, "kind": body.kind.as_str(), "from": from.as_str(), "to": to.as_str()
-        })),
-    )
-    .await?;
+        }),
+    ));
     // The answer is built before the commit, so nothing after the commit can fail and lead a
     // retry to append the entry twice.
     let c = concern::Entity::find_by_id(c.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
@@ -401,7 +387,6 @@ pub async fn add_entry(
     let entries = entries_of(&txn, &[c.id]).await?;
     let out = view(&state, &me, &c, v, &entries)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -424,7 +409,7 @@ pub async fn break_glass(
     let entries = entries_of(&state.db, &[c.id]).await?;
     let out = view(&state, &me, &c, Visibility::Full, &entries)?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     // The programme DSL is told; with none in post, the charity's safeguarding leads.
     let mut told = super::programme_dsls(&txn).await?;
     if told.is_empty() {
@@ -451,19 +436,12 @@ pub async fn break_glass(
         )
         .await?;
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("concern.break_glass", "concern")
+    txn.audit(Event::new("concern.break_glass", "concern")
             .resource(c.id, Some(c.organisation_id))
             .about(c.young_person_id)
             // Sealed: a justification may name people. Whoever holds the data key can read it.
-            .detail(json!({"justification_sealed": seal_opt(&state, TABLE, "break_glass_justification", &c.id, Some(body.justification.trim()))?})),
-    )
-    .await?;
+            .detail(json!({"justification_sealed": seal_opt(&state, TABLE, "break_glass_justification", &c.id, Some(body.justification.trim()))?})));
     txn.commit().await?;
-    state.audit_written();
     Ok(Json(out))
 }
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, ContactMethod, ContactWith, Monitored};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::db::ID_CHUNK;
@@ -67,17 +67,15 @@ pub async fn list_contacts(
         .all(&state.db)
         .await?;
     let items = rows.into_iter().map(|c| contact_view(&state, c)).collect::<Result<Vec<_>, _>>()?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("match.support_contacts_read", "match")
-            .resource(m.id, Some(m.organisation_id))
-            .about(m.young_person_id)
-            .detail(json!({"count": items.len()})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("match.support_contacts_read", "match")
+                .resource(m.id, Some(m.organisation_id))
+                .about(m.young_person_id)
+                .detail(json!({"count": items.len()})),
+        )
+        .await?;
     Ok(Json(SupportContactList { items }))
 }
 
@@ -102,7 +100,7 @@ pub async fn create_contact(
         return Err(ApiError::field("contact_on", "before_match", "This date is before the match was proposed."));
     }
     let id = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     crate::access::still_held(&txn, &crate::matches::service::resource(&m)).await?;
     let c = sc::ActiveModel {
         id: Set(id),
@@ -117,18 +115,13 @@ pub async fn create_contact(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("support_contact.created", "support_contact")
             .resource(c.id, Some(c.organisation_id))
             .about(m.young_person_id)
             .detail(json!({"match_id": m.id, "contact_with": body.contact_with.as_str()})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(contact_view(&state, c)?)))
 }
 
@@ -217,18 +210,16 @@ pub async fn contact_gaps(
             reasons,
         });
     }
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("monitoring.contact_gaps_read", "programme").about_all(items.iter().map(|g| g.young_person_id)).detail(json!({
-            "organisation_id": q.organisation_id,
-            "days": days,
-            "matches_checked": matches.len(),
-            "match_ids": items.iter().map(|g| g.match_id.to_string()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("monitoring.contact_gaps_read", "programme").about_all(items.iter().map(|g| g.young_person_id)).detail(json!({
+                "organisation_id": q.organisation_id,
+                "days": days,
+                "matches_checked": matches.len(),
+                "match_ids": items.iter().map(|g| g.match_id.to_string()).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
     Ok(Json(ContactGapList { days, as_of: today, matches_checked: matches.len(), items }))
 }

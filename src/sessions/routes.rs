@@ -13,7 +13,7 @@ use super::dto::*;
 use super::rules::{self, Content, LocationCategory, SessionMode};
 use super::service::{Stored, as_json, match_dates, resource};
 use crate::access::scope::MatchScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::entities::{matching, mentoring_session as ms, session_version};
@@ -187,7 +187,7 @@ pub async fn create_session(
         return Err(ApiError::Validation(problems));
     }
     let id = Uuid::now_v7();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     crate::access::still_held(&txn, &res).await?;
     let s = ms::ActiveModel {
         id: Set(id),
@@ -213,18 +213,13 @@ pub async fn create_session(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("mentoring_session.created", "mentoring_session")
             .resource(s.id, Some(s.organisation_id))
             .about(s.young_person_id)
             .detail(json!({"match_id": m.id, "attended": s.attended})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(s.version), Json(view(&state, &s)?)))
 }
 
@@ -238,14 +233,12 @@ pub async fn get_session(
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<SessionView>), ApiError> {
     let s = load(&state, &me, id).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentoring_session.read", "mentoring_session").resource(s.id, Some(s.organisation_id)).about(s.young_person_id),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("mentoring_session.read", "mentoring_session").resource(s.id, Some(s.organisation_id)).about(s.young_person_id),
+        )
+        .await?;
     Ok((etag::headers(s.version), Json(view(&state, &s)?)))
 }
 
@@ -353,7 +346,7 @@ pub async fn update_session(
             changed.push(name);
         }
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     // The content being replaced, as it was, by whom and when it was written.
     let version_id = Uuid::now_v7();
     let stored = Stored { content: old, notes: seal_opt(&state, VERSIONS, "notes", &version_id, old_notes.as_deref())? };
@@ -386,19 +379,14 @@ pub async fn update_session(
     if done.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("mentoring_session.updated", "mentoring_session")
             .resource(s.id, Some(s.organisation_id))
             .about(s.young_person_id)
             .detail(json!({"version": s.version + 1, "fields": changed, "within_mentor_window": within})),
-    )
-    .await?;
+    );
     let updated = ms::Entity::find_by_id(s.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }
 
@@ -435,17 +423,15 @@ pub async fn list_versions(
         current: true,
         content: content_view(content_of(&s)?, open_opt(&state, TABLE, "notes", &s.id, s.notes.as_deref())?),
     });
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("mentoring_session.versions_read", "mentoring_session")
-            .resource(s.id, Some(s.organisation_id))
-            .about(s.young_person_id)
-            .detail(json!({"versions": items.len()})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("mentoring_session.versions_read", "mentoring_session")
+                .resource(s.id, Some(s.organisation_id))
+                .about(s.young_person_id)
+                .detail(json!({"versions": items.len()})),
+        )
+        .await?;
     Ok(Json(SessionVersionList { items }))
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::dto::*;
 use crate::access::scope::UserScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::rules;
 use crate::auth::{CurrentUser, session};
 use crate::authz::{Action, Resource, Value};
@@ -107,7 +107,7 @@ pub async fn create_user(
     }
     let hash = state.passwords.hash(&SecretString::from(body.password)).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let id = Uuid::now_v7();
     let created = user::ActiveModel {
         id: Set(id),
@@ -127,15 +127,8 @@ pub async fn create_user(
     .insert(&txn)
     .await
     .map_err(unique_email)?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("user.created", "user").resource(id, Some(org.id)).detail(json!({"role": body.role.as_str()})),
-    )
-    .await?;
+    txn.audit(Event::new("user.created", "user").resource(id, Some(org.id)).detail(json!({"role": body.role.as_str()})));
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, etag::headers(created.version), Json(UserView::of(&created)?)))
 }
 
@@ -190,7 +183,7 @@ pub async fn update_user(
         return Err(ApiError::PreconditionFailed);
     }
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let mut changed = Vec::new();
     let mut am: user::ActiveModel = u.clone().into();
     if let Some(email) = body.email.map(|e| rules::normalise_email(&e)).filter(|e| *e != u.email) {
@@ -234,16 +227,11 @@ pub async fn update_user(
         // Her permissions changed: sessions issued under the old ones end.
         revoked = session::revoke_all(&txn, u.id, None, now).await?;
     }
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("user.updated", "user").resource(u.id, Some(new_org)).detail(json!({"changed": changed, "sessions_revoked": revoked})),
-    )
-    .await?;
+    );
     let updated = user::Entity::find_by_id(u.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(UserView::of(&updated)?)))
 }
 
@@ -258,16 +246,9 @@ pub async fn revoke_sessions(
 ) -> Result<Json<RevokedSessions>, ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRevokeSessions).await?;
     let now = state.now();
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let revoked = session::revoke_all(&txn, u.id, None, now).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
-        Event::new("user.sessions_revoked", "user").resource(u.id, Some(u.organisation_id)).detail(json!({"revoked": revoked})),
-    )
-    .await?;
+    txn.audit(Event::new("user.sessions_revoked", "user").resource(u.id, Some(u.organisation_id)).detail(json!({"revoked": revoked})));
     txn.commit().await?;
-    state.audit_written();
     Ok(Json(RevokedSessions { revoked }))
 }

@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::dto::*;
 use super::load;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::Action;
 use crate::entities::{case_note, referral_transition};
@@ -57,16 +57,14 @@ pub async fn list_notes(
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |n| n.id, |n| n);
     let items = page.items.into_iter().map(|n| note_view(&state, n)).collect::<Result<Vec<_>, _>>()?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("notes.read", "young_person")
-            .resource(yp.id, Some(yp.organisation_id))
-            .detail(serde_json::json!({"count": items.len()})),
-    )
-    .await?;
-    state.audit_written();
+    state
+        .audit_read(
+            &me,
+            Event::new("notes.read", "young_person")
+                .resource(yp.id, Some(yp.organisation_id))
+                .detail(serde_json::json!({"count": items.len()})),
+        )
+        .await?;
     Ok(Json(NotePage { items, next_cursor: page.next_cursor }))
 }
 
@@ -94,7 +92,7 @@ pub async fn create_note(
     let now = state.now();
     let note_id = Uuid::now_v7();
     let sealed = state.keys.fields.seal(TABLE, "body", &note_id, body.body.trim())?;
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let yp = super::still_owned(&txn, &yp).await?;
     let note = case_note::ActiveModel {
         id: Set(note_id),
@@ -107,17 +105,12 @@ pub async fn create_note(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("note.created", "young_person")
             .resource(yp.id, Some(yp.organisation_id))
             .detail(serde_json::json!({"note_id": note_id, "correction": body.corrects.is_some()})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((StatusCode::CREATED, Json(note_view(&state, note)?)))
 }
 
@@ -226,14 +219,7 @@ pub async fn chronology(
     }
     items.sort_by_key(|e| std::cmp::Reverse(e.at));
     items.truncate(limit);
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("chronology.read", "young_person").resource(yp.id, Some(yp.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("chronology.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
     if !concerns_read.is_empty() {
         // Every read of a concern's words is audited, here as in the concern routes.
         crate::access::audit_list(&state, &me, "concerns.read_in_chronology", "concern", concerns_read.into_iter(), [yp.id]).await?;

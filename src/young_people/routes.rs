@@ -11,7 +11,7 @@ use super::rules::{self};
 use super::service::{TABLE, check_date_of_birth, check_dates, insert_young_person, owning_organisation, summary, view};
 use super::{load, seal_opt};
 use crate::access::scope::RecordScope;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::young_person;
@@ -80,12 +80,11 @@ pub async fn create_young_person_route(
 ) -> Result<(StatusCode, HeaderMap, Json<CreatedYoungPerson>), ApiError> {
     let org = owning_organisation(&state, &me, body.organisation_id, "organisation_id").await?;
     state.authorize(&me, Action::YoungPeopleCreate, &Resource::Organisation(org.id), &[]).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    let (yp, check) = insert_young_person(&txn, &state, &me, &org, body, "").await?;
+    let mut txn = state.write(&me).await?;
+    let (yp, check) = insert_young_person(&mut txn, &state, &me, &org, body, "").await?;
     // The answer shows her record: a replay must still be allowed to read it.
     crate::access::replay_needs(Action::YoungPeopleRead, &super::resource(&yp));
     txn.commit().await?;
-    state.audit_written();
     Ok((
         StatusCode::CREATED,
         etag::headers(yp.version),
@@ -103,14 +102,7 @@ pub async fn get_young_person(
     IdPath(id): IdPath,
 ) -> Result<(HeaderMap, Json<YoungPersonView>), ApiError> {
     let yp = load(&state, &me, id, Action::YoungPeopleRead).await?;
-    audit::record(
-        &state.db,
-        state.now(),
-        Some(&me.actor()),
-        Event::new("young_person.read", "young_person").resource(yp.id, Some(yp.organisation_id)),
-    )
-    .await?;
-    state.audit_written();
+    state.audit_read(&me, Event::new("young_person.read", "young_person").resource(yp.id, Some(yp.organisation_id))).await?;
     Ok((etag::headers(yp.version), Json(view(&state, &yp)?)))
 }
 
@@ -226,7 +218,7 @@ pub async fn update_young_person(
     }
     am.version = Set(yp.version + 1);
     am.updated_at = Set(now);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.write(&me).await?;
     let result = young_person::Entity::update_many()
         .set(am)
         .filter(young_person::Column::Id.eq(yp.id))
@@ -238,14 +230,9 @@ pub async fn update_young_person(
     }
     let updated = young_person::Entity::find_by_id(yp.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     crate::referrals::service::recompute_eligibility(&txn, &updated).await?;
-    audit::record(
-        &txn,
-        now,
-        Some(&me.actor()),
+    txn.audit(
         Event::new("young_person.updated", "young_person").resource(yp.id, Some(yp.organisation_id)).detail(json!({"changed": changed})),
-    )
-    .await?;
+    );
     txn.commit().await?;
-    state.audit_written();
     Ok((etag::headers(updated.version), Json(view(&state, &updated)?)))
 }

@@ -6,7 +6,7 @@ use super::codes::*;
 use super::dto::*;
 use super::rules::{self, AceAnswer, Consent};
 use super::{open_opt, seal_opt};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::entities::{duplicate_flag, organisation, referral, young_person};
 use crate::error::{ApiError, FieldError};
@@ -126,10 +126,10 @@ pub async fn owning_organisation(
 /// the duplicate check. A possible duplicate in the same charity stops the create unless the
 /// caller confirmed it is someone else; one in another charity is flagged for the programme
 /// admins and reported without any of its details.
-pub async fn insert_young_person<C: ConnectionTrait>(
-    conn: &C,
+pub async fn insert_young_person(
+    conn: &mut crate::access::Write,
     state: &AppState,
-    me: &CurrentUser,
+    _me: &CurrentUser,
     org: &organisation::Model,
     body: CreateYoungPerson,
     prefix: &str,
@@ -206,7 +206,7 @@ pub async fn insert_young_person<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    audit::record(conn, now, Some(&me.actor()), Event::new("young_person.created", "young_person").resource(id, Some(org.id))).await?;
+    conn.audit(Event::new("young_person.created", "young_person").resource(id, Some(org.id)));
 
     let mut check = DuplicateCheck { own_charity_matches: own, notice: None };
     if !others.is_empty() {
@@ -223,16 +223,12 @@ pub async fn insert_young_person<C: ConnectionTrait>(
             .insert(conn)
             .await?;
         }
-        audit::record(
-            conn,
-            now,
-            Some(&me.actor()),
+        conn.audit(
             Event::new("duplicate.flagged", "young_person")
                 .resource(id, Some(org.id))
                 .about_all(others.iter().copied())
                 .detail(json!({"matches": others.len()})),
-        )
-        .await?;
+        );
         check.notice = Some("A possible duplicate is held by another partner; the programme admin has been told.".into());
     }
     Ok((yp, check))

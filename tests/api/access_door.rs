@@ -754,3 +754,41 @@ async fn two_records_both_in_a_running_match_are_not_merged() {
     let flags = app.get("/api/v1/duplicates").token(&admin).send().await;
     assert_eq!(flags.body["items"][0]["id"], flag);
 }
+
+/// A write unit commits its change only with its audit events: one with none is refused and
+/// leaves nothing behind; one with an event writes both, and the sequencer seals the event.
+#[tokio::test]
+async fn a_change_cannot_be_committed_without_its_audit() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait};
+    use trellis::audit::Event;
+    use trellis::entities::{audit_event, organisation};
+    let app = TestApp::spawn().await;
+    let events_before = audit_event::Entity::find().count(&app.db).await.unwrap();
+    let now = app.clock.now();
+
+    let unaudited =
+        trellis::organisations::service::new_organisation("Unaudited", trellis::organisations::dto::OrganisationKind::Partner, &[], now);
+    let id = unaudited.id.clone().unwrap();
+    let w = app.state.write_as(None).await.unwrap();
+    unaudited.insert(&w).await.unwrap();
+    assert!(w.commit().await.is_err(), "a unit without an event must not commit");
+    assert!(organisation::Entity::find_by_id(id).one(&app.db).await.unwrap().is_none(), "its change was rolled back");
+    assert_eq!(audit_event::Entity::find().count(&app.db).await.unwrap(), events_before);
+
+    let audited =
+        trellis::organisations::service::new_organisation("Audited", trellis::organisations::dto::OrganisationKind::Partner, &[], now);
+    let id = audited.id.clone().unwrap();
+    let mut w = app.state.write_as(None).await.unwrap();
+    audited.insert(&w).await.unwrap();
+    w.audit(Event::new("organisation.created", "organisation").resource(id, Some(id)));
+    w.commit().await.unwrap();
+    assert!(organisation::Entity::find_by_id(id).one(&app.db).await.unwrap().is_some());
+    let event = audit_event::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.resource_id == Some(id))
+        .expect("the event was written with the change");
+    assert_eq!(event.action, "organisation.created");
+}
