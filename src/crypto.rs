@@ -34,15 +34,6 @@ pub enum CryptoError {
     Tampered,
 }
 
-/// Decodes a configured key: base64 of exactly 32 bytes.
-pub fn parse_key(text: &str) -> Result<[u8; KEY_LEN], &'static str> {
-    let bytes = STANDARD
-        .decode(text.trim())
-        .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
-        .map_err(|_| "is not base64 (generate one with: openssl rand -base64 32)")?;
-    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes (openssl rand -base64 32)")
-}
-
 /// `n` bytes from the operating system's random source.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut buf = [0u8; N];
@@ -203,7 +194,7 @@ impl Keys {
         let previous: Vec<[u8; KEY_LEN]> = cfg
             .data_key_previous
             .iter()
-            .map(|k| parse_key(k.expose_secret()).map_err(|e| format!("TRELLIS_DATA_KEY_PREVIOUS {e}")))
+            .map(|k| crate::config::parse_key(k.expose_secret()).map_err(|e| format!("TRELLIS_DATA_KEY_PREVIOUS {e}")))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             fields: FieldCipher::new(&data, &previous),
@@ -221,7 +212,7 @@ fn resolve(
     notice: &mut Vec<String>,
 ) -> Result<[u8; KEY_LEN], String> {
     if let Some(k) = configured {
-        return parse_key(k.expose_secret()).map_err(|e| format!("{env} {e}"));
+        return crate::config::parse_key(k.expose_secret()).map_err(|e| format!("{env} {e}"));
     }
     if cfg.is_postgres() {
         return Err(format!(
@@ -232,7 +223,7 @@ fn resolve(
     if path.exists() {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         notice.push(format!("using development key {} (set {env} in production)", path.display()));
-        return parse_key(&text).map_err(|e| format!("{} {e}", path.display()));
+        return crate::config::parse_key(&text).map_err(|e| format!("{} {e}", path.display()));
     }
     let key = random_bytes::<KEY_LEN>().map_err(|e| e.to_string())?;
     write_private(&path, &STANDARD.encode(key)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -296,8 +287,8 @@ mod tests {
 
     #[test]
     fn keys_must_be_32_bytes_of_base64() {
-        assert!(parse_key(&STANDARD.encode([0u8; 32])).is_ok());
-        assert!(parse_key(&STANDARD.encode([0u8; 16])).is_err());
-        assert!(parse_key("not base64!").is_err());
+        assert!(crate::config::parse_key(&STANDARD.encode([0u8; 32])).is_ok());
+        assert!(crate::config::parse_key(&STANDARD.encode([0u8; 16])).is_err());
+        assert!(crate::config::parse_key("not base64!").is_err());
     }
 }

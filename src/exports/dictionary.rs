@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::anonymity::{
     COUNTY, GLOBAL_MAJORITY, NOT_STATED, QUINTILE_LEAST_DEPRIVED, QUINTILE_MOST_DEPRIVED, SMALL_CLASS_SHARE_PERCENT, SUPPRESSED, WHITE,
 };
-use super::extract::OTHER_DISTRICT;
+use super::release::OTHER_DISTRICT;
 use crate::matches::rules::EndingReason;
 use crate::outcomes::scoring::built_in;
 use crate::referrals::rules::{ClosureReason, SourceType, Status};

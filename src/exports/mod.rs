@@ -4,6 +4,7 @@
 pub mod anonymity;
 pub mod dictionary;
 pub mod extract;
+pub mod release;
 pub mod routes;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {

@@ -157,7 +157,7 @@ pub async fn evaluation_extract(
 
     // Pass 1, in the snapshot that pass 2 will read too: k is about young people.
     let txn = snapshot(&state).await?;
-    let charities = extract::charities(&txn).await?;
+    let charities = super::release::charities(&txn).await?;
     let counts = extract::count_classes(&txn, &filters, &charities).await?;
     let mut plan = anonymity::plan(&counts.people, u64::from(k));
     plan.count_rows(&counts.rows);
@@ -222,7 +222,7 @@ struct Stream {
     from_month: Option<String>,
     to_month: Option<String>,
     plan: Plan,
-    charities: extract::Charities,
+    charities: super::release::Charities,
     k: u32,
 }
 

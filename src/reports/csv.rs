@@ -2,7 +2,7 @@
 //! `section,period,breakdown,category,value`, quoted as RFC 4180 says (CRLF line ends).
 
 use super::disclosure::Published;
-use super::programme::{ProgrammeReport, ReportFigure};
+use super::dto::{ProgrammeReport, ReportFigure};
 
 /// One field: a number as it is, any other text guarded against spreadsheet formulas, both
 /// quoted as RFC 4180 says (the extract's rules, [`crate::exports::csv_text`]).

@@ -7,33 +7,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chrono::{Months, NaiveDate};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Statement};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::disclosure::{Published, Rule};
-use super::html::esc;
+use super::disproportionality_dto::*;
 use super::population::{self, PopulationBase};
 use super::rri::{self, NoRri};
-use crate::audit::Event;
-use crate::auth::CurrentUser;
-use crate::authz::{Action, Resource};
 use crate::config::{Config, DisclosureMode};
 use crate::entities::{matching, referral, young_person};
-use crate::error::{ApiError, Problem};
-use crate::http::extract::ApiQuery;
-use crate::http::problems::{Refused, SignedIn};
+use crate::error::ApiError;
 use crate::outcomes::scoring::ChangeKind;
-use crate::state::AppState;
 use crate::young_people::codes::{Ethnicity, imd_quintile};
 
 /// What the groups are.
@@ -59,9 +47,9 @@ pub enum DisproportionalityStage {
     ImprovedOutcome,
 }
 
-use DisproportionalityStage as Stage;
+pub(super) use DisproportionalityStage as Stage;
 
-const STAGES: [Stage; 6] =
+pub(super) const STAGES: [Stage; 6] =
     [Stage::Referred, Stage::Accepted, Stage::Matched, Stage::SustainedSixMonths, Stage::WithOutcomes, Stage::ImprovedOutcome];
 
 impl Stage {
@@ -80,7 +68,7 @@ impl Stage {
         }
     }
 
-    fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Stage::Referred => "Referred",
             Stage::Accepted => "Accepted",
@@ -103,11 +91,11 @@ impl Stage {
         }
     }
 
-    fn has_rri(self) -> bool {
+    pub(super) fn has_rri(self) -> bool {
         self != Stage::WithOutcomes
     }
 
-    fn rate(self) -> Option<&'static str> {
+    pub(super) fn rate(self) -> Option<&'static str> {
         match self {
             Stage::Referred => Some("referred ÷ population base"),
             Stage::Accepted => Some("accepted ÷ referred"),
@@ -141,103 +129,6 @@ impl Stage {
             }
         }
     }
-}
-
-/// One stage: what it counts and what its rate is over.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisproportionalityStageInfo {
-    pub stage: DisproportionalityStage,
-    pub label: String,
-    /// The rate whose ratio is the RRI, e.g. "accepted ÷ referred"; null for a stage that is
-    /// only a base.
-    pub rate: Option<String>,
-    pub definition: String,
-}
-
-/// One group's count and RRI at one stage.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisproportionalityCell {
-    pub stage: DisproportionalityStage,
-    /// The count of young people, as published under the small-number rule.
-    pub count: Published,
-    /// The Relative Rate Index against the reference group (2 decimals; 1 for the reference
-    /// group itself); null with `note` saying why when it is not shown.
-    pub rri: Option<f64>,
-    /// Lower end of the 95% confidence interval.
-    pub ci_low: Option<f64>,
-    /// Upper end of the 95% confidence interval.
-    pub ci_high: Option<f64>,
-    /// Why there is no RRI or interval ("small numbers", "no events in the reference
-    /// group", ...), or "reference group".
-    pub note: Option<String>,
-}
-
-/// One group's row.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisproportionalityGroup {
-    /// `asian`, `black`, `mixed`, `white`, `other`, `prefer_not_to_say`, `not_known`; or the
-    /// quintile `1` to `5` and `not_known`.
-    pub group: String,
-    pub label: String,
-    /// The reference group (RRI 1 by definition).
-    pub reference: bool,
-    /// The county's females aged 11–24 in this group, from the population base (public
-    /// figures); null without a base, and for groups a census does not count.
-    pub population: Option<u64>,
-    /// In stage order.
-    pub stages: Vec<DisproportionalityCell>,
-}
-
-/// A stage's count over every group.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisproportionalityTotal {
-    pub stage: DisproportionalityStage,
-    pub count: Published,
-}
-
-/// The population base in force.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PopulationBaseSource {
-    /// Where the figures come from, as the file says.
-    pub source: String,
-    /// True when the figures are made up (the demo's example): the first stage's RRIs then
-    /// mean nothing.
-    pub synthetic: bool,
-}
-
-/// The small-number rule applied.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DisproportionalityDisclosure {
-    /// `nhs` or `threshold`.
-    pub mode: String,
-    /// The threshold mode's k.
-    pub k: Option<u32>,
-    /// The rule in words, for counts and for RRIs.
-    pub rule: String,
-}
-
-/// The disproportionality tables for one grouping.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Disproportionality {
-    pub by: By,
-    /// Referrals received from this day (inclusive); null: from the first.
-    pub from: Option<NaiveDate>,
-    /// Referrals received up to this day (inclusive); null: to the last.
-    pub to: Option<NaiveDate>,
-    /// The day "sustained six months" is measured to for matches still running.
-    pub as_of: NaiveDate,
-    /// The reference group's key (`white` or `5`).
-    pub reference_group: String,
-    /// Null when no population base is configured (the first stage then has no RRIs).
-    pub population_base: Option<PopulationBaseSource>,
-    /// Things the reader must know before using the figures (a synthetic or missing base).
-    pub warnings: Vec<String>,
-    pub disclosure: DisproportionalityDisclosure,
-    /// The stages in order, each with its definition.
-    pub stages: Vec<DisproportionalityStageInfo>,
-    pub groups: Vec<DisproportionalityGroup>,
-    /// Each stage's count over all groups (primary rule only).
-    pub totals: Vec<DisproportionalityTotal>,
 }
 
 /// The groups of a grouping, in report order: (key, label).
@@ -577,240 +468,11 @@ fn assemble(
     }
 }
 
-fn rri_text(c: &DisproportionalityCell) -> String {
-    match (c.rri, c.ci_low, c.ci_high) {
-        (Some(r), Some(lo), Some(hi)) => format!("{r:.2} ({lo:.2}–{hi:.2})"),
-        (Some(r), ..) => format!("{r:.2}"),
-        _ => "–".into(),
-    }
-}
-
-/// The tables as an HTML fragment (a `<section>` with tables and inline SVG; no scripts, no
-/// external references), for the printable programme report. Only published values appear.
-pub fn render_html(d: &Disproportionality) -> String {
-    let by = match d.by {
-        By::Ethnicity => "ethnic group",
-        By::Imd => "IMD quintile",
-    };
-    let mut h = String::new();
-    h.push_str(&format!("<section class=\"disproportionality\"><h2>Disproportionality by {by}</h2>"));
-    for w in &d.warnings {
-        h.push_str(&format!("<p class=\"warning\"><strong>{}</strong></p>", esc(w)));
-    }
-    let base = match &d.population_base {
-        Some(b) => format!("Population base: {}{}.", esc(&b.source), if b.synthetic { " (SYNTHETIC)" } else { "" }),
-        None => "No population base configured.".into(),
-    };
-    h.push_str(&format!(
-        "<p>Young people counted once per stage. RRI = the group's rate ÷ the reference group's rate; 1 is parity. {base}</p>"
-    ));
-
-    // Counts.
-    h.push_str(&format!("<table><caption>Young people at each stage, by {by}</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Population</th>"));
-    for s in STAGES {
-        h.push_str(&format!("<th scope=\"col\">{}</th>", esc(s.label())));
-    }
-    h.push_str("</tr></thead><tbody>");
-    for g in &d.groups {
-        let name = if g.reference { format!("{} (reference)", esc(&g.label)) } else { esc(&g.label) };
-        let population = g.population.map_or_else(|| "–".to_string(), |n| n.to_string());
-        h.push_str(&format!("<tr><th scope=\"row\">{name}</th><td>{population}</td>"));
-        for c in &g.stages {
-            h.push_str(&format!("<td>{}</td>", esc(&c.count.to_string())));
-        }
-        h.push_str("</tr>");
-    }
-    h.push_str("<tr class=\"total\"><th scope=\"row\">All</th><td></td>");
-    for t in &d.totals {
-        h.push_str(&format!("<td>{}</td>", esc(&t.count.to_string())));
-    }
-    h.push_str("</tr></tbody></table>");
-
-    // RRIs.
-    let rated: Vec<Stage> = STAGES.into_iter().filter(|s| s.has_rri()).collect();
-    h.push_str(&format!(
-        "<table><caption>Relative Rate Index (95% interval) against {}, by {by}</caption><thead><tr><th scope=\"col\">Group</th>",
-        esc(&d.groups.iter().find(|g| g.reference).map(|g| g.label.clone()).unwrap_or_default())
-    ));
-    for s in &rated {
-        h.push_str(&format!("<th scope=\"col\">{}<br><small>{}</small></th>", esc(s.label()), esc(s.rate().unwrap_or(""))));
-    }
-    h.push_str("</tr></thead><tbody>");
-    for g in &d.groups {
-        let name = if g.reference { format!("{} (reference)", esc(&g.label)) } else { esc(&g.label) };
-        h.push_str(&format!("<tr><th scope=\"row\">{name}</th>"));
-        for c in g.stages.iter().filter(|c| c.stage.has_rri()) {
-            let title = c.note.as_deref().map(|n| format!(" title=\"{}\"", esc(n))).unwrap_or_default();
-            let text = if g.reference {
-                "1 (parity)".to_string()
-            } else if c.rri.is_some() {
-                rri_text(c)
-            } else {
-                format!("– <small>{}</small>", esc(c.note.as_deref().unwrap_or("")))
-            };
-            h.push_str(&format!("<td{title}>{text}</td>"));
-        }
-        h.push_str("</tr>");
-    }
-    h.push_str("</tbody></table>");
-    h.push_str(&chart(d));
-    h.push_str(&format!("<p><small>{}</small></p>", esc(&d.disclosure.rule)));
-    h.push_str("<dl>");
-    for s in &d.stages {
-        h.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(&s.label), esc(&s.definition)));
-    }
-    h.push_str("</dl></section>");
-    h
-}
-
-/// A dot-and-whisker chart of the shown RRIs on a log scale from 0.1 to 10, with a line at
-/// parity (values beyond are drawn at the edge).
-fn chart(d: &Disproportionality) -> String {
-    let rows: Vec<(String, f64, f64, f64)> = STAGES
-        .iter()
-        .filter(|s| s.has_rri())
-        .flat_map(|s| {
-            d.groups.iter().filter(|g| !g.reference).filter_map(move |g| {
-                let c = g.stages.iter().find(|c| c.stage == *s)?;
-                Some((format!("{}: {}", s.label(), g.label), c.rri?, c.ci_low?, c.ci_high?))
-            })
-        })
-        .collect();
-    if rows.is_empty() {
-        return String::new();
-    }
-    let (left, width, row_h, top) = (230.0, 330.0, 18.0, 24.0);
-    let x = |v: f64| left + (v.clamp(0.1, 10.0).log10() + 1.0) / 2.0 * width;
-    let height = top + row_h * rows.len() as f64 + 10.0;
-    let mut s = format!(
-        "<svg role=\"img\" aria-label=\"Relative Rate Index with 95% intervals\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
-         font-size=\"11\" font-family=\"sans-serif\">",
-        w = left + width + 20.0
-    );
-    for (v, label) in [(0.1, "0.1"), (0.5, "0.5"), (1.0, "1 (parity)"), (2.0, "2"), (10.0, "10")] {
-        s.push_str(&format!("<text x=\"{:.1}\" y=\"12\" text-anchor=\"middle\">{label}</text>", x(v)));
-    }
-    s.push_str(&format!(
-        "<line x1=\"{p:.1}\" y1=\"16\" x2=\"{p:.1}\" y2=\"{:.1}\" stroke=\"#555\" stroke-dasharray=\"3 2\"/>",
-        height - 4.0,
-        p = x(1.0)
-    ));
-    for (i, (label, r, lo, hi)) in rows.iter().enumerate() {
-        let y = top + row_h * i as f64 + row_h / 2.0;
-        s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 6.0, y + 4.0, esc(label)));
-        s.push_str(&format!(
-            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#1f4e79\" stroke-width=\"2\"/>",
-            x(*lo),
-            x(*hi)
-        ));
-        s.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#1f4e79\"><title>{}</title></circle>",
-            x(*r),
-            esc(&format!("{label}: {r:.2} ({lo:.2}–{hi:.2})"))
-        ));
-    }
-    s.push_str("</svg>");
-    s
-}
-
-/// The answer's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DisproportionalityFormat {
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DisproportionalityQuery {
-    /// Referrals received on or after this day (YYYY-MM-DD).
-    pub from: Option<NaiveDate>,
-    /// Referrals received on or before this day (YYYY-MM-DD); not before `from`.
-    pub to: Option<NaiveDate>,
-    /// `ethnicity` (default; reference White) or `imd` (reference quintile 5).
-    pub by: Option<By>,
-    /// `json` (default) or `csv`.
-    #[param(inline)]
-    pub format: Option<DisproportionalityFormat>,
-}
-
-/// The tables as CSV: one line per group and stage.
-pub fn to_csv(d: &Disproportionality) -> String {
-    let mut out = String::from("by,group,label,reference,population,stage,count,rri,ci_low,ci_high,note,population_base\n");
-    let by = match d.by {
-        By::Ethnicity => "ethnicity",
-        By::Imd => "imd",
-    };
-    let base = match &d.population_base {
-        Some(b) if b.synthetic => "synthetic",
-        Some(_) => "configured",
-        None => "none",
-    };
-    let num = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
-    for g in &d.groups {
-        for c in &g.stages {
-            let fields = [
-                by.to_string(),
-                g.group.clone(),
-                g.label.clone(),
-                g.reference.to_string(),
-                g.population.map(|n| n.to_string()).unwrap_or_default(),
-                c.stage.as_str().to_string(),
-                c.count.to_string(),
-                num(c.rri),
-                num(c.ci_low),
-                num(c.ci_high),
-                c.note.clone().unwrap_or_default(),
-                base.to_string(),
-            ];
-            out.push_str(&fields.iter().map(|f| super::csv::field(f)).collect::<Vec<_>>().join(","));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Disproportionality: for each ethnic group (or IMD quintile), the young people at each stage
-/// from referral to an improved outcome and the Relative Rate Index of each stage against the
-/// reference group (White; quintile 5) with its 95% interval, under the small-number rule.
-#[utoipa::path(get, path = "/reports/disproportionality", tag = "reports", security(("bearer" = [])), params(DisproportionalityQuery),
-    responses(SignedIn, Refused, (status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
-            content((Disproportionality = "application/json"), (String = "text/csv"))),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
-pub async fn disproportionality_report(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    ApiQuery(q): ApiQuery<DisproportionalityQuery>,
-) -> Result<Response, ApiError> {
-    state.authorize(&me, Action::ReportsDisproportionality, &Resource::Programme, &[]).await?;
-    let (from, to) = super::whole_months(q.from, q.to)?;
-    let by = q.by.unwrap_or(By::Ethnicity);
-    let format = q.format.unwrap_or(DisproportionalityFormat::Json);
-    let d = compute_as_of(&state.db, &state.config, from, to, by, state.now().date_naive()).await?;
-    let referred = d.totals.first().map(|t| t.count.to_string()).unwrap_or_default();
-    state
-        .audit_read(
-            &me,
-            Event::new("reports.disproportionality", "report").detail(json!({
-                "by": by, "from": from, "to": to,
-                "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
-                "groups": d.groups.len(),
-                "referred_published": referred,
-                "population_base": d.population_base.as_ref().map(|b| if b.synthetic { "synthetic" } else { "configured" }),
-            })),
-        )
-        .await?;
-    Ok(match format {
-        DisproportionalityFormat::Json => Json(d).into_response(),
-        DisproportionalityFormat::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&d)).into_response(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::disproportionality_view::render_html;
+    use crate::reports::disproportionality_view::to_csv;
 
     fn threshold(k: u32) -> Rule {
         Rule { mode: DisclosureMode::Threshold, k }

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::disclosure::Published;
-use super::programme::{ProgrammeReport, ReportBreakdown, ReportFigure, ReportSection};
+use super::dto::{ProgrammeReport, ReportBreakdown, ReportFigure, ReportSection};
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -279,8 +279,8 @@ pub fn render(r: &ProgrammeReport, extra: &[String]) -> String {
         scope = esc(&scope),
         window = esc(&window),
         g = match r.group_by {
-            super::programme::ReportGroupBy::Quarter => "quarter",
-            super::programme::ReportGroupBy::Month => "month",
+            super::dto::ReportGroupBy::Quarter => "quarter",
+            super::dto::ReportGroupBy::Month => "month",
         },
         d = r.generated_on,
         rule = esc(&r.disclosure.description)

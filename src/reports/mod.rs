@@ -5,6 +5,10 @@
 pub mod csv;
 pub mod disclosure;
 pub mod disproportionality;
+pub mod disproportionality_dto;
+pub mod disproportionality_view;
+pub mod dto;
+pub mod figures;
 pub mod html;
 pub mod population;
 pub mod programme;
@@ -43,9 +47,7 @@ pub fn whole_months(
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(routes::programme_report))
-        .routes(routes!(disproportionality::disproportionality_report))
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(routes::programme_report)).routes(routes!(routes::disproportionality_report))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The programme report's route: HTTP only (scope, authorization, audit, format); the
-//! figures are computed in `programme.rs`.
+//! The reports' routes: HTTP only (scope, authorization, audit, format); the figures are
+//! computed in `programme.rs` and `disproportionality.rs`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::programme::{self, ProgrammeReport, ReportGroupBy, ReportRequest};
+use super::disproportionality::{By, compute_as_of};
+use super::disproportionality_dto::Disproportionality;
+use super::disproportionality_view::to_csv;
+use super::dto::{ProgrammeReport, ReportGroupBy, ReportRequest};
+use super::programme;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -114,7 +119,8 @@ pub async fn programme_report(
             // report (evaluators and programme admins, who may read them) carries them.
             let extra = match req.organisation_id {
                 None => {
-                    use super::disproportionality::{By, compute_as_of, render_html};
+                    use super::disproportionality::{By, compute_as_of};
+                    use super::disproportionality_view::render_html;
                     let ethnicity = compute_as_of(&state.db, &state.config, req.from, req.to, By::Ethnicity, today).await?;
                     let imd = compute_as_of(&state.db, &state.config, req.from, req.to, By::Imd, today).await?;
                     vec![render_html(&ethnicity), render_html(&imd)]
@@ -159,4 +165,63 @@ pub async fn programme_report(
         )
         .await?;
     Ok(response)
+}
+
+/// The answer's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisproportionalityFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DisproportionalityQuery {
+    /// Referrals received on or after this day (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Referrals received on or before this day (YYYY-MM-DD); not before `from`.
+    pub to: Option<NaiveDate>,
+    /// `ethnicity` (default; reference White) or `imd` (reference quintile 5).
+    pub by: Option<By>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
+    pub format: Option<DisproportionalityFormat>,
+}
+
+/// Disproportionality: for each ethnic group (or IMD quintile), the young people at each stage
+/// from referral to an improved outcome and the Relative Rate Index of each stage against the
+/// reference group (White; quintile 5) with its 95% interval, under the small-number rule.
+#[utoipa::path(get, path = "/reports/disproportionality", tag = "reports", security(("bearer" = [])), params(DisproportionalityQuery),
+    responses(SignedIn, Refused, (status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
+            content((Disproportionality = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+pub async fn disproportionality_report(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(q): ApiQuery<DisproportionalityQuery>,
+) -> Result<Response, ApiError> {
+    state.authorize(&me, Action::ReportsDisproportionality, &Resource::Programme, &[]).await?;
+    let (from, to) = super::whole_months(q.from, q.to)?;
+    let by = q.by.unwrap_or(By::Ethnicity);
+    let format = q.format.unwrap_or(DisproportionalityFormat::Json);
+    let d = compute_as_of(&state.db, &state.config, from, to, by, state.now().date_naive()).await?;
+    let referred = d.totals.first().map(|t| t.count.to_string()).unwrap_or_default();
+    state
+        .audit_read(
+            &me,
+            Event::new("reports.disproportionality", "report").detail(json!({
+                "by": by, "from": from, "to": to,
+                "format": match format { DisproportionalityFormat::Json => "json", DisproportionalityFormat::Csv => "csv" },
+                "groups": d.groups.len(),
+                "referred_published": referred,
+                "population_base": d.population_base.as_ref().map(|b| if b.synthetic { "synthetic" } else { "configured" }),
+            })),
+        )
+        .await?;
+    Ok(match format {
+        DisproportionalityFormat::Json => Json(d).into_response(),
+        DisproportionalityFormat::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&d)).into_response(),
+    })
 }

@@ -3,6 +3,11 @@
 //! flags, then validated together so that every bad value is reported at once with the name
 //! of the setting and what a good value looks like. Secret values are never echoed.
 
+mod smtp;
+
+use smtp::SmtpParts;
+pub use smtp::{Smtp, SmtpTls};
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -73,28 +78,6 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("smtp_password", "TRELLIS_SMTP_PASSWORD", "SMTP password (secret)"),
     ("smtp_from", "TRELLIS_SMTP_FROM", "sender of alerts, e.g. Trellis <alerts@example.org> (required with smtp_host)"),
 ];
-
-/// How the connection to the SMTP server is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpTls {
-    /// Plain text: only for a relay on the same host or a trusted network.
-    None,
-    /// Plain connection upgraded with STARTTLS, which is required.
-    StartTls,
-    /// TLS from the first byte (SMTPS).
-    Tls,
-}
-
-/// Where alerts are e-mailed through.
-#[derive(Clone)]
-pub struct Smtp {
-    pub host: String,
-    pub port: u16,
-    pub tls: SmtpTls,
-    pub username: Option<String>,
-    pub password: Option<SecretString>,
-    pub from: String,
-}
 
 /// How published counts are protected against small numbers (see `reports::disclosure`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,19 +263,19 @@ impl Sources {
                         bad("must start with sqlite: or postgres://");
                     }
                 }
-                "data_key" => match crate::crypto::parse_key(raw) {
+                "data_key" => match parse_key(raw) {
                     Ok(_) => c.data_key = Some(SecretString::from(raw.to_string())),
                     Err(e) => bad(e),
                 },
                 "data_key_previous" => {
                     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                        match crate::crypto::parse_key(part) {
+                        match parse_key(part) {
                             Ok(_) => c.data_key_previous.push(SecretString::from(part.to_string())),
                             Err(e) => bad(e),
                         }
                     }
                 }
-                "pseudonym_key" => match crate::crypto::parse_key(raw) {
+                "pseudonym_key" => match parse_key(raw) {
                     Ok(_) => c.pseudonym_key = Some(SecretString::from(raw.to_string())),
                     Err(e) => bad(e),
                 },
@@ -445,45 +428,15 @@ impl Sources {
     }
 }
 
-/// The SMTP settings as read, checked together once all are known.
-#[derive(Default)]
-struct SmtpParts {
-    host: Option<(String, String)>,
-    port: Option<u16>,
-    tls: Option<SmtpTls>,
-    username: Option<String>,
-    password: Option<SecretString>,
-    from: Option<String>,
-}
-
-impl SmtpParts {
-    fn build(self) -> Result<Option<Smtp>, Vec<String>> {
-        let Some((host, host_from)) = self.host else {
-            let others =
-                self.port.is_some() || self.tls.is_some() || self.username.is_some() || self.password.is_some() || self.from.is_some();
-            return if others { Err(vec!["smtp_host: must be set when other smtp_ settings are".into()]) } else { Ok(None) };
-        };
-        let tls = self.tls.unwrap_or(SmtpTls::StartTls);
-        let mut errors = Vec::new();
-        if self.from.is_none() {
-            errors.push(format!("{host_from}: smtp_from must be set too: alerts need a sender"));
-        }
-        if self.username.is_some() != self.password.is_some() {
-            errors.push("smtp_username and smtp_password: set both or neither".into());
-        }
-        if tls == SmtpTls::None && self.password.is_some() {
-            errors.push("smtp_tls: none would send the SMTP password in clear; use starttls or tls".into());
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let port = self.port.unwrap_or(match tls {
-            SmtpTls::None => 25,
-            SmtpTls::StartTls => 587,
-            SmtpTls::Tls => 465,
-        });
-        Ok(Some(Smtp { host, port, tls, username: self.username, password: self.password, from: self.from.unwrap_or_default() }))
-    }
+/// Decodes a configured key: base64 of exactly 32 bytes.
+pub fn parse_key(text: &str) -> Result<[u8; 32], &'static str> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let bytes = STANDARD
+        .decode(text.trim())
+        .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
+        .map_err(|_| "is not base64 (generate one with: openssl rand -base64 32)")?;
+    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes (openssl rand -base64 32)")
 }
 
 fn parse_range(raw: &str, min: i64, max: i64) -> Option<i64> {

@@ -1,0 +1,140 @@
+//! What the extract releases of a young person in place of her details: her age, ACE count,
+//! ethnicity and deprivation as bands, and her district only when it is one of her
+//! charity's (a district is free text and may name a street, a school or a person).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use uuid::Uuid;
+
+use super::anonymity::Qi;
+use crate::entities::organisation;
+use crate::error::ApiError;
+use crate::young_people::codes::{Ethnicity, imd_quintile};
+use crate::young_people::rules::age_on;
+
+pub fn age_band(age: i32) -> &'static str {
+    match age {
+        i32::MIN..=10 => "under_11",
+        11..=13 => "11-13",
+        14..=15 => "14-15",
+        16..=17 => "16-17",
+        18..=20 => "18-20",
+        21..=24 => "21-24",
+        _ => "over_24",
+    }
+}
+
+pub fn ace_band(count: i16) -> &'static str {
+    match count {
+        i16::MIN..=3 => "0-3",
+        4 => "4",
+        5 => "5",
+        6 => "6",
+        _ => "7+",
+    }
+}
+
+pub fn ethnic_group(code: &str) -> &'static str {
+    Ethnicity::parse(code).map(Ethnicity::group).unwrap_or("not_known")
+}
+
+pub fn quintile(decile: Option<i16>) -> String {
+    decile.and_then(imd_quintile).map(|q| q.to_string()).unwrap_or_else(|| "not_known".into())
+}
+
+/// The district released for a young person: the recorded one (free text) only when it is
+/// one of her charity's districts, else [`OTHER_DISTRICT`].
+pub const OTHER_DISTRICT: &str = "other";
+
+/// A charity as the extract needs it: its name and the districts it covers.
+#[derive(Debug, Clone, Default)]
+pub struct Charity {
+    pub name: String,
+    pub districts: HashSet<String>,
+}
+
+/// Every charity, by id (a small table), read once per extract.
+pub type Charities = HashMap<Uuid, Charity>;
+
+/// The released district: `district` if it is one of the charity's, else `other`.
+pub fn release_district(charity: Option<&Charity>, district: &str) -> String {
+    match charity {
+        Some(c) if c.districts.contains(district) => district.to_string(),
+        _ => OTHER_DISTRICT.to_string(),
+    }
+}
+
+/// The ungeneralised quasi-identifiers of a young person, her age taken on `first_received`
+/// (her first referral within the extract's window).
+pub fn qi_of(
+    dob: NaiveDate,
+    first_received: NaiveDate,
+    ethnicity: &str,
+    decile: Option<i16>,
+    charities: &Charities,
+    organisation_id: Uuid,
+    district: &str,
+) -> Qi {
+    let charity = charities.get(&organisation_id);
+    Qi {
+        age_band: age_band(age_on(dob, first_received)).into(),
+        ethnic_group: ethnic_group(ethnicity).into(),
+        imd_quintile: quintile(decile),
+        charity: charity.map(|c| c.name.clone()).unwrap_or_else(|| "unknown".into()),
+        district: release_district(charity, district),
+    }
+}
+
+/// Every charity's name and districts, by id (a small table).
+pub async fn charities<C: ConnectionTrait>(conn: &C) -> Result<Charities, ApiError> {
+    organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Name)
+        .column(organisation::Column::Districts)
+        .into_tuple::<(Uuid, String, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, name, districts)| {
+            let districts: Vec<String> = ApiError::stored_json(&districts, "organisations", "districts", id)?;
+            Ok((id, Charity { name, districts: districts.into_iter().collect() }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands() {
+        assert_eq!(age_band(10), "under_11");
+        assert_eq!(age_band(11), "11-13");
+        assert_eq!(age_band(15), "14-15");
+        assert_eq!(age_band(17), "16-17");
+        assert_eq!(age_band(20), "18-20");
+        assert_eq!(age_band(24), "21-24");
+        assert_eq!(age_band(25), "over_24");
+        assert_eq!(ace_band(0), "0-3");
+        assert_eq!(ace_band(3), "0-3");
+        assert_eq!(ace_band(4), "4");
+        assert_eq!(ace_band(7), "7+");
+        assert_eq!(ace_band(10), "7+");
+        assert_eq!(ethnic_group("black_caribbean"), "black");
+        assert_eq!(ethnic_group("nonsense"), "not_known");
+        assert_eq!(quintile(Some(3)), "2");
+        assert_eq!(quintile(None), "not_known");
+    }
+
+    #[test]
+    fn a_district_is_released_only_when_it_is_one_of_her_charitys() {
+        let c = Charity { name: "A".into(), districts: ["Ashworth".to_string()].into_iter().collect() };
+        assert_eq!(release_district(Some(&c), "Ashworth"), "Ashworth");
+        assert_eq!(release_district(Some(&c), "14 Acacia Avenue"), "other");
+        assert_eq!(release_district(Some(&c), "ashworth"), "other");
+        assert_eq!(release_district(None, "Ashworth"), "other");
+    }
+}
