@@ -14,10 +14,10 @@ use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
 use crate::entities::audit_event;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination;
-use crate::http::problems::{Refused, SignedIn};
+use crate::http::problems::{InvalidParameters, Refused, SignedIn};
 use crate::state::AppState;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -93,8 +93,7 @@ pub struct AuditPage {
 
 /// Audit events, oldest first.
 #[utoipa::path(get, path = "/audit-events", tag = "audit", security(("bearer" = [])), params(AuditQuery),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = AuditPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = AuditPage)))]
 pub async fn list_audit_events(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -21,7 +21,7 @@ use crate::entities::{login_attempt, user};
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiJson;
-use crate::http::problems::{JsonBody, SignedIn};
+use crate::http::problems::{InvalidFields, JsonBody, SignedIn};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -40,10 +40,9 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
 
 /// Sign in with e-mail, password and (when enrolled) a TOTP code.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses(JsonBody,
+    responses(InvalidFields, JsonBody,
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong credentials (`invalid_credentials`), code needed (`mfa_required`) or wrong (`mfa_invalid`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {

@@ -25,7 +25,7 @@ use crate::authz::{Action, Resource};
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiQuery;
-use crate::http::problems::{Refused, SignedIn};
+use crate::http::problems::{InvalidParameters, Refused, SignedIn};
 use crate::state::AppState;
 
 /// The format of the evaluation extract.
@@ -390,9 +390,8 @@ fn json_row(columns: &[ExtractColumn], row: &[Cell], first: bool) -> Result<Stri
 }
 
 #[utoipa::path(get, path = "/exports/evaluation/dictionary", tag = "exports", security(("bearer" = [])), params(EvaluationDictionaryParams),
-    responses(SignedIn, Refused, (status = 200, description = "Every column of the evaluation extract: its name, type, allowed values and derivation",
-            content((ExtractDictionary = "application/json"), (String = "text/csv"))),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Every column of the evaluation extract: its name, type, allowed values and derivation",
+            content((ExtractDictionary = "application/json"), (String = "text/csv")))))]
 pub async fn evaluation_dictionary(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -8,7 +8,7 @@ use crate::authz::Action;
 use crate::entities::{mentor_conflict, mentor_profile, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, IdPath};
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -53,9 +53,8 @@ pub async fn list_conflicts(State(state): State<AppState>, me: CurrentUser, IdPa
 /// Record a conflict of interest she has declared with a young person.
 #[utoipa::path(post, path = "/mentors/{id}/conflicts", tag = "matching", security(("bearer" = [])), request_body = CreateConflict,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConflictView),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConflictView),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_conflict(
     State(state): State<AppState>,
     me: CurrentUser,

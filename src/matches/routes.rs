@@ -23,7 +23,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::mentors::service::list;
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::codes::SafeguardingFlag;
@@ -70,8 +70,7 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
 
 /// List the matches the caller may read: a mentor sees her own.
 #[utoipa::path(get, path = "/matches", tag = "matching", security(("bearer" = [])), params(ListMatches),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = MatchPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = MatchPage)))]
 pub async fn list_matches(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -112,10 +111,9 @@ pub async fn list_matches(
 /// the reasons), as is a young person who already has a match.
 #[utoipa::path(post, path = "/matches", tag = "matching", security(("bearer" = [])), request_body = CreateMatch,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MatchView, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The referral is not waiting, she already has a match, or the mentor may not be matched (with the reasons)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The referral is not waiting, she already has a match, or the mentor may not be matched (with the reasons)", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_match(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -212,10 +210,9 @@ pub async fn get_match(
 /// Change the safety information shared with the mentor.
 #[utoipa::path(patch, path = "/matches/{id}", tag = "matching", security(("bearer" = [])), request_body = UpdateMatch,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The match's ETag")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MatchView, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MatchView, headers(("ETag" = String))),
         (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The match changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_match(
     State(state): State<AppState>,

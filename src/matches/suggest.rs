@@ -12,7 +12,7 @@ use crate::db::ID_CHUNK;
 use crate::entities::{referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::state::AppState;
 use axum::Json;
@@ -26,10 +26,9 @@ use uuid::Uuid;
 /// the mentors who may not be matched with her and why.
 #[utoipa::path(get, path = "/referrals/{id}/match-suggestions", tag = "matching", security(("bearer" = [])),
     params(("id" = Uuid, Path), SuggestionParams),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = Suggestions),
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = Suggestions),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The referral is not waiting for a mentor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The referral is not waiting for a mentor", body = Problem, content_type = "application/problem+json")))]
 pub async fn suggestions(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -73,8 +72,7 @@ pub async fn suggestions(
 /// greatest total score that respects each mentor's capacity and every hard constraint.
 /// It changes nothing; a coordinator confirms each match with `POST /matches`.
 #[utoipa::path(post, path = "/matching/plan", tag = "matching", security(("bearer" = [])), request_body = PlanRequest,
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = Plan),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = Plan)))]
 pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body): ApiJson<PlanRequest>) -> Result<Json<Plan>, ApiError> {
     // A coordinator plans her own charity; a programme admin one charity or all.
     let asked = body.organisation_id.unwrap_or(me.user.organisation_id);

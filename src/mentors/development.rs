@@ -10,7 +10,7 @@ use crate::authz::{Action, Resource};
 use crate::entities::{supervision, training_course, training_record};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, IdPath};
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use crate::young_people::{open_opt, seal_opt};
 use axum::Json;
@@ -45,9 +45,8 @@ pub async fn list_courses(State(state): State<AppState>, me: CurrentUser) -> Res
 /// Add a course to the catalogue (programme admins).
 #[utoipa::path(post, path = "/training-courses", tag = "mentors", security(("bearer" = [])), request_body = CreateCourse,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CourseView),
-        (status = 409, description = "A course with this name exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CourseView),
+        (status = 409, description = "A course with this name exists", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_course(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -118,9 +117,8 @@ pub async fn list_training(State(state): State<AppState>, me: CurrentUser, IdPat
 /// Record a completed course.
 #[utoipa::path(post, path = "/mentors/{id}/training", tag = "mentors", security(("bearer" = [])), request_body = CreateTraining,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = TrainingView),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = TrainingView),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_training(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -23,7 +23,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn, Versioned};
 use crate::state::AppState;
 use crate::young_people::{open_opt, seal_opt};
 
@@ -56,8 +56,7 @@ async fn account(state: &AppState, id: Uuid) -> Result<user::Model, ApiError> {
 
 /// List mentors (programme admins: all; coordinators: their charity's).
 #[utoipa::path(get, path = "/mentors", tag = "mentors", security(("bearer" = [])), params(ListMentors),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = MentorPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = MentorPage)))]
 pub async fn list_mentors(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -98,9 +97,8 @@ pub async fn list_mentors(
 /// Create a mentor's profile for an account with the mentor role.
 #[utoipa::path(post, path = "/mentors", tag = "mentors", security(("bearer" = [])), request_body = CreateMentor,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MentorView, headers(("ETag" = String))),
-        (status = 409, description = "She already has a profile", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = MentorView, headers(("ETag" = String))),
+        (status = 409, description = "She already has a profile", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_mentor(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -166,11 +164,8 @@ pub async fn get_mentor(
 /// Update a profile. A mentor may change only her own availability, interests and languages.
 #[utoipa::path(patch, path = "/mentors/{id}", tag = "mentors", security(("bearer" = [])), request_body = UpdateMentor,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MentorView, headers(("ETag" = String))),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, Versioned, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = MentorView, headers(("ETag" = String))),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_mentor(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -280,9 +275,8 @@ pub async fn list_checks(State(state): State<AppState>, me: CurrentUser, IdPath(
 /// in `supersedes`.
 #[utoipa::path(post, path = "/mentors/{id}/checks", tag = "mentors", security(("bearer" = [])), request_body = CreateCheck,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CheckView),
-        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CheckView),
+        (status = 404, description = "No such mentor, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_check(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -384,8 +378,7 @@ pub async fn get_compliance(
 /// Mentors whose DBS or training lapses within `within_days`, and approved mentors already
 /// lapsed, with their active matches: the coordinator's week.
 #[utoipa::path(get, path = "/compliance/expiring", tag = "mentors", security(("bearer" = [])), params(ExpiringParams),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = Expiring),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = Expiring)))]
 pub async fn expiring(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -16,7 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn, Versioned};
 use crate::state::AppState;
 
 fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
@@ -25,8 +25,7 @@ fn conflict_on_name(e: sea_orm::DbErr) -> ApiError {
 
 /// List the charities.
 #[utoipa::path(get, path = "/organisations", tag = "organisations", security(("bearer" = [])), params(ListOrganisations),
-    responses(SignedIn, (status = 200, description = "Done", body = OrganisationPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, (status = 200, description = "Done", body = OrganisationPage)))]
 pub async fn list_organisations(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -53,9 +52,8 @@ pub async fn list_organisations(
 /// Add a charity (programme admins).
 #[utoipa::path(post, path = "/organisations", tag = "organisations", security(("bearer" = [])), request_body = CreateOrganisation,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = OrganisationView, headers(("ETag" = String))),
-        (status = 409, description = "Name in use, or a second lead charity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = OrganisationView, headers(("ETag" = String))),
+        (status = 409, description = "Name in use, or a second lead charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_organisation(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -96,12 +94,9 @@ pub async fn get_organisation(
 /// Update a charity's name, districts or active flag (programme admins). Send If-Match.
 #[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", security(("bearer" = [])), request_body = UpdateOrganisation,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = OrganisationView, headers(("ETag" = String))),
+    responses(InvalidFields, Versioned, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = OrganisationView, headers(("ETag" = String))),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name in use, or the lead charity cannot be deactivated", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Name in use, or the lead charity cannot be deactivated", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_organisation(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -18,7 +18,7 @@ use crate::entities::{assessment, instrument, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::young_people::rules::age_on;
 use crate::{access::Deny, state::AppState};
 
@@ -139,9 +139,8 @@ pub async fn create_instrument(
 /// Her assessments, newest first. A mentor sees only those she administered herself.
 #[utoipa::path(get, path = "/young-people/{id}/assessments", tag = "outcomes", security(("bearer" = [])),
     params(("id" = Uuid, Path), ListAssessments),
-    responses(SignedIn, (status = 200, description = "Done", body = AssessmentPage),
-        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, (status = 200, description = "Done", body = AssessmentPage),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_assessments(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -13,7 +13,7 @@ use crate::entities::{organisation, referral};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self};
 use crate::http::extract::{ApiJson, IdPath};
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -27,10 +27,9 @@ use serde_json::json;
 /// `open_match` says whether it ends or moves with her mentor.
 #[utoipa::path(post, path = "/referrals/{id}/allocate", tag = "referrals", security(("bearer" = [])), request_body = Allocate,
     params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = AllocatedReferral, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = AllocatedReferral, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "She is in a match that has not ended and `open_match` was not given", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "She is in a match that has not ended and `open_match` was not given", body = Problem, content_type = "application/problem+json")))]
 pub async fn allocate(
     State(state): State<AppState>,
     me: CurrentUser,

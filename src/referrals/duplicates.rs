@@ -18,14 +18,13 @@ use crate::entities::{duplicate_flag, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 use crate::young_people::service as yp_service;
 
 /// Possible duplicates for review (programme admins).
 #[utoipa::path(get, path = "/duplicates", tag = "referrals", security(("bearer" = [])), params(ListDuplicates),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = DuplicatePage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = DuplicatePage)))]
 pub async fn list_duplicates(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -71,10 +70,9 @@ pub async fn list_duplicates(
 /// merged into it) or dismiss the flag.
 #[utoipa::path(post, path = "/duplicates/{id}/resolve", tag = "referrals", security(("bearer" = [])), request_body = ResolveDuplicate,
     params(("id" = Uuid, Path)),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = DuplicateView),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = DuplicateView),
         (status = 404, description = "No such flag", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Already resolved", body = Problem, content_type = "application/problem+json")))]
 pub async fn resolve_duplicate(
     State(state): State<AppState>,
     me: CurrentUser,

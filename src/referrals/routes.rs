@@ -24,7 +24,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn, Versioned};
 use crate::state::AppState;
 use crate::young_people::dto::DuplicateCheck;
 use crate::young_people::rules::{self as yp_rules, Consent};
@@ -102,8 +102,7 @@ async fn insert_referral(
 
 /// List referrals the caller may read, with filters.
 #[utoipa::path(get, path = "/referrals", tag = "referrals", security(("bearer" = [])), params(ListReferrals),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = ReferralPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = ReferralPage)))]
 pub async fn list_referrals(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -196,10 +195,9 @@ pub async fn list_referrals(
 /// (`young_person`, checked for duplicates). Eligibility is computed and shown with reasons.
 #[utoipa::path(post, path = "/referrals", tag = "referrals", security(("bearer" = [])), request_body = CreateReferral,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedReferral, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedReferral, headers(("ETag" = String))),
         (status = 404, description = "No such young person (`young_person_id`), or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_referral(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -258,11 +256,8 @@ pub async fn get_referral(
 /// Correct a referral's details. Its status moves only by POST .../transitions.
 #[utoipa::path(patch, path = "/referrals/{id}", tag = "referrals", security(("bearer" = [])), request_body = UpdateReferral,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ReferralView, headers(("ETag" = String))),
-        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, Versioned, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ReferralView, headers(("ETag" = String))),
+        (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_referral(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -431,10 +426,9 @@ pub async fn transition(
 /// Reopen a closed (or declined) referral: a new referral for the same young person.
 #[utoipa::path(post, path = "/referrals/{id}/reopen", tag = "referrals", security(("bearer" = [])), request_body = Reopen,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ReferralView, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ReferralView, headers(("ETag" = String))),
         (status = 404, description = "No such referral, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The referral is still open", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The referral is still open", body = Problem, content_type = "application/problem+json")))]
 pub async fn reopen(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -24,7 +24,7 @@ use crate::authz::{Action, Resource};
 use crate::entities::organisation;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
-use crate::http::problems::{Refused, SignedIn};
+use crate::http::problems::{InvalidParameters, Refused, SignedIn};
 use crate::state::AppState;
 use crate::users::Role;
 
@@ -194,9 +194,8 @@ pub struct DisproportionalityQuery {
 /// from referral to an improved outcome and the Relative Rate Index of each stage against the
 /// reference group (White; quintile 5) with its 95% interval, under the small-number rule.
 #[utoipa::path(get, path = "/reports/disproportionality", tag = "reports", security(("bearer" = [])), params(DisproportionalityQuery),
-    responses(SignedIn, Refused, (status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
-            content((Disproportionality = "application/json"), (String = "text/csv"))),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "The tables (JSON, or CSV with `format=csv`)",
+            content((Disproportionality = "application/json"), (String = "text/csv")))))]
 pub async fn disproportionality_report(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -21,7 +21,7 @@ use crate::entities::{concern, concern_entry, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::outbox::{self, NewMessage};
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
@@ -136,9 +136,8 @@ async fn audit_read(
 #[utoipa::path(post, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateConcern,
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
-        (status = 404, description = "No such young person, or not one you work with", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
+        (status = 404, description = "No such young person, or not one you work with", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_concern(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -191,8 +190,7 @@ pub async fn create_concern(
 /// leads in full, the raiser her own, coordinators and programme admins a summary without
 /// content. Every read is audited.
 #[utoipa::path(get, path = "/safeguarding/concerns", tag = "safeguarding", security(("bearer" = [])), params(ListConcerns),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = ConcernPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = ConcernPage)))]
 pub async fn list_concerns(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -302,10 +300,9 @@ fn check_entry(body: &CreateEntry) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/entries", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateEntry,
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = ConcernView),
         (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed in the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Not allowed in the current status; `allowed` lists what is", body = Problem, content_type = "application/problem+json")))]
 pub async fn add_entry(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -395,9 +392,8 @@ pub async fn add_entry(
 #[utoipa::path(post, path = "/safeguarding/concerns/{id}/break-glass", tag = "safeguarding", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     request_body = BreakGlass,
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ConcernView),
-        (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = ConcernView),
+        (status = 404, description = "No such concern, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn break_glass(
     State(state): State<AppState>,
     me: CurrentUser,

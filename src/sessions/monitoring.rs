@@ -20,7 +20,7 @@ use crate::db::ID_CHUNK;
 use crate::entities::{matching, mentoring_session as ms, support_contact as sc};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::matches::rules::MatchStatus;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
@@ -82,9 +82,8 @@ pub async fn list_contacts(
 /// Record a coordinator's check-in with the match's mentor, mentee or both.
 #[utoipa::path(post, path = "/matches/{id}/support-contacts", tag = "sessions", security(("bearer" = [])), request_body = CreateSupportContact,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = SupportContactView),
-        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = SupportContactView),
+        (status = 404, description = "No such match, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_contact(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -129,8 +128,7 @@ pub async fn create_contact(
 /// matches short of support contacts: fewer than two in their first month, none in the last
 /// month after that (MENTOR standard 5). A coordinator sees her own charity's.
 #[utoipa::path(get, path = "/monitoring/contact-gaps", tag = "sessions", security(("bearer" = [])), params(ContactGapParams),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = ContactGapList),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = ContactGapList)))]
 pub async fn contact_gaps(
     State(state): State<AppState>,
     me: CurrentUser,

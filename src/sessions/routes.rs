@@ -21,7 +21,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::matches::rules::MatchStatus;
 use crate::mentors::service::list;
 use crate::young_people::{open_opt, seal_opt};
@@ -99,8 +99,7 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<ms::Model,
 
 /// List the session logs the caller may read, oldest log first: a mentor sees her own only.
 #[utoipa::path(get, path = "/mentoring-sessions", tag = "sessions", security(("bearer" = [])), params(ListSessions),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = SessionPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = SessionPage)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -247,11 +246,10 @@ pub async fn get_session(
 /// kept as a version (see `/versions`).
 #[utoipa::path(patch, path = "/mentoring-sessions/{id}", tag = "sessions", security(("bearer" = [])), request_body = UpdateSession,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The session's ETag")),
-    responses(SignedIn, JsonBody, (status = 200, description = "Done", body = SessionView, headers(("ETag" = String))),
+    responses(InvalidFields, SignedIn, JsonBody, (status = 200, description = "Done", body = SessionView, headers(("ETag" = String))),
         (status = 403, description = "Not allowed; `edit_window_closed` when the mentor's seven days have passed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session, or not visible to you", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The session changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_session(
     State(state): State<AppState>,

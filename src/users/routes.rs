@@ -19,7 +19,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn, Versioned};
 use crate::{access::Deny, state::AppState};
 
 pub fn resource_of(u: &user::Model) -> Resource {
@@ -38,8 +38,7 @@ async fn load_readable(state: &AppState, me: &CurrentUser, id: Uuid, action: Act
 
 /// List accounts the caller may read.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsers),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = UserPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = UserPage)))]
 pub async fn list_users(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -81,9 +80,8 @@ pub async fn list_users(
 /// Create an account. A coordinator may create mentors in her own charity only.
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUser,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = UserView, headers(("ETag" = String))),
-        (status = 409, description = "E-mail already in use, or a request with this key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = UserView, headers(("ETag" = String))),
+        (status = 409, description = "E-mail already in use, or a request with this key is in progress", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -149,12 +147,9 @@ pub async fn get_user(State(state): State<AppState>, me: CurrentUser, IdPath(id)
 /// Update an account. Send the ETag as If-Match. Deactivating ends her sessions.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUser,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = UserView, headers(("ETag" = String))),
+    responses(InvalidFields, Versioned, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = UserView, headers(("ETag" = String))),
         (status = 404, description = "No such account, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E-mail already in use", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "E-mail already in use", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_user(
     State(state): State<AppState>,
     me: CurrentUser,

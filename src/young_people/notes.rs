@@ -19,7 +19,7 @@ use crate::entities::{case_note, referral_transition};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::state::AppState;
 
 const TABLE: &str = "case_notes";
@@ -38,9 +38,8 @@ fn note_view(state: &AppState, n: case_note::Model) -> Result<NoteView, ApiError
 
 /// A young person's case notes, newest first. Every read is audited.
 #[utoipa::path(get, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), PageParams),
-    responses(SignedIn, (status = 200, description = "Done", body = NotePage),
-        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, (status = 200, description = "Done", body = NotePage),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_notes(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -73,9 +72,8 @@ pub async fn list_notes(
 #[utoipa::path(post, path = "/young-people/{id}/notes", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     request_body = CreateNote,
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = NoteView),
-        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = NoteView),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_note(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -125,9 +123,8 @@ pub struct ChronologyParams {
 
 /// Her history, newest first: referrals received, their status changes and case notes.
 #[utoipa::path(get, path = "/young-people/{id}/chronology", tag = "young_people", security(("bearer" = [])), params(("id" = Uuid, Path), ChronologyParams),
-    responses(SignedIn, (status = 200, description = "Done", body = Chronology),
-        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, (status = 200, description = "Done", body = Chronology),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn chronology(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -19,13 +19,12 @@ use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
-use crate::http::problems::{JsonBody, Refused, SignedIn};
+use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn, Versioned};
 use crate::state::AppState;
 
 /// List young people the caller may read.
 #[utoipa::path(get, path = "/young-people", tag = "young_people", security(("bearer" = [])), params(ListYoungPeople),
-    responses(SignedIn, Refused, (status = 200, description = "Done", body = YoungPersonPage),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidParameters, SignedIn, Refused, (status = 200, description = "Done", body = YoungPersonPage)))]
 pub async fn list_young_people(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -70,9 +69,8 @@ pub async fn list_young_people(
 /// Create a young person's record (without a referral: see POST /referrals to do both).
 #[utoipa::path(post, path = "/young-people", tag = "young_people", security(("bearer" = [])), request_body = CreateYoungPerson,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses(SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedYoungPerson, headers(("ETag" = String))),
-        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, SignedIn, JsonBody, Refused, (status = 201, description = "Created", body = CreatedYoungPerson, headers(("ETag" = String))),
+        (status = 409, description = "A possible duplicate in your charity", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_young_person_route(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -109,11 +107,8 @@ pub async fn get_young_person(
 /// Update a young person's record. Send If-Match. Eligibility of her referrals is recomputed.
 #[utoipa::path(patch, path = "/young-people/{id}", tag = "young_people", security(("bearer" = [])), request_body = UpdateYoungPerson,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from the last read")),
-    responses(SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = YoungPersonView, headers(("ETag" = String))),
-        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json")))]
+    responses(InvalidFields, Versioned, SignedIn, JsonBody, Refused, (status = 200, description = "Done", body = YoungPersonView, headers(("ETag" = String))),
+        (status = 404, description = "No such record, or not visible to you", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_young_person(
     State(state): State<AppState>,
     me: CurrentUser,
