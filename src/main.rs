@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::{ExposeSecret, SecretString};
 use trellis::authz::Authz;
 use trellis::clock::{Clock, SystemClock};
 use trellis::config::{Config, LogFormat, Sources};
 use trellis::crypto::Keys;
-use trellis::entities::{organisation, user};
+use trellis::entities::organisation;
 use trellis::organisations::dto::OrganisationKind;
 use trellis::users::Role;
 use trellis::{audit, db, demo};
@@ -344,26 +344,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     let hash = trellis::auth::password::hash_blocking(password.expose_secret()).map_err(|e| e.to_string())?;
                     let id = uuid::Uuid::now_v7();
                     let mut txn = trellis::access::Write::begin(&conn, None, now, None).await.map_err(|e| e.to_string())?;
-                    user::ActiveModel {
-                        id: Set(id),
-                        email: Set(email),
-                        name: Set(name.trim().to_string()),
-                        role: Set(role.as_str().into()),
-                        organisation_id: Set(o.id),
-                        active: Set(true),
-                        password_hash: Set(hash),
-                        mfa_secret: Set(None),
-                        mfa_enabled: Set(false),
-                        mfa_last_step: Set(None),
-                        version: Set(1),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    }
-                    .insert(&txn)
-                    .await
-                    .map_err(|e| match e.sql_err() {
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "an account with this e-mail already exists".to_string(),
-                        _ => e.to_string(),
+                    trellis::users::service::new_user(id, email, &name, role, o.id, hash, now).insert(&txn).await.map_err(|e| {
+                        match e.sql_err() {
+                            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "an account with this e-mail already exists".to_string(),
+                            _ => e.to_string(),
+                        }
                     })?;
                     txn.audit(
                         audit::Event::new("user.created", "user")

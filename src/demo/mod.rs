@@ -237,19 +237,9 @@ pub async fn seed(
             None => None,
         };
         user::ActiveModel {
-            id: Set(id),
-            email: Set(email.clone()),
-            name: Set(person.clone()),
-            role: Set(role.as_str().to_string()),
-            organisation_id: Set(org_ids[*charity]),
-            active: Set(true),
-            password_hash: Set(hashes[k].clone()),
             mfa_secret: Set(sealed),
             mfa_enabled: Set(secret.is_some()),
-            mfa_last_step: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..crate::users::service::new_user(id, email.clone(), person, *role, org_ids[*charity], hashes[k].clone(), now)
         }
         .insert(&txn)
         .await

@@ -8,7 +8,6 @@ use super::service::{Pool, candidates, load_referral, mentee, waiting};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
-use crate::db::ID_CHUNK;
 use crate::entities::{referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -19,7 +18,7 @@ use axum::Json;
 use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Mentors ranked for an accepted referral, each score with its breakdown, and separately
@@ -90,13 +89,8 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
         q = q.filter(referral::Column::OrganisationId.is_in(orgs.clone()));
     }
     let referrals = q.all(&state.db).await?;
-    let mut people: HashMap<Uuid, young_person::Model> = HashMap::new();
     let yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
-    for chunk in yp_ids.chunks(ID_CHUNK) {
-        for yp in young_person::Entity::find().filter(young_person::Column::Id.is_in(chunk.to_vec())).all(&state.db).await? {
-            people.insert(yp.id, yp);
-        }
-    }
+    let people = crate::young_people::service::by_id(&state.db, &yp_ids).await?;
     let pool = candidates(&state.db, &state, scope.as_deref().map_or(Pool::All, Pool::Organisations), today).await?;
     let weights = state.config.match_weights;
     let mut rows: Vec<(&referral::Model, Mentee)> = Vec::with_capacity(referrals.len());

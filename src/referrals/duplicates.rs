@@ -1,8 +1,6 @@
 //! Possible duplicates across charities: flagged when a new record matches one held by
 //! another charity, reviewed by programme admins, who merge the two or dismiss the flag.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::State;
 use sea_orm::sea_query::Expr;
@@ -41,13 +39,7 @@ pub async fn list_duplicates(
     }
     let flags = query.all(&state.db).await?;
     let ids: Vec<Uuid> = flags.iter().flat_map(|f| [f.young_person_id, f.match_id]).collect();
-    let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
-        .filter(young_person::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|y| (y.id, y))
-        .collect();
+    let people = crate::young_people::service::by_id(&state.db, &ids).await?;
     let page = pagination::page(flags, limit, |f| f.id, |f| f);
     let mut items = Vec::new();
     for f in page.items {

@@ -1,8 +1,6 @@
 //! Referral routes: HTTP only; the state machine is in `rules.rs`, eligibility and consent
 //! in `young_people/rules.rs`, who may do what in `policies/referrals.cedar`.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -150,13 +148,7 @@ pub async fn list_referrals(
     let rows = query.all(&state.db).await?;
     // One query for the page's young people, whatever the page size.
     let ids: Vec<Uuid> = rows.iter().map(|r| r.young_person_id).collect();
-    let people: HashMap<Uuid, young_person::Model> = young_person::Entity::find()
-        .filter(young_person::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|y| (y.id, y))
-        .collect();
+    let people = crate::young_people::service::by_id(&state.db, &ids).await?;
     let page = pagination::page(rows, limit, |r| r.id, |r| r);
     let shown = state.visible(&me, Action::ReferralsRead, page.items, resource);
     let mut items = Vec::with_capacity(shown.len());

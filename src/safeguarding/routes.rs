@@ -217,24 +217,7 @@ pub async fn list_concerns(
     }
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |c| c.id, |c| c);
-    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
-    let entries = entries_of(&state.db, &ids).await?;
-    let mut items = Vec::new();
-    for c in &page.items {
-        if let Some(v) = visibility(&state, &me, c).await? {
-            let mine: Vec<concern_entry::Model> = entries.iter().filter(|e| e.concern_id == c.id).cloned().collect();
-            items.push(view(&state, &me, c, v, &mine)?);
-        }
-    }
-    crate::access::audit_list(
-        &state,
-        &me,
-        "concerns.listed",
-        "concern",
-        items.iter().map(|c| c.id),
-        items.iter().map(|c| c.young_person_id),
-    )
-    .await?;
+    let items = shown(&state, &me, &page.items, "concerns.listed").await?;
     Ok(Json(ConcernPage { items, next_cursor: page.next_cursor }))
 }
 
@@ -454,23 +437,27 @@ pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<J
     }
     let now = state.now();
     let late: Vec<concern::Model> = query.all(&state.db).await?.into_iter().filter(|c| acknowledge_by(&state, c) < now).collect();
-    let ids: Vec<Uuid> = late.iter().map(|c| c.id).collect();
+    let items = shown(&state, &me, &late, "concerns.overdue_listed").await?;
+    Ok(Json(OverdueList { items }))
+}
+
+/// The views of the concerns of a list that `me` may see (each in the view the policies give
+/// her), with their entries; the list is audited as `action`, naming the young people shown.
+async fn shown(
+    state: &AppState,
+    me: &CurrentUser,
+    concerns: &[concern::Model],
+    action: &'static str,
+) -> Result<Vec<ConcernView>, ApiError> {
+    let ids: Vec<Uuid> = concerns.iter().map(|c| c.id).collect();
     let entries = entries_of(&state.db, &ids).await?;
     let mut items = Vec::new();
-    for c in &late {
-        if let Some(v) = visibility(&state, &me, c).await? {
+    for c in concerns {
+        if let Some(v) = visibility(state, me, c).await? {
             let mine: Vec<concern_entry::Model> = entries.iter().filter(|e| e.concern_id == c.id).cloned().collect();
-            items.push(view(&state, &me, c, v, &mine)?);
+            items.push(view(state, me, c, v, &mine)?);
         }
     }
-    crate::access::audit_list(
-        &state,
-        &me,
-        "concerns.overdue_listed",
-        "concern",
-        items.iter().map(|c| c.id),
-        items.iter().map(|c| c.young_person_id),
-    )
-    .await?;
-    Ok(Json(OverdueList { items }))
+    crate::access::audit_list(state, me, action, "concern", items.iter().map(|c| c.id), items.iter().map(|c| c.young_person_id)).await?;
+    Ok(items)
 }

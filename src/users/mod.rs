@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod routes;
+pub mod service;
 
 pub use crate::entities::user::Role;
 

@@ -107,24 +107,7 @@ pub async fn create_user(
     let now = state.now();
     let mut txn = state.write(&me).await?;
     let id = Uuid::now_v7();
-    let created = user::ActiveModel {
-        id: Set(id),
-        email: Set(email),
-        name: Set(body.name.trim().to_string()),
-        role: Set(body.role.as_str().to_string()),
-        organisation_id: Set(org.id),
-        active: Set(true),
-        password_hash: Set(hash),
-        mfa_secret: Set(None),
-        mfa_enabled: Set(false),
-        mfa_last_step: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(unique_email)?;
+    let created = super::service::new_user(id, email, &body.name, body.role, org.id, hash, now).insert(&txn).await.map_err(unique_email)?;
     txn.audit(Event::new("user.created", "user").resource(id, Some(org.id)).detail(json!({"role": body.role.as_str()})));
     txn.commit().await?;
     Ok((StatusCode::CREATED, etag::headers(created.version), Json(UserView::of(&created)?)))

@@ -251,3 +251,14 @@ pub async fn referrals_of<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -
         .all(conn)
         .await?)
 }
+
+/// The young people `ids`, by id (one query per [`crate::db::ID_CHUNK`] ids).
+pub async fn by_id<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, young_person::Model>, ApiError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::db::ID_CHUNK) {
+        for yp in young_person::Entity::find().filter(young_person::Column::Id.is_in(chunk.to_vec())).all(conn).await? {
+            out.insert(yp.id, yp);
+        }
+    }
+    Ok(out)
+}
