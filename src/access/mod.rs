@@ -116,7 +116,7 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, resource: &Resource) -> Resul
         Resource::User { id, .. } => user::Entity::find_by_id(*id)
             .one(conn)
             .await?
-            .map(|u| (Resource::User { id: u.id, role: u.role, organisation_id: u.organisation_id }, None)),
+            .map(|u| (Resource::User { id: u.id, role: u.role.as_str().to_string(), organisation_id: u.organisation_id }, None)),
         Resource::YoungPerson { id, .. } => young_person::Entity::find_by_id(*id)
             .one(conn)
             .await?

@@ -84,7 +84,7 @@ impl UserView {
             id: u.id,
             email: u.email.clone(),
             name: u.name.clone(),
-            role: Role::parse(&u.role).ok_or_else(|| crate::error::ApiError::unreadable("users", "role", u.id))?,
+            role: u.role,
             organisation_id: u.organisation_id,
             active: u.active,
             mfa_enabled: u.mfa_enabled,

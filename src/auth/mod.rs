@@ -46,15 +46,20 @@ impl CurrentUser {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id, lead: self.lead }
+        Principal {
+            id: self.user.id,
+            role: self.user.role.as_str().to_string(),
+            organisation_id: self.user.organisation_id,
+            lead: self.lead,
+        }
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { id: self.user.id, role: self.user.role.clone(), organisation_id: self.user.organisation_id }
+        Actor { id: self.user.id, role: self.user.role.as_str().to_string(), organisation_id: self.user.organisation_id }
     }
 
     fn from_auth(a: &Authenticated) -> Result<Self, ApiError> {
-        let role = Role::parse(&a.user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        let role = a.user.role;
         Ok(Self { user: a.user.clone(), session_id: a.session.id, role, lead: a.organisation_lead })
     }
 }

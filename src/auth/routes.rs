@@ -146,11 +146,11 @@ async fn refuse_locked(state: &AppState, u: Option<&user::Model>, secs: i64) -> 
 }
 
 fn role_of(u: &user::Model) -> Result<crate::entities::user::Role, ApiError> {
-    crate::entities::user::Role::parse(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))
+    Ok(u.role)
 }
 
 fn actor_of(u: &user::Model) -> audit::Actor {
-    audit::Actor { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id }
+    audit::Actor { id: u.id, role: u.role.as_str().to_string(), organisation_id: u.organisation_id }
 }
 
 async fn audit_login(
@@ -244,7 +244,7 @@ pub async fn logout(State(state): State<AppState>, EnrollingUser(me, _): Enrolli
 }
 
 fn self_resource(me: &CurrentUser) -> Resource {
-    Resource::User { id: me.user.id, role: me.user.role.clone(), organisation_id: me.user.organisation_id }
+    Resource::User { id: me.user.id, role: me.user.role.as_str().to_string(), organisation_id: me.user.organisation_id }
 }
 
 /// Who am I: the signed-in account and when the session ends if idle.

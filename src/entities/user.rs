@@ -8,7 +8,7 @@ pub struct Model {
     /// Stored lower-cased, so uniqueness is case-insensitive.
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub organisation_id: Uuid,
     pub active: bool,
     pub password_hash: String,
@@ -27,14 +27,23 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+// Stored as the same snake_case strings it is written as in JSON (the database's CHECK
+// constraint keeps the column to them); a stored value that is none of them fails the read
+// (sea-orm's error, logged, answered 500), never a default.
 /// The five roles (docs/domain.md §Roles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema, EnumIter, DeriveActiveEnum)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum Role {
+    #[sea_orm(string_value = "programme_admin")]
     ProgrammeAdmin,
+    #[sea_orm(string_value = "coordinator")]
     Coordinator,
+    #[sea_orm(string_value = "safeguarding_lead")]
     SafeguardingLead,
+    #[sea_orm(string_value = "mentor")]
     Mentor,
+    #[sea_orm(string_value = "evaluator")]
     Evaluator,
 }
 

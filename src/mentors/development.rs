@@ -212,10 +212,12 @@ pub async fn create_supervision(
     not_future(body.held_on, now.date_naive(), "held_on")?;
     // A concern discussed in supervision is one of her charity's: the same answer whether it
     // does not exist or is another charity's, so nothing is learnt about other charities.
+    // The young person the concern is about: the supervision's audit event names her.
+    let mut about = None;
     if let Some(cid) = body.concern_id {
-        let found = crate::entities::concern::Entity::find_by_id(cid).one(&state.db).await?;
-        if found.is_none_or(|c| c.organisation_id != p.organisation_id) {
-            return Err(ApiError::field("concern_id", "not_found", "There is no such concern in this mentor's charity."));
+        match crate::entities::concern::Entity::find_by_id(cid).one(&state.db).await? {
+            Some(c) if c.organisation_id == p.organisation_id => about = Some(c.young_person_id),
+            _ => return Err(ApiError::field("concern_id", "not_found", "There is no such concern in this mentor's charity.")),
         }
     }
     let sid = Uuid::now_v7();
@@ -235,7 +237,12 @@ pub async fn create_supervision(
     }
     .insert(&txn)
     .await?;
-    audit_write(&mut txn, &state, &me, "mentor.supervision_recorded", &p, json!({"supervision": s.id})).await?;
+    txn.audit(
+        Event::new("mentor.supervision_recorded", "mentor")
+            .resource(p.user_id, Some(p.organisation_id))
+            .about_all(about)
+            .detail(json!({"supervision": s.id})),
+    );
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,

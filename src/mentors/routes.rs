@@ -108,7 +108,7 @@ pub async fn create_mentor(
     let org = u.as_ref().map(|u| u.organisation_id).unwrap_or(me.user.organisation_id);
     state.authorize(&me, Action::MentorsCreate, &Resource::Organisation(org), &[]).await?;
     let u = u.ok_or_else(|| ApiError::field("user_id", "not_found", "There is no such account."))?;
-    if u.role != "mentor" {
+    if u.role != crate::entities::user::Role::Mentor {
         return Err(ApiError::field("user_id", "not_a_mentor", "The account does not have the mentor role."));
     }
     let (age_min, age_max) = (body.age_min.unwrap_or(11), body.age_max.unwrap_or(24));

@@ -38,7 +38,7 @@ fn instrument_view(i: &Loaded) -> InstrumentView {
 /// `action` (403). A mentor's reach depends on whether she mentors her now.
 async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> Result<young_person::Model, ApiError> {
     let yp = young_person::Entity::find_by_id(id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let mentor_of = me.user.role == "mentor" && crate::matches::mentor_of(&state.db, me.id(), yp.id).await?;
+    let mentor_of = me.role == crate::entities::user::Role::Mentor && crate::matches::mentor_of(&state.db, me.id(), yp.id).await?;
     let res = crate::young_people::resource(&yp);
     let ctx = [("mentor_of", Value::Bool(mentor_of))];
     state.authorize_as(me, Action::AssessmentsList, &res, &ctx, Deny::NotFound).await?;
@@ -154,7 +154,7 @@ pub async fn list_assessments(
         .filter(assessment::Column::YoungPersonId.eq(yp.id))
         .order_by_desc(assessment::Column::Id)
         .limit(limit + 1);
-    if me.user.role == "mentor" {
+    if me.role == crate::entities::user::Role::Mentor {
         query = query.filter(assessment::Column::AdministeredBy.eq(me.id()));
     }
     if let Some(code) = &q.instrument {

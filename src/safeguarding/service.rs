@@ -15,7 +15,7 @@ pub fn resource(c: &concern::Model) -> Resource {
 /// Whether a mentor who raised `c` still mentors the young person it is about: her own view
 /// of a concern ends with her match, as her view of the young person does.
 pub async fn raiser_mentors_her(state: &AppState, me: &CurrentUser, c: &concern::Model) -> Result<bool, ApiError> {
-    if c.raised_by != me.id() || me.user.role != "mentor" {
+    if c.raised_by != me.id() || me.role != crate::entities::user::Role::Mentor {
         return Ok(false);
     }
     Ok(crate::access::mentor_of(&state.db, me.id(), c.young_person_id).await?)

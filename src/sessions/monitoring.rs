@@ -136,7 +136,7 @@ pub async fn contact_gaps(
 ) -> Result<Json<ContactGapList>, ApiError> {
     let asked = q.organisation_id.unwrap_or(me.user.organisation_id);
     state.authorize(&me, Action::MonitoringContactGaps, &Resource::Organisation(asked), &[]).await?;
-    let everyone = q.organisation_id.is_none() && me.user.role == "programme_admin";
+    let everyone = q.organisation_id.is_none() && me.role == crate::entities::user::Role::ProgrammeAdmin;
     let days = q.days.unwrap_or(14);
     let today = state.now().date_naive();
     let mut query = matching::Entity::find()

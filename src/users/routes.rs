@@ -23,7 +23,7 @@ use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused,
 use crate::{access::Deny, state::AppState};
 
 pub fn resource_of(u: &user::Model) -> Resource {
-    Resource::User { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id }
+    Resource::User { id: u.id, role: u.role.as_str().to_string(), organisation_id: u.organisation_id }
 }
 
 /// Loads an account the caller may read, or 404 (a refusal must not confirm it exists).
@@ -69,7 +69,7 @@ pub async fn list_users(
     let page = pagination::page(rows, limit, |u| u.id, |u| u);
     let shown = state.visible(&me, Action::UsersRead, page.items, |u| Resource::User {
         id: u.id,
-        role: u.role.clone(),
+        role: u.role.as_str().to_string(),
         organisation_id: u.organisation_id,
     });
     let items: Vec<UserView> = shown.iter().map(UserView::of).collect::<Result<_, _>>()?;
@@ -141,12 +141,12 @@ pub async fn update_user(
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<(HeaderMap, Json<UserView>), ApiError> {
     let u = load_readable(&state, &me, id, Action::UsersRead).await?;
-    let new_role = body.role.map(|r| r.as_str().to_string()).unwrap_or_else(|| u.role.clone());
+    let new_role = body.role.unwrap_or(u.role);
     let new_org = body.organisation_id.unwrap_or(u.organisation_id);
     let deactivates = body.active == Some(false) && u.active;
     let reactivates = body.active == Some(true) && !u.active;
     let context = [
-        ("new_role", Value::Str(new_role.clone())),
+        ("new_role", Value::Str(new_role.as_str().into())),
         ("new_organisation", Value::Organisation(new_org)),
         ("changes_role", Value::Bool(new_role != u.role)),
         ("changes_organisation", Value::Bool(new_org != u.organisation_id)),
@@ -176,7 +176,7 @@ pub async fn update_user(
         changed.push("name");
     }
     if new_role != u.role {
-        am.role = Set(new_role.clone());
+        am.role = Set(new_role);
         changed.push("role");
     }
     if new_org != u.organisation_id {

@@ -22,7 +22,7 @@ pub fn new_user(
         id: Set(id),
         email: Set(email),
         name: Set(name.trim().to_string()),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         organisation_id: Set(organisation_id),
         active: Set(true),
         password_hash: Set(password_hash),

@@ -497,7 +497,7 @@ async fn supervision_names_only_a_concern_of_the_mentors_own_charity() {
     let app = TestApp::spawn().await;
     let (lead, a, b) = app.charities().await;
     let admin = app.admin_token(lead).await;
-    let (_, mentor) = app.mentor_with_match(&admin, a).await;
+    let (my_match, mentor) = app.mentor_with_match(&admin, a).await;
     let (theirs, other_mentor) = app.mentor_with_match(&admin, b).await;
     let got = app.get(&format!("/api/v1/matches/{theirs}")).token(&admin).send().await;
     let their_yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
@@ -511,6 +511,21 @@ async fn supervision_names_only_a_concern_of_the_mentors_own_charity() {
         assert_eq!(r.error_fields(), vec!["concern_id".to_string()]);
     }
     assert_eq!(app.count("supervisions").await, 0);
+
+    // One of her own charity's concerns is taken, and the audit names the girl it is about.
+    let mine = app.get(&format!("/api/v1/matches/{my_match}")).token(&ct).send().await;
+    let my_yp: Uuid = mine.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let my_concern = app.concern(&app.token(&mentor).await, my_yp, false).await;
+    let r = app.post(&path).token(&ct).json(json!({"held_on": "2026-11-20", "minutes": 30, "concern_id": my_concern})).send().await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.seal_audit().await;
+    let actions = scalar(
+        &app,
+        "SELECT e.action AS v FROM audit_event_subjects s JOIN audit_events e ON e.id = s.event_id WHERE s.young_person_id = ?",
+        my_yp,
+    )
+    .await;
+    assert!(actions.iter().any(|a| a == "mentor.supervision_recorded"), "{actions:?}");
 }
 
 #[tokio::test]
@@ -591,11 +606,11 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     // One reader of each role at each charity (mentors: two, one of them with a match).
     let mut readers = Vec::new();
     for o in &orgs {
-        for role in ["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"] {
+        for role in Role::ALL {
             readers.extend(users.iter().filter(|u| u.organisation_id == o.id && u.role == role && u.active).take(2).cloned());
         }
     }
-    assert!(readers.iter().any(|u| u.role == "mentor") && readers.iter().any(|u| u.role == "safeguarding_lead"));
+    assert!(readers.iter().any(|u| u.role == Role::Mentor) && readers.iter().any(|u| u.role == Role::SafeguardingLead));
     // (list, the action a read of a row takes, the row's record as the policies see it)
     type List = (&'static str, Action, fn(Uuid) -> Resource);
     let lists: [List; 7] = [
@@ -624,8 +639,12 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     let mut checked = 0;
     for u in &readers {
         let token = trellis::auth::session::create(&app.db, &app.state, u.id, false).await.unwrap().0;
-        let principal =
-            Principal { id: u.id, role: u.role.clone(), organisation_id: u.organisation_id, lead: lead.contains(&u.organisation_id) };
+        let principal = Principal {
+            id: u.id,
+            role: u.role.as_str().to_string(),
+            organisation_id: u.organisation_id,
+            lead: lead.contains(&u.organisation_id),
+        };
         for (path, action, skeleton) in &lists {
             let mut cursor: Option<String> = None;
             loop {
@@ -637,7 +656,7 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
                 if r.status == 403 {
                     break; // the role may not list these at all
                 }
-                assert_eq!(r.status, 200, "{} as {}: {}", url, u.role, r.text);
+                assert_eq!(r.status, 200, "{} as {}: {}", url, u.role.as_str(), r.text);
                 for item in r.body["items"].as_array().unwrap() {
                     let id: Uuid = item["id"].as_str().unwrap().parse().unwrap();
                     let (resource, yp) = trellis::access::refresh(&app.db, &skeleton(id)).await.unwrap().unwrap();
@@ -658,7 +677,7 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
                     } else {
                         app.state.authz.is_allowed(&principal, *action, &resource, &[])
                     };
-                    assert!(allowed, "{path} showed {} ({id}) a {resource:?} the policies do not let her read", u.role);
+                    assert!(allowed, "{path} showed {} ({id}) a {resource:?} the policies do not let her read", u.role.as_str());
                     checked += 1;
                 }
                 match r.body["next_cursor"].as_str() {
@@ -791,4 +810,46 @@ async fn a_change_cannot_be_committed_without_its_audit() {
         .find(|e| e.resource_id == Some(id))
         .expect("the event was written with the change");
     assert_eq!(event.action, "organisation.created");
+}
+
+/// A stored value that does not parse is an error, never a default. A code outside its set
+/// cannot be stored at all (the database's CHECK constraints refuse it); a JSON column that
+/// does not parse (here her interests) is answered 500, with nothing of the record or the
+/// stored text in the answer, and no default is read in its place.
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use trellis::entities::{referral as referrals, user as users, young_person as young_people};
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let (referral, young_person) = app.referral(&admin, a).await;
+    let coordinator = app.user(a, Role::Coordinator).await;
+    let ct = app.token(&coordinator).await;
+
+    let refused = referrals::Entity::update_many()
+        .col_expr(referrals::Column::Status, Expr::value("sleeping"))
+        .filter(referrals::Column::Id.eq(referral))
+        .exec(&app.db)
+        .await;
+    assert!(refused.is_err(), "an unknown referral status is refused by the database");
+    let refused = users::Entity::update_many()
+        .col_expr(users::Column::Role, Expr::value("superuser"))
+        .filter(users::Column::Id.eq(coordinator.id))
+        .exec(&app.db)
+        .await;
+    assert!(refused.is_err(), "an unknown role is refused by the database");
+
+    let r = app.get(&format!("/api/v1/young-people/{young_person}")).token(&ct).send().await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    young_people::Entity::update_many()
+        .col_expr(young_people::Column::Interests, Expr::value("[\"music\", oops"))
+        .filter(young_people::Column::Id.eq(young_person))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let r = app.get(&format!("/api/v1/young-people/{young_person}")).token(&ct).send().await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(!r.text.contains("music") && !r.text.contains("oops"), "the stored text is not echoed: {}", r.text);
 }

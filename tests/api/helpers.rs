@@ -169,7 +169,7 @@ impl TestApp {
             id: Set(id),
             email: Set(email.clone()),
             name: Set(name.clone()),
-            role: Set(role.as_str().into()),
+            role: Set(role),
             organisation_id: Set(org),
             active: Set(true),
             password_hash: Set(hash),
