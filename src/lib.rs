@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod crypto;
 pub mod db;

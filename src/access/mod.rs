@@ -26,7 +26,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Statuses of a match in which the mentor works with her mentee: the match is open to her.
-pub const WORKING: &[&str] = &["introduced", "active", "paused"];
+pub const WORKING: &[matching::MatchStatus] =
+    &[matching::MatchStatus::Introduced, matching::MatchStatus::Active, matching::MatchStatus::Paused];
 
 /// Whether `mentor_id` mentors `young_person_id` now (a match introduced, active or paused).
 pub async fn mentor_of<C: ConnectionTrait>(conn: &C, mentor_id: Uuid, young_person_id: Uuid) -> Result<bool, DbErr> {
@@ -131,7 +132,12 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, resource: &Resource) -> Resul
             .map(|m| (Resource::Mentor { id: m.user_id, organisation_id: m.organisation_id }, None)),
         Resource::Match { id, .. } => matching::Entity::find_by_id(*id).one(conn).await?.map(|m| {
             (
-                Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != "ended" },
+                Resource::Match {
+                    id: m.id,
+                    organisation_id: m.organisation_id,
+                    mentor_id: m.mentor_id,
+                    open: m.status != matching::MatchStatus::Ended,
+                },
                 Some(m.young_person_id),
             )
         }),
@@ -167,7 +173,7 @@ pub async fn reauthorize(state: &AppState, me: &CurrentUser, grants: &[Grant]) -
                 },
                 ("match_active", Resource::Match { id, .. }) => {
                     let m = matching::Entity::find_by_id(*id).one(&state.db).await?.ok_or(ApiError::NotFound)?;
-                    Value::Bool(m.status == "active")
+                    Value::Bool(m.status == matching::MatchStatus::Active)
                 }
                 _ => v.clone(),
             };

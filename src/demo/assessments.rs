@@ -73,13 +73,13 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
         let end = m.ended_on.unwrap_or(today).min(today);
         let mut points: Vec<(Timepoint, NaiveDate)> = vec![(Timepoint::Baseline, start)];
         // Reviews every three months; none in the last month before an exit.
-        let last_review = if m.status == "ended" { end - Duration::days(30) } else { end };
+        let last_review = if m.status == crate::entities::matching::MatchStatus::Ended { end - Duration::days(30) } else { end };
         let mut on = start + Duration::days(91);
         while on <= last_review {
             points.push((Timepoint::Review, on));
             on += Duration::days(91);
         }
-        if m.status == "ended" && end > start {
+        if m.status == crate::entities::matching::MatchStatus::Ended && end > start {
             points.push((Timepoint::Exit, end));
         }
         let course = match rng.below(10) {

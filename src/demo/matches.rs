@@ -4,6 +4,7 @@
 //! lapsed keep an active match, so the coordinator's week shows a match at risk, and one
 //! mentor per charity keeps her places free for the matching plan.
 
+use crate::matches::rules::MatchStatus;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -72,7 +73,7 @@ pub async fn seed<C: ConnectionTrait>(
                 if pool.is_empty() {
                     continue;
                 }
-                ("ended", *rng.pick(&pool))
+                (MatchStatus::Ended, *rng.pick(&pool))
             }
             s => {
                 let slot = places.iter_mut().find(|p| p.organisation == r.organisation_id && p.free > 0);
@@ -87,18 +88,18 @@ pub async fn seed<C: ConnectionTrait>(
                 };
                 slot.free -= 1;
                 let status = match s {
-                    "matched" if n % 2 == 0 => "proposed",
-                    "matched" => "introduced",
-                    _ if n % 6 == 5 && !slot.lapsed_dbs => "paused",
-                    _ => "active",
+                    "matched" if n % 2 == 0 => MatchStatus::Proposed,
+                    "matched" => MatchStatus::Introduced,
+                    _ if n % 6 == 5 && !slot.lapsed_dbs => MatchStatus::Paused,
+                    _ => MatchStatus::Active,
                 };
                 (status, slot.mentor)
             }
         };
         let met = (proposed + Duration::days(7)).min(today);
         let signed = (met + Duration::days(7)).min(today);
-        let running = matches!(status, "active" | "paused" | "ended");
-        let ended_on = (status == "ended").then(|| (signed + Duration::days(120 + rng.below(120) as i64)).min(today));
+        let running = matches!(status, MatchStatus::Active | MatchStatus::Paused | MatchStatus::Ended);
+        let ended_on = (status == MatchStatus::Ended).then(|| (signed + Duration::days(120 + rng.below(120) as i64)).min(today));
         let reason = match r.closure_reason.as_deref() {
             Some("goals_met") => EndingReason::GoalsMet,
             Some("planned_ending") => EndingReason::ProgrammeCompleted,
@@ -119,17 +120,17 @@ pub async fn seed<C: ConnectionTrait>(
             young_person_id: Set(r.young_person_id),
             mentor_id: Set(mentor),
             mentor_organisation_id: Set(r.organisation_id),
-            status: Set(status.into()),
+            status: Set(status),
             score: Set(Some(55 + rng.below(45) as i32)),
             criteria: Set("[]".into()),
             proposed_on: Set(proposed),
-            first_meeting_on: Set((status != "proposed").then_some(met)),
-            staff_present: Set(if status != "proposed" { Some(seal("staff_present", "Coordinator")?) } else { None }),
+            first_meeting_on: Set((status != MatchStatus::Proposed).then_some(met)),
+            staff_present: Set(if status != MatchStatus::Proposed { Some(seal("staff_present", "Coordinator")?) } else { None }),
             agreement_signed_on: Set(running.then_some(signed)),
             ended_on: Set(ended_on),
-            ending_type: Set((status == "ended").then(|| if planned { "planned" } else { "unplanned" }.to_string())),
-            ending_reason: Set((status == "ended").then(|| reason.as_str().to_string())),
-            exit_conversation_held: Set((status == "ended").then_some(planned || rng.below(2) == 0)),
+            ending_type: Set((status == MatchStatus::Ended).then(|| if planned { "planned" } else { "unplanned" }.to_string())),
+            ending_reason: Set((status == MatchStatus::Ended).then(|| reason.as_str().to_string())),
+            exit_conversation_held: Set((status == MatchStatus::Ended).then_some(planned || rng.below(2) == 0)),
             shared_safety_info: Set(if rng.below(3) == 0 { Some(seal("shared_safety_info", rng.pick::<&str>(SAFETY))?) } else { None }),
             version: Set(1),
             created_by: Set(coordinator),
@@ -139,27 +140,27 @@ pub async fn seed<C: ConnectionTrait>(
         .insert(conn)
         .await?;
         // Its history, move by move.
-        let mut path: Vec<(&str, NaiveDate)> = vec![("proposed", proposed)];
-        if status != "proposed" {
-            path.push(("introduced", met));
+        let mut path: Vec<(MatchStatus, NaiveDate)> = vec![(MatchStatus::Proposed, proposed)];
+        if status != MatchStatus::Proposed {
+            path.push((MatchStatus::Introduced, met));
         }
         if running {
-            path.push(("active", signed));
+            path.push((MatchStatus::Active, signed));
         }
-        if status == "paused" {
-            path.push(("paused", (signed + Duration::days(30)).min(today)));
+        if status == MatchStatus::Paused {
+            path.push((MatchStatus::Paused, (signed + Duration::days(30)).min(today)));
         }
         if let Some(e) = ended_on {
-            path.push(("ended", e));
+            path.push((MatchStatus::Ended, e));
         }
-        let mut from: Option<&str> = None;
+        let mut from: Option<MatchStatus> = None;
         for (to, on) in path {
             match_transition::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 match_id: Set(m.id),
                 organisation_id: Set(m.organisation_id),
-                from_status: Set(from.map(str::to_string)),
-                to_status: Set(to.into()),
+                from_status: Set(from),
+                to_status: Set(to),
                 on_date: Set(on),
                 details: Set("{}".into()),
                 actor_id: Set(coordinator),

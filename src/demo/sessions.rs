@@ -134,7 +134,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, rng: &mut Rng, now:
             _ => today,
         };
         // The first long-running active match of each charity has lapsed: no session in three weeks.
-        if m.status == "active" && start + Days::new(60) < today && lapsed.insert(m.organisation_id) {
+        if m.status == crate::entities::matching::MatchStatus::Active && start + Days::new(60) < today && lapsed.insert(m.organisation_id) {
             end = today - Days::new(21);
         }
         let mut days = Vec::new();

@@ -7,8 +7,8 @@ pub struct Model {
     pub id: Uuid,
     pub match_id: Uuid,
     pub organisation_id: Uuid,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<super::matching::MatchStatus>,
+    pub to_status: super::matching::MatchStatus,
     pub on_date: Date,
     /// JSON of the move's details (no free text).
     pub details: String,

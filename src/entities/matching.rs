@@ -11,7 +11,7 @@ pub struct Model {
     pub young_person_id: Uuid,
     pub mentor_id: Uuid,
     pub mentor_organisation_id: Uuid,
-    pub status: String,
+    pub status: MatchStatus,
     pub score: Option<i32>,
     /// JSON: the score breakdown when the match was made (MENTOR standard 4).
     pub criteria: String,
@@ -36,3 +36,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// proposed -> introduced -> active <-> paused; any of them -> ended.
+    MatchStatus {
+        Proposed = "proposed",
+        Introduced = "introduced",
+        Active = "active",
+        Paused = "paused",
+        Ended = "ended",
+    }
+);

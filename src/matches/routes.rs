@@ -50,7 +50,7 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
         young_person_id: m.young_person_id,
         mentor_id: m.mentor_id,
         mentor_organisation_id: m.mentor_organisation_id,
-        status: MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?,
+        status: m.status,
         score: m.score,
         criteria: list(&m.criteria, TABLE, "criteria", m.id)?,
         proposed_on: m.proposed_on,
@@ -89,7 +89,7 @@ pub async fn list_matches(
         query = query.filter(matching::Column::Id.gt(after));
     }
     if let Some(s) = q.status {
-        query = query.filter(matching::Column::Status.eq(s.as_str()));
+        query = query.filter(matching::Column::Status.eq(s));
     }
     if let Some(m) = q.mentor_id {
         query = query.filter(matching::Column::MentorId.eq(m));
@@ -139,7 +139,7 @@ pub async fn create_match(
     waiting(&r)?;
     let open_for_her = matching::Entity::find()
         .filter(matching::Column::YoungPersonId.eq(r.young_person_id))
-        .filter(matching::Column::Status.ne("ended"))
+        .filter(matching::Column::Status.ne(MatchStatus::Ended))
         .count(&txn)
         .await?;
     if open_for_her > 0 {
@@ -166,7 +166,7 @@ pub async fn create_match(
         young_person_id: Set(r.young_person_id),
         mentor_id: Set(mentor.user_id),
         mentor_organisation_id: Set(mentor.organisation_id),
-        status: Set(MatchStatus::Proposed.as_str().into()),
+        status: Set(MatchStatus::Proposed),
         score: Set(Some(score.total as i32)),
         criteria: Set(serde_json::to_string(&score.breakdown).map_err(ApiError::internal)?),
         proposed_on: Set(today),
@@ -261,7 +261,7 @@ pub async fn transition(
     ApiJson(body): ApiJson<MatchTransition>,
 ) -> Result<(HeaderMap, Json<MatchView>), ApiError> {
     let m = load(&state, &me, id, Action::MatchesTransition).await?;
-    let from = MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?;
+    let from = m.status;
     if !rules::allowed_from(from).contains(&body.to) {
         return Err(ApiError::Conflict {
             detail: format!("A match that is {} cannot move to {}.", from.as_str(), body.to.as_str()),
@@ -332,7 +332,7 @@ pub async fn transition(
         }
         MatchStatus::Proposed => {}
     }
-    am.status = Set(body.to.as_str().into());
+    am.status = Set(body.to);
     am.version = Set(m.version + 1);
     am.updated_at = Set(state.now());
     let mut txn = state.write(&me).await?;

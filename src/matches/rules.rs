@@ -11,16 +11,7 @@ use uuid::Uuid;
 use crate::mentors::dto::Slot;
 use crate::young_people::codes::{MentorPreference, code_enum};
 
-code_enum!(
-    /// proposed -> introduced -> active <-> paused; any of them -> ended.
-    MatchStatus {
-        Proposed = "proposed",
-        Introduced = "introduced",
-        Active = "active",
-        Paused = "paused",
-        Ended = "ended",
-    }
-);
+pub use crate::entities::matching::MatchStatus;
 
 code_enum!(
     EndingType {

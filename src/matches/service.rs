@@ -25,7 +25,7 @@ use crate::referrals::rules::Status as ReferralStatus;
 pub async fn open_matches_of<C: ConnectionTrait>(txn: &C, young_person_id: Uuid) -> Result<Vec<matching::Model>, ApiError> {
     Ok(matching::Entity::find()
         .filter(matching::Column::YoungPersonId.eq(young_person_id))
-        .filter(matching::Column::Status.ne(MatchStatus::Ended.as_str()))
+        .filter(matching::Column::Status.ne(MatchStatus::Ended))
         .all(txn)
         .await?)
 }
@@ -40,10 +40,10 @@ pub async fn end_for_allocation(
     m: &matching::Model,
     on: NaiveDate,
 ) -> Result<(), ApiError> {
-    let from = MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?;
+    let from = m.status;
     let on = std::cmp::Ord::max(on, m.first_meeting_on.unwrap_or(m.proposed_on));
     matching::Entity::update_many()
-        .col_expr(matching::Column::Status, Expr::value(MatchStatus::Ended.as_str()))
+        .col_expr(matching::Column::Status, Expr::value(MatchStatus::Ended))
         .col_expr(matching::Column::EndedOn, Expr::value(on))
         .col_expr(matching::Column::EndingType, Expr::value(EndingType::Unplanned.as_str()))
         .col_expr(matching::Column::EndingReason, Expr::value(EndingReason::Other.as_str()))
@@ -100,8 +100,8 @@ pub async fn record_match_transition(
         id: Set(Uuid::now_v7()),
         match_id: Set(m.id),
         organisation_id: Set(m.organisation_id),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().into()),
+        from_status: Set(from),
+        to_status: Set(to),
         on_date: Set(on),
         details: Set(details.to_string()),
         actor_id: Set(me.id()),
@@ -119,7 +119,7 @@ pub async fn record_match_transition(
 }
 
 pub fn resource(m: &matching::Model) -> Resource {
-    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended.as_str() }
+    Resource::Match { id: m.id, organisation_id: m.organisation_id, mentor_id: m.mentor_id, open: m.status != MatchStatus::Ended }
 }
 
 pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiError> {
@@ -166,7 +166,9 @@ pub async fn candidates<C: ConnectionTrait>(
                 matching::Column::EndingReason,
             ])
             .filter(matching::Column::MentorId.is_in(chunk.to_vec()))
-            .filter(matching::Column::Status.ne("ended").or(matching::Column::EndingReason.eq(EndingReason::Safeguarding.as_str())))
+            .filter(
+                matching::Column::Status.ne(MatchStatus::Ended).or(matching::Column::EndingReason.eq(EndingReason::Safeguarding.as_str())),
+            )
             .into_tuple()
             .all(conn)
             .await?;

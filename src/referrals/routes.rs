@@ -32,7 +32,7 @@ use crate::young_people::{seal_opt, service as yp_service};
 async fn open_match<C: ConnectionTrait>(conn: &C, referral_id: Uuid) -> Result<bool, ApiError> {
     let n = matching::Entity::find()
         .filter(matching::Column::ReferralId.eq(referral_id))
-        .filter(matching::Column::Status.ne("ended"))
+        .filter(matching::Column::Status.ne(matching::MatchStatus::Ended))
         .count(conn)
         .await?;
     Ok(n > 0)

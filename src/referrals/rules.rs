@@ -2,9 +2,6 @@
 //! waitlisted -> accepted; accepted -> matched -> active -> closed. Declining needs a reason,
 //! closing a closure reason; accepting needs eligibility and consent, or a written override.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::young_people::codes::code_enum;
 
 code_enum!(

@@ -2,8 +2,6 @@
 //! person's flag, and when an acknowledgement is overdue.
 
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::young_people::codes::{SafeguardingFlag, code_enum};
 

@@ -140,7 +140,7 @@ pub async fn contact_gaps(
     let days = q.days.unwrap_or(14);
     let today = state.now().date_naive();
     let mut query = matching::Entity::find()
-        .filter(matching::Column::Status.is_in([MatchStatus::Active.as_str(), MatchStatus::Paused.as_str()]))
+        .filter(matching::Column::Status.is_in([MatchStatus::Active, MatchStatus::Paused]))
         .filter(matching::Column::AgreementSignedOn.is_not_null())
         .order_by_asc(matching::Column::Id);
     if !everyone {
@@ -184,7 +184,7 @@ pub async fn contact_gaps(
     let mut items = Vec::new();
     for m in &matches {
         let Some(started_on) = m.agreement_signed_on else { continue };
-        let status = MatchStatus::parse(&m.status).ok_or_else(|| ApiError::internal("unknown match status"))?;
+        let status = m.status;
         let monitored = Monitored {
             active: status == MatchStatus::Active,
             started_on,

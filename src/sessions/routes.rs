@@ -153,7 +153,7 @@ pub async fn create_session(
     let no_match = || ApiError::field("match_id", "not_found", "There is no such match of yours.");
     let m = matching::Entity::find_by_id(body.match_id).one(&state.db).await?.ok_or_else(no_match)?;
     let res = crate::matches::service::resource(&m);
-    let active = m.status == MatchStatus::Active.as_str();
+    let active = m.status == MatchStatus::Active;
     if let Err(e) = state.authorize_as(&me, Action::SessionsCreate, &res, &[("match_active", Value::Bool(active))], Deny::Forbidden).await {
         if !matches!(e, ApiError::Forbidden) {
             return Err(e);

@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::error::FieldError;
 use crate::young_people::codes::code_enum;

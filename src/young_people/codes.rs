@@ -1,40 +1,7 @@
 //! The coded values of a young person's record (docs/domain.md §Eligibility): each an enum that
 //! serialises as its snake_case code, so an unknown value is refused at the edge.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// Defines a code list: the enum, its codes, and `as_str`/`parse`. The codes are taken as
-/// `tt`, not `literal`: utoipa's derive does not see a `literal` fragment in
-/// `#[serde(rename = ...)]` and would document the variant names instead of the codes.
-macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:tt),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        pub enum $name {
-            $(#[serde(rename = $code)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($code => Some($name::$variant),)+ _ => None }
-            }
-
-            /// A value read back from `table`.`column` of row `id`: one that does not parse
-            /// is corruption, logged with where it lies and answered 500, never a default.
-            pub fn stored(s: &str, table: &'static str, column: &'static str, id: uuid::Uuid) -> Result<Self, crate::error::ApiError> {
-                Self::parse(s).ok_or_else(|| crate::error::ApiError::unreadable(table, column, id))
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
+pub(crate) use crate::codes::code_enum;
 
 code_enum!(
     /// What she has said she would like in a mentor; each one a mentor meets adds to the

@@ -368,7 +368,7 @@ async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_match
             .expect("an assessment belongs to a match that started");
         assert!(m.ended_on.is_none_or(|e| a.taken_on <= e));
         if a.timepoint == "exit" {
-            assert_eq!(m.status, "ended");
+            assert_eq!(m.status, trellis::entities::matching::MatchStatus::Ended);
         }
         let age = trellis::young_people::rules::age_on(yp.date_of_birth, a.taken_on);
         let fits = match instruments[&a.instrument_id].as_str() {
