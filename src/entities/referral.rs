@@ -13,7 +13,7 @@ pub struct Model {
     pub referrer: String,
     /// Sealed text.
     pub reasons: String,
-    pub status: String,
+    pub status: Status,
     pub eligible: bool,
     /// JSON array of reasons she is (not) eligible.
     pub eligibility_reasons: String,
@@ -35,3 +35,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    Status {
+        Received = "received",
+        Screening = "screening",
+        Accepted = "accepted",
+        Declined = "declined",
+        Waitlisted = "waitlisted",
+        Matched = "matched",
+        Active = "active",
+        Closed = "closed",
+    }
+);

@@ -7,8 +7,8 @@ pub struct Model {
     pub id: Uuid,
     pub referral_id: Uuid,
     pub organisation_id: Uuid,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<super::referral::Status>,
+    pub to_status: super::referral::Status,
     /// Sealed.
     pub reason: Option<String>,
     pub actor_id: Uuid,

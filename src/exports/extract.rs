@@ -405,7 +405,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         for ri in RiskIndicator::ALL {
             row.put(&dictionary::risk_column(*ri), Cell::Bool(risks.iter().any(|s| s == ri.as_str())))?;
         }
-        row.put("status", Cell::Str(r.status.clone()))?;
+        row.put("status", Cell::Str(r.status.as_str().to_string()))?;
         row.put("days_to_decision", opt_int(r.decided_on.map(|d| (d - r.received_on).num_days())))?;
         let ms = matches.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
         row.put("days_to_match", opt_int(ms.iter().map(|m| m.proposed_on).min().map(|d| (d - r.received_on).num_days())))?;

@@ -69,9 +69,12 @@ pub async fn move_referral(
     closure: Option<crate::referrals::rules::ClosureReason>,
 ) -> Result<(), ApiError> {
     let Some(r) = referral::Entity::find_by_id(referral_id).one(txn).await? else { return Ok(()) };
-    let Some(current) = ReferralStatus::parse(&r.status).filter(|s| from.contains(s)) else { return Ok(()) };
+    let current = r.status;
+    if !from.contains(&current) {
+        return Ok(());
+    }
     let mut update = referral::Entity::update_many()
-        .col_expr(referral::Column::Status, Expr::value(to.as_str()))
+        .col_expr(referral::Column::Status, Expr::value(to))
         .col_expr(referral::Column::Version, crate::db::incremented((referral::Entity, referral::Column::Version)))
         .col_expr(referral::Column::UpdatedAt, Expr::value(state.now()));
     if let Some(c) = closure {
@@ -222,10 +225,10 @@ pub enum Pool<'a> {
 }
 
 pub fn waiting(r: &referral::Model) -> Result<(), ApiError> {
-    if r.status != ReferralStatus::Accepted.as_str() {
+    if r.status != ReferralStatus::Accepted {
         return Err(ApiError::conflict(format!(
             "Only an accepted referral waiting for a mentor can be matched; this one is {}.",
-            r.status
+            r.status.as_str()
         )));
     }
     Ok(())

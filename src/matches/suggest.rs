@@ -82,7 +82,7 @@ pub async fn plan(State(state): State<AppState>, me: CurrentUser, ApiJson(body):
     };
     let today = state.now().date_naive();
     let mut q = referral::Entity::find()
-        .filter(referral::Column::Status.eq(ReferralStatus::Accepted.as_str()))
+        .filter(referral::Column::Status.eq(ReferralStatus::Accepted))
         .order_by_asc(referral::Column::ReceivedOn)
         .order_by_asc(referral::Column::Id);
     if let Some(orgs) = &scope {

@@ -3,9 +3,8 @@
 //! mentor, as the request says. HTTP only.
 
 use super::dto::*;
-use super::rules::Status;
-use super::service::{TABLE, record_transition, resource};
 use super::service::{load, view};
+use super::service::{record_transition, resource};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -87,7 +86,7 @@ pub async fn allocate(
     })));
     let updated = referral::Entity::find_by_id(r.id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     // The move shows in her chronology, with the reason, as a step that keeps the status.
-    let status = Status::stored(&updated.status, TABLE, "status", updated.id)?;
+    let status = updated.status;
     let note = format!("Allocated to another charity: {}", body.reason.trim());
     record_transition(&txn, &state, &me, &updated, Some(status), status, Some(&note)).await?;
     txn.commit().await?;

@@ -73,7 +73,7 @@ async fn insert_referral(
         source_type: Set(source_type.as_str().into()),
         referrer: Set(state.keys.fields.seal(TABLE, "referrer", &id, &referrer_json)?),
         reasons: Set(state.keys.fields.seal(TABLE, "reasons", &id, reasons.trim())?),
-        status: Set(Status::Received.as_str().into()),
+        status: Set(Status::Received),
         eligible: Set(e.eligible),
         eligibility_reasons: Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?),
         eligibility_override: Set(None),
@@ -117,7 +117,7 @@ pub async fn list_referrals(
         query = query.filter(referral::Column::Id.gt(after));
     }
     if let Some(s) = q.status {
-        query = query.filter(referral::Column::Status.eq(s.as_str()));
+        query = query.filter(referral::Column::Status.eq(s));
     }
     if let Some(org) = q.organisation_id {
         query = query.filter(referral::Column::OrganisationId.eq(org));
@@ -166,7 +166,7 @@ pub async fn list_referrals(
             organisation_id: r.organisation_id,
             received_on: r.received_on,
             source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
-            status: Status::stored(&r.status, TABLE, "status", r.id)?,
+            status: r.status,
             eligible: r.eligible,
             young_person: yp_service::summary(&state, yp)?,
         });
@@ -325,7 +325,7 @@ pub async fn transition(
     ApiJson(body): ApiJson<Transition>,
 ) -> Result<(HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsTransition).await?;
-    let from = Status::parse(&r.status).ok_or_else(|| ApiError::internal("unknown referral status"))?;
+    let from = r.status;
     // Matched and active follow from the match; closing waits for an open match to end.
     let mut manual = rules::manual_from(from);
     if manual.contains(&Status::Closed) && open_match(&state.db, r.id).await? {
@@ -393,7 +393,7 @@ pub async fn transition(
         }
         _ => {}
     }
-    am.status = Set(body.to.as_str().into());
+    am.status = Set(body.to);
     am.version = Set(r.version + 1);
     am.updated_at = Set(now);
     let mut txn = state.write(&me).await?;
@@ -429,7 +429,7 @@ pub async fn reopen(
 ) -> Result<(StatusCode, HeaderMap, Json<ReferralView>), ApiError> {
     let r = load(&state, &me, id, Action::ReferralsTransition).await?;
     state.authorize(&me, Action::ReferralsCreate, &Resource::Organisation(r.organisation_id), &[]).await?;
-    if rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
+    if rules::is_open(r.status) {
         return Err(ApiError::Conflict { detail: "Only a closed or declined referral can be reopened.".into(), allowed: None });
     }
     check_received_on(body.received_on, state.now().date_naive(), "received_on")?;
@@ -441,7 +441,7 @@ pub async fn reopen(
     }
     let mut open = false;
     for x in yp_service::referrals_of(&txn, yp.id).await? {
-        open |= rules::is_open(Status::stored(&x.status, TABLE, "status", x.id)?);
+        open |= rules::is_open(x.status);
     }
     if open {
         return Err(ApiError::conflict("She already has an open referral; work with that one."));

@@ -4,18 +4,7 @@
 
 use crate::young_people::codes::code_enum;
 
-code_enum!(
-    Status {
-        Received = "received",
-        Screening = "screening",
-        Accepted = "accepted",
-        Declined = "declined",
-        Waitlisted = "waitlisted",
-        Matched = "matched",
-        Active = "active",
-        Closed = "closed",
-    }
-);
+pub use crate::entities::referral::Status;
 
 code_enum!(
     SourceType {

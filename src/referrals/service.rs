@@ -42,7 +42,7 @@ pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Resul
 /// Recomputes the eligibility of her open referrals after her record changed.
 pub async fn recompute_eligibility<C: ConnectionTrait>(conn: &C, yp: &young_person::Model) -> Result<(), ApiError> {
     for r in yp_service::referrals_of(conn, yp.id).await? {
-        if !rules::is_open(Status::stored(&r.status, TABLE, "status", r.id)?) {
+        if !rules::is_open(r.status) {
             continue;
         }
         let e = eligibility_of(yp, r.received_on)?;
@@ -70,8 +70,8 @@ pub async fn record_transition<C: ConnectionTrait>(
         id: Set(id),
         referral_id: Set(r.id),
         organisation_id: Set(r.organisation_id),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().into()),
+        from_status: Set(from),
+        to_status: Set(to),
         reason: Set(seal_opt(state, "referral_transitions", "reason", &id, reason)?),
         actor_id: Set(me.id()),
         at: Set(state.now()),
@@ -94,7 +94,7 @@ pub async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) 
 pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiError> {
     let referrer: Referrer =
         serde_json::from_str(&state.keys.fields.open(TABLE, "referrer", &r.id, &r.referrer)?).map_err(ApiError::internal)?;
-    let status = Status::stored(&r.status, TABLE, "status", r.id)?;
+    let status = r.status;
     Ok(ReferralView {
         id: r.id,
         young_person_id: r.young_person_id,

@@ -158,7 +158,7 @@ pub async fn chronology(
         let (kind, summary) = match &t.from_status {
             None => ("referral_received".to_string(), "Referral received".to_string()),
             Some(from) if *from == t.to_status => ("referral_allocated".to_string(), "Referral allocated to another charity".to_string()),
-            Some(from) => ("referral_transition".to_string(), format!("Referral moved from {from} to {}", t.to_status)),
+            Some(from) => ("referral_transition".to_string(), format!("Referral moved from {} to {}", from.as_str(), t.to_status.as_str())),
         };
         items.push(ChronologyEntry {
             at: t.at,
