@@ -99,7 +99,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                 keys.fields.seal("concerns", "action_taken", &id, "Told her I would share it to keep her safe.").map_err(err)?,
             ),
             immediate_danger: immediate,
-            status: status.as_str().into(),
+            status,
             acknowledged_at: (status != ConcernStatus::Raised).then(|| raised_at + Duration::minutes(40)),
             closed_at: (status == ConcernStatus::Closed).then(|| raised_at + Duration::days(3)),
         };

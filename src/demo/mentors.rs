@@ -1,6 +1,7 @@
 //! Demo mentors in every state: approved and compliant, in vetting with checks missing,
 //! approved with training lapsing within 30 days, and approved with a lapsed DBS check.
 
+use crate::entities::mentor_profile::MentorStatus;
 use chrono::{DateTime, Duration, Months, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
@@ -66,7 +67,7 @@ pub async fn seed<C: ConnectionTrait>(
             lived_experience: Set(lived),
             recruitment_source: Set((*rng.pick(SOURCES)).into()),
             start_date: Set(start),
-            status: Set(if state == 1 { "in_vetting" } else { "approved" }.into()),
+            status: Set(if state == 1 { MentorStatus::InVetting } else { MentorStatus::Approved }),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

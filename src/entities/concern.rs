@@ -19,7 +19,7 @@ pub struct Model {
     /// Sealed: action already taken.
     pub action_taken: Option<String>,
     pub immediate_danger: bool,
-    pub status: String,
+    pub status: ConcernStatus,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
 }
@@ -28,3 +28,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// Where a concern is; it follows from its entries.
+    ConcernStatus {
+        Raised = "raised",
+        Acknowledged = "acknowledged",
+        InProgress = "in_progress",
+        Referred = "referred",
+        Closed = "closed",
+    }
+);

@@ -19,7 +19,7 @@ pub struct Model {
     pub lived_experience: Option<String>,
     pub recruitment_source: String,
     pub start_date: Date,
-    pub status: String,
+    pub status: MentorStatus,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -29,3 +29,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    MentorStatus {
+        Applicant = "applicant",
+        InVetting = "in_vetting",
+        Approved = "approved",
+        Paused = "paused",
+        Left = "left",
+    }
+);

@@ -146,7 +146,9 @@ pub async fn candidates<C: ConnectionTrait>(
     pool: Pool<'_>,
     today: NaiveDate,
 ) -> Result<Vec<(Candidate, String)>, ApiError> {
-    let q = mentor_profile::Entity::find().filter(mentor_profile::Column::Status.ne("left")).order_by_asc(mentor_profile::Column::UserId);
+    let q = mentor_profile::Entity::find()
+        .filter(mentor_profile::Column::Status.ne(crate::mentors::rules::MentorStatus::Left))
+        .order_by_asc(mentor_profile::Column::UserId);
     let q = match pool {
         Pool::All => q,
         Pool::Organisations(orgs) => q.filter(mentor_profile::Column::OrganisationId.is_in(orgs.to_vec())),

@@ -43,7 +43,7 @@ fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<
         lived_experience: open_opt(state, TABLE, "lived_experience", &p.user_id, p.lived_experience.as_deref())?,
         recruitment_source: RecruitmentSource::stored(&p.recruitment_source, TABLE, "recruitment_source", p.user_id)?,
         start_date: p.start_date,
-        status: MentorStatus::stored(&p.status, TABLE, "status", p.user_id)?,
+        status: p.status,
         version: p.version,
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -73,7 +73,7 @@ pub async fn list_mentors(
         query = query.filter(mentor_profile::Column::UserId.gt(after));
     }
     if let Some(s) = q.status {
-        query = query.filter(mentor_profile::Column::Status.eq(s.as_str()));
+        query = query.filter(mentor_profile::Column::Status.eq(s));
     }
     if let Some(org) = q.organisation_id {
         query = query.filter(mentor_profile::Column::OrganisationId.eq(org));
@@ -134,7 +134,7 @@ pub async fn create_mentor(
         lived_experience: Set(seal_opt(&state, TABLE, "lived_experience", &u.id, body.lived_experience.as_deref())?),
         recruitment_source: Set(body.recruitment_source.as_str().into()),
         start_date: Set(body.start_date),
-        status: Set(MentorStatus::Applicant.as_str().into()),
+        status: Set(MentorStatus::Applicant),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -221,7 +221,7 @@ pub async fn update_mentor(
         changed.push("start_date");
     }
     if let Some(v) = body.status {
-        am.status = Set(v.as_str().into());
+        am.status = Set(v);
         changed.push("status");
     }
     am.version = Set(p.version + 1);
@@ -389,8 +389,9 @@ pub async fn expiring(
     let within = q.within_days.unwrap_or(30);
     let today = state.now().date_naive();
     let horizon = today + chrono::Duration::days(within);
-    let mut query =
-        mentor_profile::Entity::find().filter(mentor_profile::Column::Status.eq("approved")).order_by_asc(mentor_profile::Column::UserId);
+    let mut query = mentor_profile::Entity::find()
+        .filter(mentor_profile::Column::Status.eq(crate::mentors::rules::MentorStatus::Approved))
+        .order_by_asc(mentor_profile::Column::UserId);
     if let RecordScope::Organisation(org) = scope {
         query = query.filter(mentor_profile::Column::OrganisationId.eq(org));
     }

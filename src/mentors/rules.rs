@@ -8,15 +8,7 @@ use uuid::Uuid;
 
 use crate::young_people::codes::code_enum;
 
-code_enum!(
-    MentorStatus {
-        Applicant = "applicant",
-        InVetting = "in_vetting",
-        Approved = "approved",
-        Paused = "paused",
-        Left = "left",
-    }
-);
+pub use crate::entities::mentor_profile::MentorStatus;
 
 code_enum!(
     RecruitmentSource {

@@ -2,7 +2,7 @@
 //! compliance (checks, training, the mandatory courses) worked out from her records, names,
 //! and the training catalogue. No HTTP here; routes and other capabilities call these.
 
-use super::rules::{self, Check, CheckKind, CourseState, MentorStatus};
+use super::rules::{self, Check, CheckKind, CourseState};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -76,7 +76,7 @@ pub fn assess(
             completed_on: records.iter().filter(|r| r.course_id == c.id && r.completed_on <= on).map(|r| r.completed_on).max(),
         })
         .collect();
-    let status = MentorStatus::stored(&p.status, TABLE, "status", p.user_id)?;
+    let status = p.status;
     Ok(rules::compliance(status, &checks, &courses, on, state.config.dbs_max_age_years))
 }
 

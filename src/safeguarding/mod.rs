@@ -37,14 +37,14 @@ pub async fn refresh_flag<C: ConnectionTrait>(conn: &C, young_person_id: Uuid) -
     // serialises), so two concern changes at once cannot each compute from a stale set and
     // leave the flag greener than her open concerns.
     young_person::Entity::find_by_id(young_person_id).lock_exclusive().one(conn).await?;
-    let rows: Vec<(String, bool)> = concern::Entity::find()
+    let rows: Vec<(rules::ConcernStatus, bool)> = concern::Entity::find()
         .select_only()
         .columns([concern::Column::Status, concern::Column::ImmediateDanger])
         .filter(concern::Column::YoungPersonId.eq(young_person_id))
         .into_tuple()
         .all(conn)
         .await?;
-    let flag = rules::flag(rows.iter().map(|(s, i)| (s.as_str(), *i)));
+    let flag = rules::flag(rows);
     young_person::Entity::update_many()
         .col_expr(young_person::Column::SafeguardingFlag, Expr::value(flag.as_str()))
         .filter(young_person::Column::Id.eq(young_person_id))

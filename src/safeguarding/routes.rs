@@ -76,7 +76,7 @@ pub fn view(
         young_person_id: c.young_person_id,
         category: Category::parse(&c.category).ok_or_else(|| ApiError::internal("unknown concern category"))?,
         immediate_danger: c.immediate_danger,
-        status: ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?,
+        status: c.status,
         raised_by: c.raised_by,
         raised_at: c.raised_at,
         observed_at: c.observed_at,
@@ -167,7 +167,7 @@ pub async fn create_concern(
         what_happened: state.keys.fields.seal(TABLE, "what_happened", &id, body.what_happened.trim())?,
         action_taken: seal_opt(&state, TABLE, "action_taken", &id, body.action_taken.as_deref())?,
         immediate_danger: body.immediate_danger,
-        status: ConcernStatus::Raised.as_str().into(),
+        status: ConcernStatus::Raised,
         acknowledged_at: None,
         closed_at: None,
     };
@@ -213,7 +213,7 @@ pub async fn list_concerns(
         query = query.filter(concern::Column::YoungPersonId.eq(y));
     }
     if let Some(s) = q.status {
-        query = query.filter(concern::Column::Status.eq(s.as_str()));
+        query = query.filter(concern::Column::Status.eq(s));
     }
     let rows = query.all(&state.db).await?;
     let page = pagination::page(rows, limit, |c| c.id, |c| c);
@@ -306,7 +306,7 @@ pub async fn add_entry(
         detail: format!("A concern that is {} does not take a {} entry.", from.as_str(), body.kind.as_str()),
         allowed: Some(rules::allowed(from).iter().map(|k| k.as_str().to_string()).collect()),
     };
-    let from = ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
+    let from = c.status;
     if rules::next(from, body.kind, body.decision).is_none() {
         return Err(refuse(from));
     }
@@ -321,7 +321,7 @@ pub async fn add_entry(
     // moved her to another charity.
     crate::access::still_held(&txn, &resource(&c)).await?;
     let c = concern::Entity::find_by_id(c.id).lock_exclusive().one(&txn).await?.ok_or(ApiError::NotFound)?;
-    let from = ConcernStatus::parse(&c.status).ok_or_else(|| ApiError::internal("unknown concern status"))?;
+    let from = c.status;
     let to = rules::next(from, body.kind, body.decision).ok_or_else(|| refuse(from))?;
     concern_entry::ActiveModel {
         id: Set(entry_id),
@@ -342,14 +342,14 @@ pub async fn add_entry(
     // Always guarded by the status it was read in, even when it stays the same, so that no
     // entry is appended to a concern that was closed meanwhile.
     {
-        let mut update = concern::Entity::update_many().col_expr(concern::Column::Status, Expr::value(to.as_str()));
+        let mut update = concern::Entity::update_many().col_expr(concern::Column::Status, Expr::value(to));
         if body.kind == EntryKind::Acknowledgement {
             update = update.col_expr(concern::Column::AcknowledgedAt, Expr::value(now));
         }
         if to == ConcernStatus::Closed {
             update = update.col_expr(concern::Column::ClosedAt, Expr::value(now));
         }
-        let done = update.filter(concern::Column::Id.eq(c.id)).filter(concern::Column::Status.eq(from.as_str())).exec(&txn).await?;
+        let done = update.filter(concern::Column::Id.eq(c.id)).filter(concern::Column::Status.eq(from)).exec(&txn).await?;
         if done.rows_affected != 1 {
             return Err(ApiError::conflict("The concern changed while this entry was being added; read it again."));
         }
@@ -431,7 +431,7 @@ pub async fn break_glass(
 pub async fn overdue(State(state): State<AppState>, me: CurrentUser) -> Result<Json<OverdueList>, ApiError> {
     state.authorize(&me, Action::ConcernsOverdue, &Resource::Programme, &[]).await?;
     let mut query =
-        concern::Entity::find().filter(concern::Column::Status.eq(ConcernStatus::Raised.as_str())).order_by_asc(concern::Column::RaisedAt);
+        concern::Entity::find().filter(concern::Column::Status.eq(ConcernStatus::Raised)).order_by_asc(concern::Column::RaisedAt);
     if let Some(RecordScope::Organisation(org)) = crate::access::scope::concern_list_scope(&me.principal()) {
         query = query.filter(concern::Column::OrganisationId.eq(org));
     }

@@ -21,16 +21,7 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// Where a concern is; it follows from its entries.
-    ConcernStatus {
-        Raised = "raised",
-        Acknowledged = "acknowledged",
-        InProgress = "in_progress",
-        Referred = "referred",
-        Closed = "closed",
-    }
-);
+pub use crate::entities::concern::ConcernStatus;
 
 code_enum!(
     /// The kinds of entry in a concern's chronology.
@@ -137,13 +128,13 @@ pub fn next(status: ConcernStatus, kind: EntryKind, decision: Option<Decision>) 
 
 /// The young person's flag from her concerns `(status, immediate_danger)`: red if an open
 /// one is of immediate danger or referred, amber if any is open, green otherwise.
-pub fn flag<'a>(concerns: impl IntoIterator<Item = (&'a str, bool)>) -> SafeguardingFlag {
+pub fn flag(concerns: impl IntoIterator<Item = (ConcernStatus, bool)>) -> SafeguardingFlag {
     let mut flag = SafeguardingFlag::Green;
     for (status, immediate) in concerns {
-        if status == ConcernStatus::Closed.as_str() {
+        if status == ConcernStatus::Closed {
             continue;
         }
-        if immediate || status == ConcernStatus::Referred.as_str() {
+        if immediate || status == ConcernStatus::Referred {
             return SafeguardingFlag::Red;
         }
         flag = SafeguardingFlag::Amber;
@@ -190,10 +181,10 @@ mod tests {
     #[test]
     fn flag_follows_open_concerns() {
         assert_eq!(flag([]), SafeguardingFlag::Green);
-        assert_eq!(flag([("closed", true)]), SafeguardingFlag::Green);
-        assert_eq!(flag([("raised", false)]), SafeguardingFlag::Amber);
-        assert_eq!(flag([("raised", false), ("in_progress", true)]), SafeguardingFlag::Red);
-        assert_eq!(flag([("referred", false)]), SafeguardingFlag::Red);
+        assert_eq!(flag([(ConcernStatus::Closed, true)]), SafeguardingFlag::Green);
+        assert_eq!(flag([(ConcernStatus::Raised, false)]), SafeguardingFlag::Amber);
+        assert_eq!(flag([(ConcernStatus::Raised, false), (ConcernStatus::InProgress, true)]), SafeguardingFlag::Red);
+        assert_eq!(flag([(ConcernStatus::Referred, false)]), SafeguardingFlag::Red);
     }
 
     #[test]

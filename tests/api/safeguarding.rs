@@ -146,7 +146,7 @@ async fn a_concern_that_cannot_be_written_leaves_no_alert() {
         what_happened: "x".into(),
         action_taken: None,
         immediate_danger: true,
-        status: "raised".into(),
+        status: trellis::entities::concern::ConcernStatus::Raised,
         acknowledged_at: None,
         closed_at: None,
     };
@@ -448,7 +448,10 @@ async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() 
     assert!(entries.iter().any(|e| e.kind == "addendum"));
     assert!(entries.iter().any(|e| e.decision.as_deref() == Some("mash_referral") && e.agency_reference.is_some()));
     assert!(app.count("outbox_messages").await >= all.len() as i64);
-    let overdue = all.iter().filter(|c| c.status == "raised" && c.raised_at < start_time() - chrono::Duration::days(1)).count();
+    let overdue = all
+        .iter()
+        .filter(|c| c.status == trellis::entities::concern::ConcernStatus::Raised && c.raised_at < start_time() - chrono::Duration::days(1))
+        .count();
     assert!(overdue > 0);
     for c in &all {
         let m = trellis::entities::matching::Entity::find().all(&app.db).await.unwrap();
