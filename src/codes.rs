@@ -1,6 +1,6 @@
 //! Code lists: each an enum that serialises as its snake_case codes, so an unknown value is
 //! refused at the edge. [`code_enum!`] defines one: the enum, its codes, and
-//! `as_str`/`parse`/`stored`. `code_enum!(stored ...)` makes it a column type too: a sea-orm
+//! `ALL`/`CODES`/`as_str`/`parse`/`stored`. `code_enum!(stored ...)` makes it a column type too: a sea-orm
 //! active enum stored as the same codes (the table's CHECK constraint keeps the column to
 //! them; a stored value outside them fails the read, never a default).
 //!
@@ -23,6 +23,8 @@ macro_rules! code_enum {
     (@impl $name:ident { $($variant:ident = $code:tt),+ }) => {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The codes, in order (for messages that say what a good value is).
+            pub const CODES: &'static [&'static str] = &[$($code),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }

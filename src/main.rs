@@ -327,7 +327,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("{}", o.id);
                 }
                 AdminCommand::CreateUser { email, name, role, organisation: org } => {
-                    let role = Role::parse(&role).ok_or_else(|| format!("--role must be one of {}", Role::ALL_NAMES.join(", ")))?;
+                    let role = Role::parse(&role).ok_or_else(|| format!("--role must be one of {}", Role::CODES.join(", ")))?;
                     let email = trellis::auth::rules::normalise_email(&email);
                     if trellis::auth::rules::valid_email(&email).is_err() {
                         return Err("--email is not a valid e-mail address".into());

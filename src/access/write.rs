@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub struct Write {
     txn: DatabaseTransaction,
     actor: Option<Actor>,
+    /// When the unit began: its events are stamped with it.
     now: DateTime<Utc>,
     events: Vec<Event>,
     wake: Option<Arc<Notify>>,
@@ -37,11 +38,6 @@ impl Write {
         wake: Option<Arc<Notify>>,
     ) -> Result<Self, DbErr> {
         Ok(Self { txn: crate::db::begin_write(db).await?, actor, now, events: Vec::new(), wake })
-    }
-
-    /// The time the unit began: what its records and its events are stamped with.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.now
     }
 
     /// Adds an event, written when the unit commits.

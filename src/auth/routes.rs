@@ -99,7 +99,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
         }
     }
 
-    let enrolment_only = state.config.mfa_required(role_of(&u)?) && !u.mfa_enabled;
+    let enrolment_only = state.config.mfa_required(u.role) && !u.mfa_enabled;
     let mut txn = state.write_as(Some(actor_of(&u))).await?;
     if !lockout::clear(&txn, &lock_key, now).await? {
         txn.rollback().await?;
@@ -143,10 +143,6 @@ async fn refuse_locked(state: &AppState, u: Option<&user::Model>, secs: i64) -> 
     Metrics::inc(&state.metrics.throttled);
     audit_login(state, u, "login.locked", Outcome::Denied, json!({})).await?;
     Err(lockout::locked_error(secs))
-}
-
-fn role_of(u: &user::Model) -> Result<crate::entities::user::Role, ApiError> {
-    Ok(u.role)
 }
 
 fn actor_of(u: &user::Model) -> audit::Actor {

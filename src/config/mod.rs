@@ -301,7 +301,7 @@ impl Sources {
                     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                         match Role::parse(part) {
                             Some(r) => roles.push(r),
-                            None => bad(&format!("`{part}` is not a role ({})", Role::ALL_NAMES.join(", "))),
+                            None => bad(&format!("`{part}` is not a role ({})", Role::CODES.join(", "))),
                         }
                     }
                     c.mfa_required_roles = roles;

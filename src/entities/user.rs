@@ -27,41 +27,14 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-// Stored as the same snake_case strings it is written as in JSON (the database's CHECK
-// constraint keeps the column to them); a stored value that is none of them fails the read
-// (sea-orm's error, logged, answered 500), never a default.
-/// The five roles (docs/domain.md §Roles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema, EnumIter, DeriveActiveEnum)]
-#[serde(rename_all = "snake_case")]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-pub enum Role {
-    #[sea_orm(string_value = "programme_admin")]
-    ProgrammeAdmin,
-    #[sea_orm(string_value = "coordinator")]
-    Coordinator,
-    #[sea_orm(string_value = "safeguarding_lead")]
-    SafeguardingLead,
-    #[sea_orm(string_value = "mentor")]
-    Mentor,
-    #[sea_orm(string_value = "evaluator")]
-    Evaluator,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [Role::ProgrammeAdmin, Role::Coordinator, Role::SafeguardingLead, Role::Mentor, Role::Evaluator];
-    pub const ALL_NAMES: [&'static str; 5] = ["programme_admin", "coordinator", "safeguarding_lead", "mentor", "evaluator"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ProgrammeAdmin => "programme_admin",
-            Role::Coordinator => "coordinator",
-            Role::SafeguardingLead => "safeguarding_lead",
-            Role::Mentor => "mentor",
-            Role::Evaluator => "evaluator",
-        }
+crate::codes::code_enum!(
+    stored
+    /// The five roles (docs/domain.md §Roles).
+    Role {
+        ProgrammeAdmin = "programme_admin",
+        Coordinator = "coordinator",
+        SafeguardingLead = "safeguarding_lead",
+        Mentor = "mentor",
+        Evaluator = "evaluator",
     }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+);

@@ -154,7 +154,7 @@ pub async fn create_training(
     }
     .insert(&txn)
     .await?;
-    audit_write(&mut txn, &state, &me, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id})).await?;
+    audit_write(&mut txn, "mentor.training_recorded", &p, json!({"course": course.id, "record": r.id}));
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(training_view(r, course.name.clone(), course.validity_months))))
 }

@@ -141,7 +141,7 @@ pub async fn create_mentor(
     }
     .insert(&txn)
     .await?;
-    audit_write(&mut txn, &state, &me, "mentor.created", &p, json!({})).await?;
+    audit_write(&mut txn, "mentor.created", &p, json!({}));
     txn.commit().await?;
     Ok((StatusCode::CREATED, etag::headers(p.version), Json(view(&state, &p, &u)?)))
 }
@@ -236,7 +236,7 @@ pub async fn update_mentor(
     if r.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    audit_write(&mut txn, &state, &me, "mentor.updated", &p, json!({"changed": changed})).await?;
+    audit_write(&mut txn, "mentor.updated", &p, json!({"changed": changed}));
     let updated = mentor_profile::Entity::find_by_id(p.user_id).one(&txn).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;
     let u = account(&state, p.user_id).await?;
@@ -347,15 +347,7 @@ pub async fn create_check(
     }
     .insert(&txn)
     .await?;
-    audit_write(
-        &mut txn,
-        &state,
-        &me,
-        "mentor.check_recorded",
-        &p,
-        json!({"kind": body.kind.as_str(), "check": c.id, "supersedes": body.supersedes}),
-    )
-    .await?;
+    audit_write(&mut txn, "mentor.check_recorded", &p, json!({"kind": body.kind.as_str(), "check": c.id, "supersedes": body.supersedes}));
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(check_view(&c, false)?)))
 }

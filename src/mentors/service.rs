@@ -201,14 +201,7 @@ pub fn not_future(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), Api
     if d > today { Err(ApiError::field(field, "in_future", "This date is in the future.")) } else { Ok(()) }
 }
 
-pub async fn audit_write(
-    conn: &mut crate::access::Write,
-    _state: &AppState,
-    _me: &CurrentUser,
-    action: &'static str,
-    p: &mentor_profile::Model,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    conn.audit(Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail));
-    Ok(())
+/// Adds the audit event of a change to mentor `p`'s records to the unit.
+pub fn audit_write(txn: &mut crate::access::Write, action: &'static str, p: &mentor_profile::Model, detail: serde_json::Value) {
+    txn.audit(Event::new(action, "mentor").resource(p.user_id, Some(p.organisation_id)).detail(detail));
 }

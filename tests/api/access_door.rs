@@ -606,7 +606,7 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     // One reader of each role at each charity (mentors: two, one of them with a match).
     let mut readers = Vec::new();
     for o in &orgs {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             readers.extend(users.iter().filter(|u| u.organisation_id == o.id && u.role == role && u.active).take(2).cloned());
         }
     }

@@ -193,7 +193,7 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
     let (lead, a, b) = app.charities().await;
     let mut people = Vec::new();
     for org in [lead, a, b] {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             people.push(app.user(org, role).await);
             people.push(app.user(org, Role::Mentor).await);
         }
