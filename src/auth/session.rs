@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use super::Authenticated;
+use crate::entities::organisation::OrganisationKind;
 use crate::entities::{session, user};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -73,7 +74,7 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Authenticat
             .exec(&state.db)
             .await?;
     }
-    Ok(Some(Authenticated { user: u, session: s, organisation_lead: org.kind == "lead" }))
+    Ok(Some(Authenticated { user: u, session: s, organisation_lead: org.kind == OrganisationKind::Lead }))
 }
 
 /// Revokes every live session of `user_id`, except `keep` when given. Returns how many.

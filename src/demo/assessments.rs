@@ -14,7 +14,6 @@ use super::Rng;
 use crate::entities::{assessment, matching, young_person};
 use crate::outcomes::dto::{Indicators, Timepoint};
 use crate::outcomes::{Loaded, instruments};
-use crate::young_people::codes::EducationStatus;
 use crate::young_people::rules::age_on;
 
 #[derive(Clone, Copy)]
@@ -91,7 +90,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
         let wellbeing = 21 + rng.below(7) as i32;
         let distress = 22 + rng.below(8) as i32;
         let core = if yp_core.definition.fits_age(age_on(yp.date_of_birth, start)) { yp_core } else { core_10 };
-        let education = EducationStatus::parse(&yp.education_status).unwrap_or(EducationStatus::Other);
+        let education = yp.education_status;
         let mut entered_justice = false;
         for (step, (timepoint, taken_on)) in points.into_iter().enumerate() {
             let age = age_on(yp.date_of_birth, taken_on);
@@ -123,7 +122,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
                     young_person_id: Set(yp.id),
                     organisation_id: Set(yp.organisation_id),
                     instrument_id: Set(inst.model.id),
-                    timepoint: Set(timepoint.as_str().into()),
+                    timepoint: Set(timepoint),
                     taken_on: Set(taken_on),
                     answers: Set(serde_json::to_string(&a).map_err(|e| DbErr::Custom(e.to_string()))?),
                     indicators: Set(indicators.clone()),

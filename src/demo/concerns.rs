@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::crypto::Keys;
 use crate::entities::{concern, concern_entry, matching, user};
-use crate::safeguarding::rules::{Category, ConcernStatus};
+use crate::safeguarding::rules::{Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
 
 const MAX: usize = 30;
 const WORDS: &[&str] = &[
@@ -29,12 +29,12 @@ async fn entry<C: ConnectionTrait>(
     conn: &C,
     keys: &Keys,
     c: &concern::Model,
-    kind: &str,
+    kind: EntryKind,
     author: Uuid,
     at: DateTime<Utc>,
     text: Option<&str>,
-    decision: Option<(&str, Option<String>)>,
-    outcome: Option<&str>,
+    decision: Option<(Decision, Option<String>)>,
+    outcome: Option<SignOffOutcome>,
 ) -> Result<(), DbErr> {
     let id = Uuid::now_v7();
     let sealed = text.map(|t| keys.fields.seal("concern_entries", "text", &id, t)).transpose().map_err(err)?;
@@ -43,15 +43,15 @@ async fn entry<C: ConnectionTrait>(
         id: Set(id),
         concern_id: Set(c.id),
         organisation_id: Set(c.organisation_id),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         author_id: Set(author),
         created_at: Set(at),
         text: Set(sealed),
-        decision: Set(decision.as_ref().map(|d| d.0.to_string())),
+        decision: Set(decision.as_ref().map(|d| d.0)),
         agency: Set(referral.as_ref().map(|_| "County MASH (children's social care)".to_string())),
         agency_reference: Set(referral),
-        consent_basis: Set(decision.as_ref().and_then(|d| d.1.as_ref()).map(|_| "without_consent_risk_of_harm".to_string())),
-        outcome: Set(outcome.map(str::to_string)),
+        consent_basis: Set(decision.as_ref().and_then(|d| d.1.as_ref()).map(|_| ConsentBasis::WithoutConsentRiskOfHarm)),
+        outcome: Set(outcome),
     }
     .insert(conn)
     .await?;
@@ -93,7 +93,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
             raised_by: mentor.id,
             raised_at,
             observed_at: raised_at - Duration::hours(2),
-            category: category.as_str().into(),
+            category,
             what_happened: keys.fields.seal("concerns", "what_happened", &id, WORDS[i % WORDS.len()]).map_err(err)?,
             action_taken: Some(
                 keys.fields.seal("concerns", "action_taken", &id, "Told her I would share it to keep her safe.").map_err(err)?,
@@ -109,7 +109,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                 conn,
                 keys,
                 &c,
-                "addendum",
+                EntryKind::Addendum,
                 mentor.id,
                 raised_at + Duration::minutes(30),
                 Some("She texted later to say she is safe at her nan's."),
@@ -123,7 +123,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                 conn,
                 keys,
                 &c,
-                "acknowledgement",
+                EntryKind::Acknowledgement,
                 dsl.id,
                 raised_at + Duration::minutes(40),
                 Some("Read and spoke to the mentor."),
@@ -134,8 +134,18 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
         }
         match status {
             ConcernStatus::InProgress => {
-                entry(conn, keys, &c, "action", dsl.id, raised_at + Duration::days(1), Some("Called her school's DSL."), None, None)
-                    .await?;
+                entry(
+                    conn,
+                    keys,
+                    &c,
+                    EntryKind::Action,
+                    dsl.id,
+                    raised_at + Duration::days(1),
+                    Some("Called her school's DSL."),
+                    None,
+                    None,
+                )
+                .await?;
             }
             ConcernStatus::Referred => {
                 let reference = format!("MASH-2026-{:04}", 100 + i);
@@ -143,11 +153,11 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                     conn,
                     keys,
                     &c,
-                    "decision",
+                    EntryKind::Decision,
                     dsl.id,
                     raised_at + Duration::days(1),
                     Some("Threshold met."),
-                    Some(("mash_referral", Some(reference))),
+                    Some((Decision::MashReferral, Some(reference))),
                     None,
                 )
                 .await?;
@@ -157,15 +167,26 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, keys: &Keys, now: DateTime<Utc>)
                     conn,
                     keys,
                     &c,
-                    "decision",
+                    EntryKind::Decision,
                     dsl.id,
                     raised_at + Duration::days(1),
                     Some("Monitor through mentoring."),
-                    Some(("monitor", None)),
+                    Some((Decision::Monitor, None)),
                     None,
                 )
                 .await?;
-                entry(conn, keys, &c, "sign_off", dsl.id, raised_at + Duration::days(3), None, None, Some("resolved")).await?;
+                entry(
+                    conn,
+                    keys,
+                    &c,
+                    EntryKind::SignOff,
+                    dsl.id,
+                    raised_at + Duration::days(3),
+                    None,
+                    None,
+                    Some(SignOffOutcome::Resolved),
+                )
+                .await?;
             }
             _ => {}
         }

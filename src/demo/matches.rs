@@ -16,7 +16,8 @@ use super::Rng;
 use super::mentors::DemoMentor;
 use crate::crypto::Keys;
 use crate::entities::{match_transition, matching, mentor_profile, referral};
-use crate::matches::rules::EndingReason;
+use crate::matches::rules::{EndingReason, EndingType};
+use crate::referrals::rules::ClosureReason;
 
 const SAFETY: &[&str] = &[
     "Avoid meeting near the retail park: she has been approached there.",
@@ -100,14 +101,14 @@ pub async fn seed<C: ConnectionTrait>(
         let signed = (met + Duration::days(7)).min(today);
         let running = matches!(status, MatchStatus::Active | MatchStatus::Paused | MatchStatus::Ended);
         let ended_on = (status == MatchStatus::Ended).then(|| (signed + Duration::days(120 + rng.below(120) as i64)).min(today));
-        let reason = match r.closure_reason.as_deref() {
-            Some("goals_met") => EndingReason::GoalsMet,
-            Some("planned_ending") => EndingReason::ProgrammeCompleted,
-            Some("disengaged") => EndingReason::YoungPersonDisengaged,
-            Some("moved_away") => EndingReason::YoungPersonMovedAway,
-            Some("escalated_to_statutory") => EndingReason::EscalatedToStatutory,
-            Some("aged_out") => EndingReason::AgedOut,
-            _ => EndingReason::Other,
+        let reason = match r.closure_reason {
+            Some(ClosureReason::GoalsMet) => EndingReason::GoalsMet,
+            Some(ClosureReason::PlannedEnding) => EndingReason::ProgrammeCompleted,
+            Some(ClosureReason::Disengaged) => EndingReason::YoungPersonDisengaged,
+            Some(ClosureReason::MovedAway) => EndingReason::YoungPersonMovedAway,
+            Some(ClosureReason::EscalatedToStatutory) => EndingReason::EscalatedToStatutory,
+            Some(ClosureReason::AgedOut) => EndingReason::AgedOut,
+            Some(ClosureReason::Other) | None => EndingReason::Other,
         };
         let planned = matches!(reason, EndingReason::GoalsMet | EndingReason::ProgrammeCompleted | EndingReason::AgedOut);
         let id = Uuid::now_v7();
@@ -128,8 +129,8 @@ pub async fn seed<C: ConnectionTrait>(
             staff_present: Set(if status != MatchStatus::Proposed { Some(seal("staff_present", "Coordinator")?) } else { None }),
             agreement_signed_on: Set(running.then_some(signed)),
             ended_on: Set(ended_on),
-            ending_type: Set((status == MatchStatus::Ended).then(|| if planned { "planned" } else { "unplanned" }.to_string())),
-            ending_reason: Set((status == MatchStatus::Ended).then(|| reason.as_str().to_string())),
+            ending_type: Set((status == MatchStatus::Ended).then_some(if planned { EndingType::Planned } else { EndingType::Unplanned })),
+            ending_reason: Set((status == MatchStatus::Ended).then_some(reason)),
             exit_conversation_held: Set((status == MatchStatus::Ended).then_some(planned || rng.below(2) == 0)),
             shared_safety_info: Set(if rng.below(3) == 0 { Some(seal("shared_safety_info", rng.pick::<&str>(SAFETY))?) } else { None }),
             version: Set(1),

@@ -1,7 +1,8 @@
 //! Demo mentors in every state: approved and compliant, in vetting with checks missing,
 //! approved with training lapsing within 30 days, and approved with a lapsed DBS check.
 
-use crate::entities::mentor_profile::MentorStatus;
+use crate::entities::mentor_check::CheckKind;
+use crate::entities::mentor_profile::{MentorStatus, RecruitmentSource};
 use chrono::{DateTime, Duration, Months, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
@@ -23,7 +24,14 @@ pub struct DemoMentor {
 pub(super) const INTERESTS: &[&str] =
     &["football", "art", "music", "cooking", "climbing", "gaming", "photography", "dance", "animals", "reading"];
 pub(super) const LANGUAGES: &[&str] = &["Urdu", "Polish", "Romanian", "Somali", "Welsh", "Punjabi", "Arabic"];
-const SOURCES: &[&str] = &["word_of_mouth", "social_media", "volunteer_centre", "university", "employer", "community"];
+const SOURCES: &[RecruitmentSource] = &[
+    RecruitmentSource::WordOfMouth,
+    RecruitmentSource::SocialMedia,
+    RecruitmentSource::VolunteerCentre,
+    RecruitmentSource::University,
+    RecruitmentSource::Employer,
+    RecruitmentSource::Community,
+];
 pub(super) const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub(super) const PARTS: &[&str] = &["morning", "afternoon", "evening"];
 
@@ -65,7 +73,7 @@ pub async fn seed<C: ConnectionTrait>(
             age_min: Set(11 + rng.below(3) as i16),
             age_max: Set(18 + rng.below(7) as i16),
             lived_experience: Set(lived),
-            recruitment_source: Set((*rng.pick(SOURCES)).into()),
+            recruitment_source: Set(*rng.pick(SOURCES)),
             start_date: Set(start),
             status: Set(if state == 1 { MentorStatus::InVetting } else { MentorStatus::Approved }),
             version: Set(1),
@@ -83,17 +91,17 @@ pub async fn seed<C: ConnectionTrait>(
             "update_service": false, "status_checks": []
         }});
         let mut checks = vec![
-            ("dbs", "clear", dbs, issued),
-            ("reference", "satisfactory", json!({"reference": {"referee_relationship": "Employer", "received_on": start}}), start),
+            (CheckKind::Dbs, "clear", dbs, issued),
+            (CheckKind::Reference, "satisfactory", json!({"reference": {"referee_relationship": "Employer", "received_on": start}}), start),
         ];
         if state != 1 {
             checks.push((
-                "reference",
+                CheckKind::Reference,
                 "satisfactory",
                 json!({"reference": {"referee_relationship": "Volunteer manager", "received_on": start}}),
                 start,
             ));
-            for kind in ["interview", "identity", "code_of_conduct", "volunteer_agreement"] {
+            for kind in [CheckKind::Interview, CheckKind::Identity, CheckKind::CodeOfConduct, CheckKind::VolunteerAgreement] {
                 checks.push((kind, "satisfactory", json!({}), start));
             }
         }
@@ -102,7 +110,7 @@ pub async fn seed<C: ConnectionTrait>(
                 id: Set(Uuid::now_v7()),
                 mentor_id: Set(m.user_id),
                 organisation_id: Set(m.organisation_id),
-                kind: Set(kind.into()),
+                kind: Set(kind),
                 completed_on: Set(on),
                 outcome: Set(outcome.into()),
                 details: Set(details.to_string()),

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{FIRST, LAST, Rng};
 use crate::crypto::Keys;
+use crate::entities::duplicate_flag::DuplicateStatus;
 use crate::entities::{case_note, duplicate_flag, referral, referral_transition, young_person};
 use crate::referrals::rules::{ClosureReason, SourceType, Status};
 use crate::young_people::codes::*;
@@ -210,14 +211,14 @@ pub async fn seed<C: ConnectionTrait>(
             preferred_name: Set(legal_name.split(' ').next().unwrap_or("").to_string()),
             name_key: Set(rules::name_key(&legal_name)),
             date_of_birth: Set(dob),
-            gender: Set(gender.as_str().into()),
+            gender: Set(gender),
             gender_identity: Set(None),
-            ethnicity: Set(weighted(rng, ETHNICITIES).as_str().into()),
+            ethnicity: Set(weighted(rng, ETHNICITIES)),
             postcode: Set(postcode),
             district: Set(district.to_string()),
             lsoa_code: Set(Some(format!("E01{:06}", 20000 + rng.below(5000)))),
             imd_decile: Set(Some(decile)),
-            iod_edition: Set(Some(if received_on.year() >= 2026 { "iod2025" } else { "iod2019" }.into())),
+            iod_edition: Set(Some(if received_on.year() >= 2026 { IodEdition::Iod2025 } else { IodEdition::Iod2019 })),
             contact_details: Set(Some(seal("young_people", "contact_details", &id, &format!("Mobile 07700 900{:03}", rng.below(1000)))?)),
             parent_carer_contact: Set(if age < 18 {
                 Some(seal("young_people", "parent_carer_contact", &id, "Carer: 01632 960 000")?)
@@ -225,16 +226,22 @@ pub async fn seed<C: ConnectionTrait>(
                 None
             }),
             education_status: Set(if age < 16 {
-                "in_school"
+                EducationStatus::InSchool
             } else if age < 18 {
-                "in_college"
+                EducationStatus::InCollege
             } else if rng.below(3) == 0 {
-                "neet"
+                EducationStatus::Neet
             } else {
-                "employed"
-            }
-            .into()),
-            care_status: Set(["none", "none", "child_in_need", "looked_after", "child_protection_plan", "care_leaver"][rng.below(6)].into()),
+                EducationStatus::Employed
+            }),
+            care_status: Set([
+                CareStatus::None,
+                CareStatus::None,
+                CareStatus::ChildInNeed,
+                CareStatus::LookedAfter,
+                CareStatus::ChildProtectionPlan,
+                CareStatus::CareLeaver,
+            ][rng.below(6)]),
             send: Set(rng.below(5) == 0),
             aces: Set(serde_json::to_string(&aces).unwrap_or_default()),
             ace_count: Set(rules::ace_count(&aces) as i16),
@@ -257,7 +264,7 @@ pub async fn seed<C: ConnectionTrait>(
             mentor_preferences: Set(["[]", "[]", r#"["lived_experience"]"#, r#"["shared_interests"]"#, r#"["same_district"]"#]
                 [rng.below(5)]
             .into()),
-            safeguarding_flag: Set("green".into()),
+            safeguarding_flag: Set(SafeguardingFlag::Green),
             merged_into: Set(None),
             version: Set(1),
             created_at: Set(created),
@@ -292,7 +299,7 @@ pub async fn seed<C: ConnectionTrait>(
             id: Set(Uuid::now_v7()),
             young_person_id: Set(a),
             match_id: Set(b),
-            status: Set("open".into()),
+            status: Set(DuplicateStatus::Open),
             created_at: Set(now),
             resolved_at: Set(None),
             resolved_by: Set(None),
@@ -354,7 +361,7 @@ pub async fn seed<C: ConnectionTrait>(
             young_person_id: Set(p.id),
             organisation_id: Set(charity.id),
             received_on: Set(received_on),
-            source_type: Set(weighted(rng, SOURCES).as_str().into()),
+            source_type: Set(weighted(rng, SOURCES)),
             referrer: Set(seal("referrals", "referrer", &id, &referrer)?),
             reasons: Set(seal("referrals", "reasons", &id, rng.pick::<&str>(REASONS))?),
             status: Set(status),
@@ -381,7 +388,7 @@ pub async fn seed<C: ConnectionTrait>(
             } else {
                 None
             }),
-            closure_reason: Set(closure.map(|c| c.as_str().to_string())),
+            closure_reason: Set(closure),
             decided_on: Set(decided_on),
             reopened_from: Set(None),
             version: Set(path.len() as i32),

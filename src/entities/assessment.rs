@@ -8,7 +8,7 @@ pub struct Model {
     pub young_person_id: Uuid,
     pub organisation_id: Uuid,
     pub instrument_id: Uuid,
-    pub timepoint: String,
+    pub timepoint: Timepoint,
     pub taken_on: Date,
     /// JSON array of item answers (null for a missing item).
     pub answers: String,
@@ -22,3 +22,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// When in her time on the programme the assessment was taken.
+    Timepoint {
+        Baseline = "baseline",
+        Review = "review",
+        Exit = "exit",
+    }
+);

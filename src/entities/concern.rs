@@ -13,7 +13,7 @@ pub struct Model {
     pub raised_by: Uuid,
     pub raised_at: DateTimeUtc,
     pub observed_at: DateTimeUtc,
-    pub category: String,
+    pub category: Category,
     /// Sealed: what was seen or said.
     pub what_happened: String,
     /// Sealed: action already taken.
@@ -38,5 +38,22 @@ crate::codes::code_enum!(
         InProgress = "in_progress",
         Referred = "referred",
         Closed = "closed",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// What the concern is about.
+    Category {
+        Cce = "cce",
+        Cse = "cse",
+        CountyLines = "county_lines",
+        MissingEpisode = "missing_episode",
+        SelfHarmOrSuicidalIdeation = "self_harm_or_suicidal_ideation",
+        DomesticAbuse = "domestic_abuse",
+        Neglect = "neglect",
+        OnlineHarm = "online_harm",
+        SubstanceMisuse = "substance_misuse",
+        Other = "other",
     }
 );

@@ -9,7 +9,7 @@ pub struct Model {
     pub young_person_id: Uuid,
     /// The existing record it may duplicate.
     pub match_id: Uuid,
-    pub status: String,
+    pub status: DuplicateStatus,
     pub created_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,
     pub resolved_by: Option<Uuid>,
@@ -19,3 +19,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// Open until a coordinator merges the records or dismisses the flag.
+    DuplicateStatus {
+        Open = "open",
+        Merged = "merged",
+        Dismissed = "dismissed",
+    }
+);

@@ -21,8 +21,8 @@ pub struct Model {
     pub staff_present: Option<String>,
     pub agreement_signed_on: Option<Date>,
     pub ended_on: Option<Date>,
-    pub ending_type: Option<String>,
-    pub ending_reason: Option<String>,
+    pub ending_type: Option<EndingType>,
+    pub ending_reason: Option<EndingReason>,
     pub exit_conversation_held: Option<bool>,
     /// Sealed: the safety information the coordinator chose to share with the mentor.
     pub shared_safety_info: Option<String>,
@@ -46,5 +46,32 @@ crate::codes::code_enum!(
         Active = "active",
         Paused = "paused",
         Ended = "ended",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    EndingType {
+        Planned = "planned",
+        Unplanned = "unplanned",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// Why a match ended. `safeguarding` keeps this mentor from being matched with her again.
+    EndingReason {
+        GoalsMet = "goals_met",
+        ProgrammeCompleted = "programme_completed",
+        YoungPersonDisengaged = "young_person_disengaged",
+        YoungPersonMovedAway = "young_person_moved_away",
+        MentorLeft = "mentor_left",
+        MentorUnavailable = "mentor_unavailable",
+        RelationshipBreakdown = "relationship_breakdown",
+        Safeguarding = "safeguarding",
+        EscalatedToStatutory = "escalated_to_statutory",
+        AgedOut = "aged_out",
+        IntroductionUnsuccessful = "introduction_unsuccessful",
+        Other = "other",
     }
 );

@@ -7,7 +7,7 @@ pub struct Model {
     pub id: Uuid,
     pub mentor_id: Uuid,
     pub organisation_id: Uuid,
-    pub kind: String,
+    pub kind: CheckKind,
     pub completed_on: Date,
     pub outcome: String,
     /// JSON: the kind's own fields (never conviction details).
@@ -22,3 +22,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    CheckKind {
+        Dbs = "dbs",
+        Reference = "reference",
+        Interview = "interview",
+        Identity = "identity",
+        CodeOfConduct = "code_of_conduct",
+        VolunteerAgreement = "volunteer_agreement",
+    }
+);

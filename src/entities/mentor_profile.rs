@@ -17,7 +17,7 @@ pub struct Model {
     pub age_max: i16,
     /// Sealed: what she chooses to share of her own experience.
     pub lived_experience: Option<String>,
-    pub recruitment_source: String,
+    pub recruitment_source: RecruitmentSource,
     pub start_date: Date,
     pub status: MentorStatus,
     pub version: i32,
@@ -38,5 +38,19 @@ crate::codes::code_enum!(
         Approved = "approved",
         Paused = "paused",
         Left = "left",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    RecruitmentSource {
+        WordOfMouth = "word_of_mouth",
+        SocialMedia = "social_media",
+        VolunteerCentre = "volunteer_centre",
+        University = "university",
+        Employer = "employer",
+        Community = "community",
+        Former = "former_mentee",
+        Other = "other",
     }
 );

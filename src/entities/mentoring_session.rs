@@ -12,8 +12,8 @@ pub struct Model {
     pub held_on: Date,
     pub attended: bool,
     pub duration_minutes: Option<i16>,
-    pub mode: Option<String>,
-    pub location_category: Option<String>,
+    pub mode: Option<SessionMode>,
+    pub location_category: Option<LocationCategory>,
     /// JSON array of activity tags.
     pub activities: String,
     pub engagement: Option<i16>,
@@ -32,3 +32,31 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// How they met.
+    SessionMode {
+        InPerson = "in_person",
+        Phone = "phone",
+        Video = "video",
+        GroupActivity = "group_activity",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// The kind of place they met: never an address.
+    LocationCategory {
+        CommunityCentre = "community_centre",
+        YouthCentre = "youth_centre",
+        CafeOrRestaurant = "cafe_or_restaurant",
+        ParkOrOutdoors = "park_or_outdoors",
+        SportOrLeisure = "sport_or_leisure",
+        LibraryOrMuseum = "library_or_museum",
+        SchoolOrCollege = "school_or_college",
+        CharityOffice = "charity_office",
+        Remote = "remote",
+        Other = "other",
+    }
+);

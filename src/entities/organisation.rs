@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     /// JSON array of district names.
     pub districts: String,
     pub active: bool,
@@ -19,3 +19,12 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    OrganisationKind {
+        /// The lead charity, which co-ordinates the programme. There is one.
+        Lead = "lead",
+        Partner = "partner",
+    }
+);

@@ -8,7 +8,7 @@ pub struct Model {
     pub young_person_id: Uuid,
     pub organisation_id: Uuid,
     pub received_on: Date,
-    pub source_type: String,
+    pub source_type: SourceType,
     /// Sealed JSON: the referrer's name, organisation and contact.
     pub referrer: String,
     /// Sealed text.
@@ -23,7 +23,7 @@ pub struct Model {
     pub consent_override: Option<String>,
     /// Sealed reason for declining.
     pub decline_reason: Option<String>,
-    pub closure_reason: Option<String>,
+    pub closure_reason: Option<ClosureReason>,
     pub decided_on: Option<Date>,
     pub reopened_from: Option<Uuid>,
     pub version: i32,
@@ -47,5 +47,32 @@ crate::codes::code_enum!(
         Matched = "matched",
         Active = "active",
         Closed = "closed",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    SourceType {
+        SchoolCollege = "school_college",
+        Police = "police",
+        ChildrensSocialCare = "childrens_social_care",
+        YouthJusticeService = "youth_justice_service",
+        Health = "health",
+        VoluntarySector = "voluntary_sector",
+        Family = "family",
+        SelfReferral = "self",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    ClosureReason {
+        PlannedEnding = "planned_ending",
+        GoalsMet = "goals_met",
+        Disengaged = "disengaged",
+        MovedAway = "moved_away",
+        EscalatedToStatutory = "escalated_to_statutory",
+        AgedOut = "aged_out",
+        Other = "other",
     }
 );

@@ -7,9 +7,9 @@ pub struct Model {
     pub id: Uuid,
     pub match_id: Uuid,
     pub organisation_id: Uuid,
-    pub contact_with: String,
+    pub contact_with: ContactWith,
     pub contact_on: Date,
-    pub method: String,
+    pub method: ContactMethod,
     /// Sealed.
     pub notes: Option<String>,
     pub recorded_by: Uuid,
@@ -20,3 +20,24 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::codes::code_enum!(
+    stored
+    /// Whom the coordinator checked in with.
+    ContactWith {
+        Mentor = "mentor",
+        Mentee = "mentee",
+        Both = "both",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    ContactMethod {
+        InPerson = "in_person",
+        Phone = "phone",
+        Video = "video",
+        Message = "message",
+        Email = "email",
+    }
+);

@@ -22,8 +22,9 @@ use crate::crypto::Pseudonymiser;
 use crate::entities::{assessment, concern, matching, mentoring_session, referral, young_person};
 use crate::error::ApiError;
 use crate::outcomes::dto::Indicators;
+use crate::referrals::rules::ClosureReason;
 use crate::safeguarding::rules::Category;
-use crate::young_people::codes::RiskIndicator;
+use crate::young_people::codes::{Ethnicity, RiskIndicator};
 
 /// Referrals per chunk of pass 2.
 pub const CHUNK: u64 = 500;
@@ -199,7 +200,7 @@ pub async fn count_classes<C: ConnectionTrait>(conn: &C, filters: &Filters, char
         let Some(last) = yp_ids.last() else { break };
         after = Some(*last);
         let first = first_referrals(conn, filters, &yp_ids).await?;
-        let people: Vec<(Uuid, Uuid, NaiveDate, String, Option<i16>, String)> = young_person::Entity::find()
+        let people: Vec<(Uuid, Uuid, NaiveDate, Ethnicity, Option<i16>, String)> = young_person::Entity::find()
             .select_only()
             .column(young_person::Column::Id)
             .column(young_person::Column::OrganisationId)
@@ -218,7 +219,7 @@ pub async fn count_classes<C: ConnectionTrait>(conn: &C, filters: &Filters, char
             let Some((first_received, n)) = first.get(id) else {
                 return Err(ApiError::internal("a young person without a referral in the window"));
             };
-            let qi = qi_of(*dob, *first_received, eth, *dec, charities, *org, district);
+            let qi = qi_of(*dob, *first_received, *eth, *dec, charities, *org, district);
             *counts.rows.entry(qi.clone()).or_insert(0) += n;
             *counts.people.entry(qi).or_insert(0) += 1;
         }
@@ -386,7 +387,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         let qi = ctx.plan.apply(&qi_of(
             yp.date_of_birth,
             *first_received,
-            &yp.ethnicity,
+            yp.ethnicity,
             yp.imd_decile,
             ctx.charities,
             yp.organisation_id,
@@ -397,7 +398,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("imd_quintile", Cell::Str(qi.imd_quintile))?;
         row.put("charity", Cell::Str(qi.charity))?;
         row.put("district", Cell::Str(qi.district))?;
-        row.put("referral_source", Cell::Str(r.source_type.clone()))?;
+        row.put("referral_source", Cell::Str(r.source_type.as_str().into()))?;
         row.put("received_month", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
         row.put("eligible", Cell::Bool(r.eligible))?;
         row.put("ace_count_band", Cell::Str(ace_band(yp.ace_count).into()))?;
@@ -445,7 +446,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
             let n = concerns.get(&(yp.id, c.as_str().to_string())).copied().unwrap_or(0);
             row.put(&dictionary::concern_column(*c), Cell::Int(n))?;
         }
-        row.put("closure_reason", opt_str(r.closure_reason.as_deref()))?;
+        row.put("closure_reason", opt_str(r.closure_reason.map(ClosureReason::as_str)))?;
         rows.push(row.finish()?);
     }
     Ok((rows, Some(last), yp_ids))

@@ -36,10 +36,6 @@ pub fn ace_band(count: i16) -> &'static str {
     }
 }
 
-pub fn ethnic_group(code: &str) -> &'static str {
-    Ethnicity::parse(code).map(Ethnicity::group).unwrap_or("not_known")
-}
-
 pub fn quintile(decile: Option<i16>) -> String {
     decile.and_then(imd_quintile).map(|q| q.to_string()).unwrap_or_else(|| "not_known".into())
 }
@@ -71,7 +67,7 @@ pub fn release_district(charity: Option<&Charity>, district: &str) -> String {
 pub fn qi_of(
     dob: NaiveDate,
     first_received: NaiveDate,
-    ethnicity: &str,
+    ethnicity: Ethnicity,
     decile: Option<i16>,
     charities: &Charities,
     organisation_id: Uuid,
@@ -80,7 +76,7 @@ pub fn qi_of(
     let charity = charities.get(&organisation_id);
     Qi {
         age_band: age_band(age_on(dob, first_received)).into(),
-        ethnic_group: ethnic_group(ethnicity).into(),
+        ethnic_group: ethnicity.group().into(),
         imd_quintile: quintile(decile),
         charity: charity.map(|c| c.name.clone()).unwrap_or_else(|| "unknown".into()),
         district: release_district(charity, district),
@@ -123,8 +119,6 @@ mod tests {
         assert_eq!(ace_band(4), "4");
         assert_eq!(ace_band(7), "7+");
         assert_eq!(ace_band(10), "7+");
-        assert_eq!(ethnic_group("black_caribbean"), "black");
-        assert_eq!(ethnic_group("nonsense"), "not_known");
         assert_eq!(quintile(Some(3)), "2");
         assert_eq!(quintile(None), "not_known");
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, EndingReason, EndingType, MatchStatus};
+use super::rules::{self, MatchStatus};
 use super::service::resource;
 use super::service::{Pool, candidates, load_referral, mentee, waiting};
 use super::service::{move_referral, record_match_transition};
@@ -26,7 +26,6 @@ use crate::http::pagination;
 use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::mentors::service::list;
 use crate::referrals::rules::Status as ReferralStatus;
-use crate::young_people::codes::SafeguardingFlag;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
 
@@ -58,8 +57,8 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
         staff_present: open_opt(state, TABLE, "staff_present", &m.id, m.staff_present.as_deref())?,
         agreement_signed_on: m.agreement_signed_on,
         ended_on: m.ended_on,
-        ending_type: m.ending_type.as_deref().map(|e| EndingType::stored(e, TABLE, "ending_type", m.id)).transpose()?,
-        ending_reason: m.ending_reason.as_deref().map(|e| EndingReason::stored(e, TABLE, "ending_reason", m.id)).transpose()?,
+        ending_type: m.ending_type,
+        ending_reason: m.ending_reason,
         exit_conversation_held: m.exit_conversation_held,
         shared_safety_info: open_opt(state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
         version: m.version,
@@ -316,8 +315,8 @@ pub async fn transition(
                 .exit_conversation_held
                 .ok_or_else(|| ApiError::field("exit_conversation_held", "required", "Say whether the exit conversation was held."))?;
             am.ended_on = Set(Some(on));
-            am.ending_type = Set(Some(ending_type.as_str().into()));
-            am.ending_reason = Set(Some(reason.as_str().into()));
+            am.ending_type = Set(Some(ending_type));
+            am.ending_reason = Set(Some(reason));
             am.exit_conversation_held = Set(Some(exit));
             details = json!({"ending_type": ending_type.as_str(), "ending_reason": reason.as_str(), "exit_conversation_held": exit});
             let was_running = m.agreement_signed_on.is_some();
@@ -375,7 +374,7 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
         interests: list(&yp.interests, "young_people", "interests", yp.id)?,
-        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, "young_people", "safeguarding_flag", yp.id)?,
+        safeguarding_flag: yp.safeguarding_flag,
         shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
     }))
 }

@@ -9,34 +9,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::mentors::dto::Slot;
-use crate::young_people::codes::{MentorPreference, code_enum};
+use crate::young_people::codes::MentorPreference;
 
 pub use crate::entities::matching::MatchStatus;
 
-code_enum!(
-    EndingType {
-        Planned = "planned",
-        Unplanned = "unplanned",
-    }
-);
+pub use crate::entities::matching::EndingType;
 
-code_enum!(
-    /// Why a match ended. `safeguarding` keeps this mentor from being matched with her again.
-    EndingReason {
-        GoalsMet = "goals_met",
-        ProgrammeCompleted = "programme_completed",
-        YoungPersonDisengaged = "young_person_disengaged",
-        YoungPersonMovedAway = "young_person_moved_away",
-        MentorLeft = "mentor_left",
-        MentorUnavailable = "mentor_unavailable",
-        RelationshipBreakdown = "relationship_breakdown",
-        Safeguarding = "safeguarding",
-        EscalatedToStatutory = "escalated_to_statutory",
-        AgedOut = "aged_out",
-        IntroductionUnsuccessful = "introduction_unsuccessful",
-        Other = "other",
-    }
-);
+pub use crate::entities::matching::EndingReason;
 
 /// The statuses a match may move to from `from`.
 pub fn allowed_from(from: MatchStatus) -> &'static [MatchStatus] {

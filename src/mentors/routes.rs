@@ -10,8 +10,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, CheckKind, MentorStatus, RecruitmentSource};
-use super::service::{CHECKS, ComplianceRecords, TABLE, check_detail, checks_of, compliance_of, list, load, names_of, resource};
+use super::rules::{self, CheckKind, MentorStatus};
+use super::service::{ComplianceRecords, TABLE, check_detail, checks_of, compliance_of, list, load, names_of, resource};
 use super::service::{audit_write, json_of, not_future};
 use crate::access::scope::RecordScope;
 use crate::audit::Event;
@@ -41,7 +41,7 @@ fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<
         age_min: p.age_min,
         age_max: p.age_max,
         lived_experience: open_opt(state, TABLE, "lived_experience", &p.user_id, p.lived_experience.as_deref())?,
-        recruitment_source: RecruitmentSource::stored(&p.recruitment_source, TABLE, "recruitment_source", p.user_id)?,
+        recruitment_source: p.recruitment_source,
         start_date: p.start_date,
         status: p.status,
         version: p.version,
@@ -132,7 +132,7 @@ pub async fn create_mentor(
         age_min: Set(age_min),
         age_max: Set(age_max),
         lived_experience: Set(seal_opt(&state, TABLE, "lived_experience", &u.id, body.lived_experience.as_deref())?),
-        recruitment_source: Set(body.recruitment_source.as_str().into()),
+        recruitment_source: Set(body.recruitment_source),
         start_date: Set(body.start_date),
         status: Set(MentorStatus::Applicant),
         version: Set(1),
@@ -213,7 +213,7 @@ pub async fn update_mentor(
         changed.push("lived_experience");
     }
     if let Some(v) = body.recruitment_source {
-        am.recruitment_source = Set(v.as_str().into());
+        am.recruitment_source = Set(v);
         changed.push("recruitment_source");
     }
     if let Some(v) = body.start_date {
@@ -247,7 +247,7 @@ fn check_view(c: &mentor_check::Model, superseded: bool) -> Result<CheckView, Ap
     Ok(CheckView {
         id: c.id,
         mentor_id: c.mentor_id,
-        kind: CheckKind::stored(&c.kind, CHECKS, "kind", c.id)?,
+        kind: c.kind,
         completed_on: c.completed_on,
         outcome: c.outcome.clone(),
         dbs: check_detail(c, "dbs")?,
@@ -329,7 +329,7 @@ pub async fn create_check(
     let mut txn = state.write(&me).await?;
     if let Some(s) = body.supersedes {
         let prior = mentor_check::Entity::find_by_id(s).one(&txn).await?;
-        if prior.as_ref().is_none_or(|c| c.mentor_id != p.user_id || c.kind != body.kind.as_str()) {
+        if prior.as_ref().is_none_or(|c| c.mentor_id != p.user_id || c.kind != body.kind) {
             return Err(ApiError::field("supersedes", "not_found", "There is no such check of this kind for her."));
         }
     }
@@ -337,7 +337,7 @@ pub async fn create_check(
         id: Set(Uuid::now_v7()),
         mentor_id: Set(p.user_id),
         organisation_id: Set(p.organisation_id),
-        kind: Set(body.kind.as_str().into()),
+        kind: Set(body.kind),
         completed_on: Set(body.completed_on),
         outcome: Set(outcome),
         details: Set(details.to_string()),

@@ -10,29 +10,9 @@ use crate::young_people::codes::code_enum;
 
 pub use crate::entities::mentor_profile::MentorStatus;
 
-code_enum!(
-    RecruitmentSource {
-        WordOfMouth = "word_of_mouth",
-        SocialMedia = "social_media",
-        VolunteerCentre = "volunteer_centre",
-        University = "university",
-        Employer = "employer",
-        Community = "community",
-        Former = "former_mentee",
-        Other = "other",
-    }
-);
+pub use crate::entities::mentor_profile::RecruitmentSource;
 
-code_enum!(
-    CheckKind {
-        Dbs = "dbs",
-        Reference = "reference",
-        Interview = "interview",
-        Identity = "identity",
-        CodeOfConduct = "code_of_conduct",
-        VolunteerAgreement = "volunteer_agreement",
-    }
-);
+pub use crate::entities::mentor_check::CheckKind;
 
 code_enum!(
     Day {

@@ -6,22 +6,7 @@ use validator::Validate;
 
 use crate::entities::organisation;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganisationKind {
-    /// The lead charity, which co-ordinates the programme. There is one.
-    Lead,
-    Partner,
-}
-
-impl OrganisationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrganisationKind::Lead => "lead",
-            OrganisationKind::Partner => "partner",
-        }
-    }
-}
+pub use crate::entities::organisation::OrganisationKind;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganisationView {
@@ -41,7 +26,7 @@ impl OrganisationView {
         Ok(Self {
             id: o.id,
             name: o.name.clone(),
-            kind: if o.kind == "lead" { OrganisationKind::Lead } else { OrganisationKind::Partner },
+            kind: o.kind,
             districts: crate::error::ApiError::stored_json(&o.districts, "organisations", "districts", o.id)?,
             active: o.active,
             version: o.version,

@@ -109,7 +109,7 @@ pub async fn update_organisation(
     if o.version != version {
         return Err(ApiError::PreconditionFailed);
     }
-    if body.active == Some(false) && o.kind == "lead" {
+    if body.active == Some(false) && o.kind == OrganisationKind::Lead {
         return Err(ApiError::conflict("The lead charity cannot be deactivated."));
     }
     let now = state.now();

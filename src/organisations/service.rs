@@ -15,7 +15,7 @@ pub fn new_organisation(
     organisation::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_string()),
-        kind: Set(kind.as_str().to_string()),
+        kind: Set(kind),
         districts: Set(clean(districts)),
         active: Set(true),
         version: Set(1),

@@ -8,16 +8,9 @@ use validator::Validate;
 
 use super::scoring::{ChangeKind, Definition};
 use crate::http::extract::not_blank;
-use crate::young_people::codes::{EducationStatus, code_enum};
+use crate::young_people::codes::EducationStatus;
 
-code_enum!(
-    /// When in her time on the programme the assessment was taken.
-    Timepoint {
-        Baseline = "baseline",
-        Review = "review",
-        Exit = "exit",
-    }
-);
+pub use crate::entities::assessment::Timepoint;
 
 /// The programme indicators recorded beside each assessment (docs/domain.md §Outcome measures).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]

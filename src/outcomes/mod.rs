@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::entities::{assessment, instrument};
 use crate::error::ApiError;
-use dto::{Outcome, Timepoint};
+use dto::Outcome;
 use scoring::Definition;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
@@ -101,7 +101,7 @@ pub async fn outcomes_for<C: ConnectionTrait>(conn: &C, young_person_ids: &[Uuid
             return Err(ApiError::internal("assessment of an unknown instrument"));
         };
         let scored = inst.definition.score(&answers_of(&a)?).map_err(|_| ApiError::internal("stored answers no longer score"))?;
-        let timepoint = Timepoint::parse(&a.timepoint).ok_or_else(|| ApiError::internal("unknown timepoint"))?;
+        let timepoint = a.timepoint;
         series.entry(a.young_person_id).or_default().entry(inst.model.code.clone()).or_default().push(rules::Point {
             assessment_id: a.id,
             timepoint,

@@ -8,6 +8,7 @@ use super::service::{record_transition, resource};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::organisation::OrganisationKind;
 use crate::entities::{organisation, referral};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self};
@@ -38,7 +39,7 @@ pub async fn allocate(
     let r = load(&state, &me, id, Action::ReferralsAllocate).await?;
     let target = organisation::Entity::find_by_id(body.organisation_id).one(&state.db).await?;
     let target = match target {
-        Some(o) if o.active && o.kind == "partner" => o,
+        Some(o) if o.active && o.kind == OrganisationKind::Partner => o,
         Some(_) => {
             return Err(ApiError::field("organisation_id", "not_a_partner", "Referrals are allocated to an active partner charity."));
         }

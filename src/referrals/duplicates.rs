@@ -46,7 +46,7 @@ pub async fn list_duplicates(
         if let (Some(a), Some(b)) = (people.get(&f.young_person_id), people.get(&f.match_id)) {
             items.push(DuplicateView {
                 id: f.id,
-                status: f.status,
+                status: f.status.as_str().into(),
                 young_person: yp_service::summary(&state, a)?,
                 possible_duplicate_of: yp_service::summary(&state, b)?,
                 created_at: f.created_at,

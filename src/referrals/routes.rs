@@ -70,7 +70,7 @@ async fn insert_referral(
         young_person_id: Set(yp.id),
         organisation_id: Set(yp.organisation_id),
         received_on: Set(received_on),
-        source_type: Set(source_type.as_str().into()),
+        source_type: Set(source_type),
         referrer: Set(state.keys.fields.seal(TABLE, "referrer", &id, &referrer_json)?),
         reasons: Set(state.keys.fields.seal(TABLE, "reasons", &id, reasons.trim())?),
         status: Set(Status::Received),
@@ -165,7 +165,7 @@ pub async fn list_referrals(
             id: r.id,
             organisation_id: r.organisation_id,
             received_on: r.received_on,
-            source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
+            source_type: r.source_type,
             status: r.status,
             eligible: r.eligible,
             young_person: yp_service::summary(&state, yp)?,
@@ -274,7 +274,7 @@ pub async fn update_referral(
         changed.push("received_on");
     }
     if let Some(s) = body.source_type {
-        am.source_type = Set(s.as_str().into());
+        am.source_type = Set(s);
         changed.push("source_type");
     }
     if let Some(referrer) = &body.referrer {
@@ -357,7 +357,7 @@ pub async fn transition(
         Status::Closed => {
             let reason =
                 body.closure_reason.ok_or_else(|| ApiError::field("closure_reason", "required", "Say why the referral is closed."))?;
-            am.closure_reason = Set(Some(reason.as_str().into()));
+            am.closure_reason = Set(Some(reason));
             detail["closure_reason"] = json!(reason.as_str());
         }
         Status::Accepted => {

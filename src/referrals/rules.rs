@@ -2,34 +2,11 @@
 //! waitlisted -> accepted; accepted -> matched -> active -> closed. Declining needs a reason,
 //! closing a closure reason; accepting needs eligibility and consent, or a written override.
 
-use crate::young_people::codes::code_enum;
-
 pub use crate::entities::referral::Status;
 
-code_enum!(
-    SourceType {
-        SchoolCollege = "school_college",
-        Police = "police",
-        ChildrensSocialCare = "childrens_social_care",
-        YouthJusticeService = "youth_justice_service",
-        Health = "health",
-        VoluntarySector = "voluntary_sector",
-        Family = "family",
-        SelfReferral = "self",
-    }
-);
+pub use crate::entities::referral::SourceType;
 
-code_enum!(
-    ClosureReason {
-        PlannedEnding = "planned_ending",
-        GoalsMet = "goals_met",
-        Disengaged = "disengaged",
-        MovedAway = "moved_away",
-        EscalatedToStatutory = "escalated_to_statutory",
-        AgedOut = "aged_out",
-        Other = "other",
-    }
-);
+pub use crate::entities::referral::ClosureReason;
 
 /// The statuses a referral may move to from `from`.
 pub fn allowed_from(from: Status) -> &'static [Status] {

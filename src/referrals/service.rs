@@ -3,8 +3,6 @@
 //! here; routes and other capabilities call these.
 
 use super::dto::{ReferralView, Referrer};
-use super::rules::ClosureReason;
-use super::rules::SourceType;
 use super::rules::{self, Status};
 use crate::access::Deny;
 use crate::auth::CurrentUser;
@@ -12,7 +10,7 @@ use crate::authz::{Action, Resource};
 use crate::entities::{referral, referral_transition, young_person};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::young_people::codes::{Gender, RiskIndicator};
+use crate::young_people::codes::RiskIndicator;
 use crate::young_people::rules::{self as yp_rules, AceAnswer, Eligibility};
 use crate::young_people::{open_opt, seal_opt, service as yp_service};
 use chrono::NaiveDate;
@@ -33,7 +31,7 @@ pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Resul
     Ok(yp_rules::eligibility(&yp_rules::EligibilityInput {
         date_of_birth: yp.date_of_birth,
         received_on,
-        gender: Gender::stored(&yp.gender, "young_people", "gender", yp.id)?,
+        gender: yp.gender,
         aces: &aces,
         risk_indicators: &risks,
     }))
@@ -100,7 +98,7 @@ pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiEr
         young_person_id: r.young_person_id,
         organisation_id: r.organisation_id,
         received_on: r.received_on,
-        source_type: SourceType::stored(&r.source_type, TABLE, "source_type", r.id)?,
+        source_type: r.source_type,
         referrer,
         reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
         status,
@@ -111,7 +109,7 @@ pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiEr
         eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
         consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
         decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,
-        closure_reason: r.closure_reason.as_deref().map(|c| ClosureReason::stored(c, TABLE, "closure_reason", r.id)).transpose()?,
+        closure_reason: r.closure_reason,
         decided_on: r.decided_on,
         reopened_from: r.reopened_from,
         allowed_transitions: rules::manual_from(status),

@@ -163,7 +163,7 @@ pub async fn write_concern<C: ConnectionTrait>(
         // Kept all the same (losing it would be worse); it shows as overdue to the next DSL.
         tracing::error!("a safeguarding concern was raised with no active account to alert");
     }
-    let label = rules::Category::parse(&new.category).map_or("unknown category", |c| c.label());
+    let label = new.category.label();
     let danger = if immediate { "IMMEDIATE DANGER: " } else { "" };
     for r in recipients {
         outbox::enqueue(

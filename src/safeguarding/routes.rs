@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, Category, ConcernStatus, ConsentBasis, Decision, EntryKind, SignOffOutcome};
+use super::rules::{self, ConcernStatus, EntryKind};
 use super::service::{raiser_mentors_her, resource, visibility};
 use crate::access::scope::RecordScope;
 use crate::audit::Event;
@@ -41,15 +41,15 @@ pub fn acknowledge_by(state: &AppState, c: &concern::Model) -> DateTime<Utc> {
 fn entry_view(state: &AppState, e: &concern_entry::Model) -> Result<EntryView, ApiError> {
     Ok(EntryView {
         id: e.id,
-        kind: EntryKind::parse(&e.kind).ok_or_else(|| ApiError::internal("unknown entry kind"))?,
+        kind: e.kind,
         author_id: e.author_id,
         created_at: e.created_at,
         text: open_opt(state, ENTRIES, "text", &e.id, e.text.as_deref())?,
-        decision: e.decision.as_deref().map(|v| Decision::stored(v, ENTRIES, "decision", e.id)).transpose()?,
+        decision: e.decision,
         agency: e.agency.clone(),
         agency_reference: e.agency_reference.clone(),
-        consent_basis: e.consent_basis.as_deref().map(|v| ConsentBasis::stored(v, ENTRIES, "consent_basis", e.id)).transpose()?,
-        outcome: e.outcome.as_deref().map(|v| SignOffOutcome::stored(v, ENTRIES, "outcome", e.id)).transpose()?,
+        consent_basis: e.consent_basis,
+        outcome: e.outcome,
     })
 }
 
@@ -74,7 +74,7 @@ pub fn view(
         visibility,
         organisation_id: c.organisation_id,
         young_person_id: c.young_person_id,
-        category: Category::parse(&c.category).ok_or_else(|| ApiError::internal("unknown concern category"))?,
+        category: c.category,
         immediate_danger: c.immediate_danger,
         status: c.status,
         raised_by: c.raised_by,
@@ -163,7 +163,7 @@ pub async fn create_concern(
         raised_by: me.id(),
         raised_at: now,
         observed_at: body.observed_at,
-        category: body.category.as_str().into(),
+        category: body.category,
         what_happened: state.keys.fields.seal(TABLE, "what_happened", &id, body.what_happened.trim())?,
         action_taken: seal_opt(&state, TABLE, "action_taken", &id, body.action_taken.as_deref())?,
         immediate_danger: body.immediate_danger,
@@ -327,15 +327,15 @@ pub async fn add_entry(
         id: Set(entry_id),
         concern_id: Set(c.id),
         organisation_id: Set(c.organisation_id),
-        kind: Set(body.kind.as_str().into()),
+        kind: Set(body.kind),
         author_id: Set(me.id()),
         created_at: Set(now),
         text: Set(text),
-        decision: Set(body.decision.map(|d| d.as_str().to_string())),
+        decision: Set(body.decision),
         agency: Set(trim(&body.agency)),
         agency_reference: Set(trim(&body.agency_reference)),
-        consent_basis: Set(body.consent_basis.map(|d| d.as_str().to_string())),
-        outcome: Set(body.outcome.map(|d| d.as_str().to_string())),
+        consent_basis: Set(body.consent_basis),
+        outcome: Set(body.outcome),
     }
     .insert(&txn)
     .await?;

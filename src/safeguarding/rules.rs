@@ -3,67 +3,19 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 
-use crate::young_people::codes::{SafeguardingFlag, code_enum};
+use crate::young_people::codes::SafeguardingFlag;
 
-code_enum!(
-    /// What the concern is about.
-    Category {
-        Cce = "cce",
-        Cse = "cse",
-        CountyLines = "county_lines",
-        MissingEpisode = "missing_episode",
-        SelfHarmOrSuicidalIdeation = "self_harm_or_suicidal_ideation",
-        DomesticAbuse = "domestic_abuse",
-        Neglect = "neglect",
-        OnlineHarm = "online_harm",
-        SubstanceMisuse = "substance_misuse",
-        Other = "other",
-    }
-);
+pub use crate::entities::concern::Category;
 
 pub use crate::entities::concern::ConcernStatus;
 
-code_enum!(
-    /// The kinds of entry in a concern's chronology.
-    EntryKind {
-        Addendum = "addendum",
-        Acknowledgement = "acknowledgement",
-        Action = "action",
-        Decision = "decision",
-        SignOff = "sign_off",
-    }
-);
+pub use crate::entities::concern_entry::EntryKind;
 
-code_enum!(
-    /// A DSL's decision (`mash_referral`: MASH / children's social care). The referral kinds need the agency, its reference and the basis for
-    /// sharing.
-    Decision {
-        NoFurtherAction = "no_further_action",
-        Monitor = "monitor",
-        MashReferral = "mash_referral",
-        Police = "police",
-        OtherAgency = "other_agency",
-    }
-);
+pub use crate::entities::concern_entry::Decision;
 
-code_enum!(
-    /// The lawful basis for sharing information with another agency.
-    ConsentBasis {
-        Consent = "consent",
-        WithoutConsentRiskOfHarm = "without_consent_risk_of_harm",
-        WithoutConsentLegalDuty = "without_consent_legal_duty",
-    }
-);
+pub use crate::entities::concern_entry::ConsentBasis;
 
-code_enum!(
-    /// How a concern was closed.
-    SignOffOutcome {
-        Resolved = "resolved",
-        HandedToAgency = "handed_to_agency",
-        NoFurtherConcern = "no_further_concern",
-        MovedAway = "moved_away",
-    }
-);
+pub use crate::entities::concern_entry::SignOffOutcome;
 
 impl Decision {
     pub fn is_referral(self) -> bool {

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, ContactMethod, ContactWith, Monitored};
+use super::rules::{self, Monitored};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -41,8 +41,8 @@ fn contact_view(state: &AppState, c: sc::Model) -> Result<SupportContactView, Ap
         id: c.id,
         match_id: c.match_id,
         organisation_id: c.organisation_id,
-        contact_with: ContactWith::parse(&c.contact_with).ok_or_else(|| ApiError::internal("unknown contact_with"))?,
-        method: ContactMethod::parse(&c.method).ok_or_else(|| ApiError::internal("unknown contact method"))?,
+        contact_with: c.contact_with,
+        method: c.method,
         contact_on: c.contact_on,
         notes: open_opt(state, TABLE, "notes", &c.id, c.notes.as_deref())?,
         recorded_by: c.recorded_by,
@@ -105,9 +105,9 @@ pub async fn create_contact(
         id: Set(id),
         match_id: Set(m.id),
         organisation_id: Set(m.organisation_id),
-        contact_with: Set(body.contact_with.as_str().into()),
+        contact_with: Set(body.contact_with),
         contact_on: Set(body.contact_on),
-        method: Set(body.method.as_str().into()),
+        method: Set(body.method),
         notes: Set(seal_opt(&state, TABLE, "notes", &id, body.notes.as_deref())?),
         recorded_by: Set(me.id()),
         recorded_at: Set(now),

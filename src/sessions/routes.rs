@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::rules::{self, Content, LocationCategory, SessionMode};
+use super::rules::{self, Content};
 use super::service::{Stored, as_json, match_dates, resource};
 use crate::access::scope::MatchScope;
 use crate::audit::Event;
@@ -35,12 +35,8 @@ fn content_of(s: &ms::Model) -> Result<Content, ApiError> {
         held_on: s.held_on,
         attended: s.attended,
         duration_minutes: s.duration_minutes,
-        mode: s.mode.as_deref().map(|v| SessionMode::stored(v, TABLE, "mode", s.id)).transpose()?,
-        location_category: s
-            .location_category
-            .as_deref()
-            .map(|v| LocationCategory::stored(v, TABLE, "location_category", s.id))
-            .transpose()?,
+        mode: s.mode,
+        location_category: s.location_category,
         activities: list(&s.activities, TABLE, "activities", s.id)?,
         engagement: s.engagement,
         mood_before: s.mood_before,
@@ -197,8 +193,8 @@ pub async fn create_session(
         held_on: Set(content.held_on),
         attended: Set(content.attended),
         duration_minutes: Set(content.duration_minutes),
-        mode: Set(content.mode.map(|v| v.as_str().to_string())),
-        location_category: Set(content.location_category.map(|v| v.as_str().to_string())),
+        mode: Set(content.mode),
+        location_category: Set(content.location_category),
         activities: Set(as_json(&content.activities)?),
         engagement: Set(content.engagement),
         mood_before: Set(content.mood_before),
@@ -362,8 +358,8 @@ pub async fn update_session(
     am.held_on = Set(new.held_on);
     am.attended = Set(new.attended);
     am.duration_minutes = Set(new.duration_minutes);
-    am.mode = Set(new.mode.map(|v| v.as_str().to_string()));
-    am.location_category = Set(new.location_category.map(|v| v.as_str().to_string()));
+    am.mode = Set(new.mode);
+    am.location_category = Set(new.location_category);
     am.activities = Set(as_json(&new.activities)?);
     am.engagement = Set(new.engagement);
     am.mood_before = Set(new.mood_before);

@@ -14,31 +14,9 @@ pub const MIN_DURATION: i16 = 5;
 pub const MAX_DURATION: i16 = 600;
 pub const MAX_ACTIVITIES: usize = 10;
 
-code_enum!(
-    /// How they met.
-    SessionMode {
-        InPerson = "in_person",
-        Phone = "phone",
-        Video = "video",
-        GroupActivity = "group_activity",
-    }
-);
+pub use crate::entities::mentoring_session::SessionMode;
 
-code_enum!(
-    /// The kind of place they met: never an address.
-    LocationCategory {
-        CommunityCentre = "community_centre",
-        YouthCentre = "youth_centre",
-        CafeOrRestaurant = "cafe_or_restaurant",
-        ParkOrOutdoors = "park_or_outdoors",
-        SportOrLeisure = "sport_or_leisure",
-        LibraryOrMuseum = "library_or_museum",
-        SchoolOrCollege = "school_or_college",
-        CharityOffice = "charity_office",
-        Remote = "remote",
-        Other = "other",
-    }
-);
+pub use crate::entities::mentoring_session::LocationCategory;
 
 code_enum!(
     /// What they did.
@@ -61,24 +39,9 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// Whom the coordinator checked in with.
-    ContactWith {
-        Mentor = "mentor",
-        Mentee = "mentee",
-        Both = "both",
-    }
-);
+pub use crate::entities::support_contact::ContactWith;
 
-code_enum!(
-    ContactMethod {
-        InPerson = "in_person",
-        Phone = "phone",
-        Video = "video",
-        Message = "message",
-        Email = "email",
-    }
-);
+pub use crate::entities::support_contact::ContactMethod;
 
 code_enum!(
     /// Why a match shows in the contact-gaps list: `no_recent_session` (active, no attended

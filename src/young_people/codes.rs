@@ -14,32 +14,7 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// ONS 2021 census ethnic group (England), plus "prefer not to say" and "not known".
-    Ethnicity {
-        AsianBangladeshi = "asian_bangladeshi",
-        AsianChinese = "asian_chinese",
-        AsianIndian = "asian_indian",
-        AsianPakistani = "asian_pakistani",
-        AsianOther = "asian_other",
-        BlackAfrican = "black_african",
-        BlackCaribbean = "black_caribbean",
-        BlackOther = "black_other",
-        MixedWhiteAsian = "mixed_white_asian",
-        MixedWhiteBlackAfrican = "mixed_white_black_african",
-        MixedWhiteBlackCaribbean = "mixed_white_black_caribbean",
-        MixedOther = "mixed_other",
-        WhiteBritish = "white_british",
-        WhiteIrish = "white_irish",
-        WhiteGypsyIrishTraveller = "white_gypsy_irish_traveller",
-        WhiteRoma = "white_roma",
-        WhiteOther = "white_other",
-        OtherArab = "other_arab",
-        OtherAny = "other_any",
-        PreferNotToSay = "prefer_not_to_say",
-        NotKnown = "not_known",
-    }
-);
+pub use crate::entities::young_person::Ethnicity;
 
 /// The IMD quintile (1 = the most deprived fifth) of a decile (1 = the most deprived tenth).
 pub fn imd_quintile(decile: i16) -> Option<i16> {
@@ -58,40 +33,11 @@ impl Ethnicity {
     }
 }
 
-code_enum!(
-    /// Gender, as she gives it. Women and girls (trans included) are eligible.
-    Gender {
-        Female = "female",
-        TransFemale = "trans_female",
-        NonBinary = "non_binary",
-        Male = "male",
-        Other = "other",
-        PreferNotToSay = "prefer_not_to_say",
-    }
-);
+pub use crate::entities::young_person::Gender;
 
-code_enum!(
-    EducationStatus {
-        InSchool = "in_school",
-        InCollege = "in_college",
-        InTraining = "in_training",
-        Employed = "employed",
-        Neet = "neet",
-        Excluded = "excluded",
-        HomeEducated = "home_educated",
-        Other = "other",
-    }
-);
+pub use crate::entities::young_person::EducationStatus;
 
-code_enum!(
-    CareStatus {
-        LookedAfter = "looked_after",
-        CareLeaver = "care_leaver",
-        ChildInNeed = "child_in_need",
-        ChildProtectionPlan = "child_protection_plan",
-        None = "none",
-    }
-);
+pub use crate::entities::young_person::CareStatus;
 
 code_enum!(
     /// The ten ACE categories of the CDC–Kaiser study.
@@ -153,17 +99,6 @@ code_enum!(
     }
 );
 
-code_enum!(
-    IodEdition {
-        Iod2019 = "iod2019",
-        Iod2025 = "iod2025",
-    }
-);
+pub use crate::entities::young_person::IodEdition;
 
-code_enum!(
-    SafeguardingFlag {
-        Green = "green",
-        Amber = "amber",
-        Red = "red",
-    }
-);
+pub use crate::entities::young_person::SafeguardingFlag;

@@ -202,7 +202,7 @@ pub async fn chronology(
             }
             _ => None,
         };
-        let category = crate::safeguarding::rules::Category::parse(&c.category).map_or("unknown", |k| k.label());
+        let category = c.category.label();
         items.push(ChronologyEntry {
             at: c.raised_at,
             kind: "concern_raised".into(),

@@ -145,13 +145,13 @@ pub async fn update_young_person(
         set!(date_of_birth, d);
     }
     if let Some(g) = body.gender {
-        set!(gender, g.as_str().into());
+        set!(gender, g);
     }
     if let Some(g) = &body.gender_identity {
         set!(gender_identity, Some(g.trim().to_string()).filter(|g| !g.is_empty()));
     }
     if let Some(e) = body.ethnicity {
-        set!(ethnicity, e.as_str().into());
+        set!(ethnicity, e);
     }
     if let Some(p) = &body.postcode {
         set!(postcode, rules::normalise_postcode(p).unwrap_or_default());
@@ -169,7 +169,7 @@ pub async fn update_young_person(
         set!(imd_decile, Some(d));
     }
     if let Some(e) = body.iod_edition {
-        set!(iod_edition, Some(e.as_str().into()));
+        set!(iod_edition, Some(e));
     }
     if let Some(c) = &body.contact_details {
         set!(contact_details, seal_opt(&state, TABLE, "contact_details", &yp.id, Some(c))?);
@@ -178,10 +178,10 @@ pub async fn update_young_person(
         set!(parent_carer_contact, seal_opt(&state, TABLE, "parent_carer_contact", &yp.id, Some(c))?);
     }
     if let Some(e) = body.education_status {
-        set!(education_status, e.as_str().into());
+        set!(education_status, e);
     }
     if let Some(c) = body.care_status {
-        set!(care_status, c.as_str().into());
+        set!(care_status, c);
     }
     if let Some(s) = body.send {
         set!(send, s);

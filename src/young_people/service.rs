@@ -8,6 +8,7 @@ use super::rules::{self, AceAnswer, Consent};
 use super::{open_opt, seal_opt};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
+use crate::entities::duplicate_flag::DuplicateStatus;
 use crate::entities::{duplicate_flag, organisation, referral, young_person};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
@@ -22,14 +23,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &'static s
     ApiError::stored_json(text, TABLE, column, id)
 }
 
-/// An optional coded value read back from her record (see `codes.rs`).
-pub fn optional<T>(value: Option<&str>, parse: fn(&str) -> Option<T>, column: &'static str, id: Uuid) -> Result<Option<T>, ApiError> {
-    value.map(|v| parse(v).ok_or_else(|| ApiError::unreadable(TABLE, column, id))).transpose()
-}
-
 pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonView, ApiError> {
     let today = state.now().date_naive();
-    let ethnicity = Ethnicity::stored(&yp.ethnicity, TABLE, "ethnicity", yp.id)?;
+    let ethnicity = yp.ethnicity;
     Ok(YoungPersonView {
         id: yp.id,
         organisation_id: yp.organisation_id,
@@ -37,7 +33,7 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         preferred_name: yp.preferred_name.clone(),
         date_of_birth: yp.date_of_birth,
         age: rules::age_on(yp.date_of_birth, today),
-        gender: Gender::stored(&yp.gender, TABLE, "gender", yp.id)?,
+        gender: yp.gender,
         gender_identity: yp.gender_identity.clone(),
         ethnicity,
         ethnic_group: ethnicity.group().to_string(),
@@ -45,11 +41,11 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         district: yp.district.clone(),
         lsoa_code: yp.lsoa_code.clone(),
         imd_decile: yp.imd_decile,
-        iod_edition: optional(yp.iod_edition.as_deref(), IodEdition::parse, "iod_edition", yp.id)?,
+        iod_edition: yp.iod_edition,
         contact_details: open_opt(state, TABLE, "contact_details", &yp.id, yp.contact_details.as_deref())?,
         parent_carer_contact: open_opt(state, TABLE, "parent_carer_contact", &yp.id, yp.parent_carer_contact.as_deref())?,
-        education_status: EducationStatus::stored(&yp.education_status, TABLE, "education_status", yp.id)?,
-        care_status: CareStatus::stored(&yp.care_status, TABLE, "care_status", yp.id)?,
+        education_status: yp.education_status,
+        care_status: yp.care_status,
         send: yp.send,
         aces: parse_json(&yp.aces, "aces", yp.id)?,
         ace_count: yp.ace_count,
@@ -60,7 +56,7 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         languages: parse_json(&yp.languages, "languages", yp.id)?,
         availability: parse_json(&yp.availability, "availability", yp.id)?,
         mentor_preferences: parse_json(&yp.mentor_preferences, "mentor_preferences", yp.id)?,
-        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, TABLE, "safeguarding_flag", yp.id)?,
+        safeguarding_flag: yp.safeguarding_flag,
         merged_into: yp.merged_into,
         version: yp.version,
         created_at: yp.created_at,
@@ -76,7 +72,7 @@ pub fn summary(state: &AppState, yp: &young_person::Model) -> Result<YoungPerson
         legal_name: yp.legal_name.clone(),
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
-        safeguarding_flag: SafeguardingFlag::stored(&yp.safeguarding_flag, TABLE, "safeguarding_flag", yp.id)?,
+        safeguarding_flag: yp.safeguarding_flag,
     })
 }
 
@@ -176,18 +172,18 @@ pub async fn insert_young_person(
         preferred_name: Set(body.preferred_name.as_deref().unwrap_or(&body.legal_name).trim().to_string()),
         name_key: Set(name_key),
         date_of_birth: Set(body.date_of_birth),
-        gender: Set(body.gender.as_str().into()),
+        gender: Set(body.gender),
         gender_identity: Set(body.gender_identity.map(|g| g.trim().to_string()).filter(|g| !g.is_empty())),
-        ethnicity: Set(body.ethnicity.as_str().into()),
+        ethnicity: Set(body.ethnicity),
         postcode: Set(postcode),
         district: Set(body.district.trim().to_string()),
         lsoa_code: Set(body.lsoa_code),
         imd_decile: Set(body.imd_decile),
-        iod_edition: Set(body.iod_edition.map(|e| e.as_str().to_string())),
+        iod_edition: Set(body.iod_edition),
         contact_details: Set(seal_opt(state, TABLE, "contact_details", &id, body.contact_details.as_deref())?),
         parent_carer_contact: Set(seal_opt(state, TABLE, "parent_carer_contact", &id, body.parent_carer_contact.as_deref())?),
-        education_status: Set(body.education_status.as_str().into()),
-        care_status: Set(body.care_status.as_str().into()),
+        education_status: Set(body.education_status),
+        care_status: Set(body.care_status),
         send: Set(body.send),
         aces: Set(aces_json),
         ace_count: Set(rules::ace_count(&body.aces) as i16),
@@ -198,7 +194,7 @@ pub async fn insert_young_person(
         languages: Set(serde_json::to_string(&body.languages).map_err(ApiError::internal)?),
         availability: Set(serde_json::to_string(&body.availability).map_err(ApiError::internal)?),
         mentor_preferences: Set(serde_json::to_string(&body.mentor_preferences).map_err(ApiError::internal)?),
-        safeguarding_flag: Set(SafeguardingFlag::Green.as_str().into()),
+        safeguarding_flag: Set(SafeguardingFlag::Green),
         merged_into: Set(None),
         version: Set(1),
         created_at: Set(now),
@@ -215,7 +211,7 @@ pub async fn insert_young_person(
                 id: Set(Uuid::now_v7()),
                 young_person_id: Set(id),
                 match_id: Set(*other),
-                status: Set("open".into()),
+                status: Set(DuplicateStatus::Open),
                 created_at: Set(now),
                 resolved_at: Set(None),
                 resolved_by: Set(None),

@@ -635,7 +635,8 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
         ("/api/v1/users", Action::UsersRead, |id| Resource::User { id, role: String::new(), organisation_id: Uuid::nil() }),
         ("/api/v1/mentors", Action::MentorsRead, |id| Resource::Mentor { id, organisation_id: Uuid::nil() }),
     ];
-    let lead: std::collections::HashSet<Uuid> = orgs.iter().filter(|o| o.kind == "lead").map(|o| o.id).collect();
+    let lead: std::collections::HashSet<Uuid> =
+        orgs.iter().filter(|o| o.kind == trellis::entities::organisation::OrganisationKind::Lead).map(|o| o.id).collect();
     let mut checked = 0;
     for u in &readers {
         let token = trellis::auth::session::create(&app.db, &app.state, u.id, false).await.unwrap().0;

@@ -158,7 +158,7 @@ async fn every_row_of_the_matrix_holds() {
                 id: sea_orm::Set(Uuid::now_v7()),
                 young_person_id: sea_orm::Set(two),
                 match_id: sea_orm::Set(one),
-                status: sea_orm::Set("open".into()),
+                status: sea_orm::Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
                 created_at: sea_orm::Set(chrono::Utc::now()),
                 resolved_at: sea_orm::Set(None),
                 resolved_by: sea_orm::Set(None),

@@ -3,6 +3,7 @@
 //! from baseline, who may record and read, and instruments added as data.
 
 use serde_json::json;
+use trellis::entities::assessment::Timepoint;
 use trellis::users::Role;
 
 use crate::helpers::*;
@@ -357,7 +358,7 @@ async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_match
     assert!(!rows.is_empty());
     let mut timepoints = std::collections::BTreeSet::new();
     for a in &rows {
-        timepoints.insert(a.timepoint.clone());
+        timepoints.insert(a.timepoint.as_str());
         let yp = &people[&a.young_person_id];
         assert_eq!(a.organisation_id, yp.organisation_id);
         assert!(a.taken_on <= today);
@@ -367,7 +368,7 @@ async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_match
             .find(|m| m.young_person_id == a.young_person_id && m.agreement_signed_on.is_some_and(|s| s <= a.taken_on))
             .expect("an assessment belongs to a match that started");
         assert!(m.ended_on.is_none_or(|e| a.taken_on <= e));
-        if a.timepoint == "exit" {
+        if a.timepoint == Timepoint::Exit {
             assert_eq!(m.status, trellis::entities::matching::MatchStatus::Ended);
         }
         let age = trellis::young_people::rules::age_on(yp.date_of_birth, a.taken_on);
@@ -382,7 +383,7 @@ async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_match
     assert_eq!(timepoints.into_iter().collect::<Vec<_>>(), ["baseline", "exit", "review"]);
     // Every match that started has a baseline; the outcomes show improvement and not.
     let started: Vec<uuid::Uuid> = matches.iter().filter(|m| m.agreement_signed_on.is_some()).map(|m| m.young_person_id).collect();
-    assert!(started.iter().all(|yp| rows.iter().any(|a| a.young_person_id == *yp && a.timepoint == "baseline")));
+    assert!(started.iter().all(|yp| rows.iter().any(|a| a.young_person_id == *yp && a.timepoint == Timepoint::Baseline)));
     let outcomes = trellis::outcomes::outcomes_for(&app.db, &started).await.unwrap();
     let kinds: std::collections::BTreeSet<String> =
         outcomes.values().flatten().filter_map(|o| o.change_kind).map(|k| format!("{k:?}")).collect();

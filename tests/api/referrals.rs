@@ -510,7 +510,7 @@ async fn a_merged_record_takes_no_new_information_and_flags_follow_the_kept_reco
         id: sea_orm::Set(uuid::Uuid::now_v7()),
         young_person_id: sea_orm::Set(x),
         match_id: sea_orm::Set(y),
-        status: sea_orm::Set("open".into()),
+        status: sea_orm::Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
         created_at: sea_orm::Set(chrono::Utc::now()),
         resolved_at: sea_orm::Set(None),
         resolved_by: sea_orm::Set(None),

@@ -138,11 +138,11 @@ async fn a_concern_that_cannot_be_written_leaves_no_alert() {
         id: Uuid::now_v7(),
         organisation_id: yp.organisation_id,
         young_person_id: yp.id,
-        raised_by: w.mentor.id,
+        // Refused by the database's foreign key (no such account), after the alerts were enqueued.
+        raised_by: Uuid::now_v7(),
         raised_at: now,
         observed_at: now,
-        // Refused by the database's CHECK constraint, after the alerts were enqueued.
-        category: "not_a_category".into(),
+        category: trellis::entities::concern::Category::Cce,
         what_happened: "x".into(),
         action_taken: None,
         immediate_danger: true,
@@ -445,8 +445,12 @@ async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() 
     assert_eq!(statuses.len(), 5, "{statuses:?}");
     assert_eq!(categories.len(), 10, "{categories:?}");
     let entries = trellis::entities::concern_entry::Entity::find().all(&app.db).await.unwrap();
-    assert!(entries.iter().any(|e| e.kind == "addendum"));
-    assert!(entries.iter().any(|e| e.decision.as_deref() == Some("mash_referral") && e.agency_reference.is_some()));
+    assert!(entries.iter().any(|e| e.kind == trellis::entities::concern_entry::EntryKind::Addendum));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.decision == Some(trellis::entities::concern_entry::Decision::MashReferral) && e.agency_reference.is_some())
+    );
     assert!(app.count("outbox_messages").await >= all.len() as i64);
     let overdue = all
         .iter()
@@ -494,7 +498,7 @@ async fn her_concerns_follow_her_record_when_she_is_allocated_or_merged() {
         id: sea_orm::Set(Uuid::now_v7()),
         young_person_id: sea_orm::Set(yp),
         match_id: sea_orm::Set(keep),
-        status: sea_orm::Set("open".into()),
+        status: sea_orm::Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
         created_at: sea_orm::Set(start_time()),
         resolved_at: sea_orm::Set(None),
         resolved_by: sea_orm::Set(None),
