@@ -314,6 +314,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                     let mut txn = trellis::access::Write::begin(&conn, None, now, None).await.map_err(|e| e.to_string())?;
                     let o = trellis::organisations::service::new_organisation(name.trim(), kind, &districts, now)
+                        .map_err(|e| e.to_string())?
                         .insert(&txn)
                         .await
                         .map_err(|e| e.to_string())?;

@@ -207,7 +207,11 @@ pub async fn seed(
     let mut org_ids = Vec::new();
     for (name, _, kind, districts) in CHARITIES {
         let d: Vec<String> = districts.iter().map(|s| s.to_string()).collect();
-        let o = crate::organisations::service::new_organisation(name, *kind, &d, now).insert(&txn).await.map_err(|e| e.to_string())?;
+        let o = crate::organisations::service::new_organisation(name, *kind, &d, now)
+            .map_err(|e| e.to_string())?
+            .insert(&txn)
+            .await
+            .map_err(|e| e.to_string())?;
         org_ids.push(o.id);
     }
     let mut accounts = Vec::with_capacity(plan.len());
@@ -338,4 +342,9 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
+}
+
+/// A demo value as the JSON text its column holds.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, sea_orm::DbErr> {
+    serde_json::to_string(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
 }

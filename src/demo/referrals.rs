@@ -243,16 +243,14 @@ pub async fn seed<C: ConnectionTrait>(
                 CareStatus::CareLeaver,
             ][rng.below(6)]),
             send: Set(rng.below(5) == 0),
-            aces: Set(serde_json::to_string(&aces).unwrap_or_default()),
+            aces: Set(super::json(&aces)?),
             ace_count: Set(rules::ace_count(&aces) as i16),
-            risk_indicators: Set(serde_json::to_string(&risks).unwrap_or_default()),
-            consents: Set(serde_json::to_string(&consents).unwrap_or_default()),
+            risk_indicators: Set(super::json(&risks)?),
+            consents: Set(super::json(&consents)?),
             gillick_competent: Set(None),
-            interests: Set(
-                serde_json::to_string(&[*rng.pick(super::mentors::INTERESTS), *rng.pick(super::mentors::INTERESTS)]).unwrap_or_default()
-            ),
+            interests: Set(super::json(&[*rng.pick(super::mentors::INTERESTS), *rng.pick(super::mentors::INTERESTS)])?),
             languages: Set(if rng.below(6) == 0 {
-                serde_json::to_string(&["English", *rng.pick::<&str>(super::mentors::LANGUAGES)]).unwrap_or_default()
+                super::json(&["English", *rng.pick::<&str>(super::mentors::LANGUAGES)])?
             } else {
                 r#"["English"]"#.into()
             }),
@@ -366,7 +364,7 @@ pub async fn seed<C: ConnectionTrait>(
             reasons: Set(seal("referrals", "reasons", &id, rng.pick::<&str>(REASONS))?),
             status: Set(status),
             eligible: Set(e.eligible),
-            eligibility_reasons: Set(serde_json::to_string(&e.reasons).unwrap_or_default()),
+            eligibility_reasons: Set(super::json(&e.reasons)?),
             eligibility_override: Set(None),
             consent_override: Set(if path.contains(&Status::Accepted) && rng.below(10) == 0 {
                 Some(seal(

@@ -1,5 +1,7 @@
-//! sea-orm entities, one file per table. Enumerated columns are plain strings here and typed
-//! at the edges (the database's CHECK constraints hold the same lists).
+//! sea-orm entities, one file per table. A code-list column is typed by the code list defined
+//! beside its entity (`code_enum!(stored ...)`: the same codes the table's CHECK constraint
+//! holds, where it has one). JSON columns are text here, read through `ApiError::stored_json`,
+//! which names the table, column and row of a value that does not parse.
 
 pub mod assessment;
 pub mod audit_event;

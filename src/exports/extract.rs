@@ -434,7 +434,8 @@ pub async fn rows_chunk<C: ConnectionTrait>(
                 o.and_then(|o| o.change_kind).and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_string));
             row.put(&format!("{p}_reliable_change"), opt_str(kind.as_deref()))?;
         }
-        let indicators: Option<Indicators> = latest.get(&yp.id).and_then(|l| serde_json::from_str(&l.3).ok());
+        let indicators: Option<Indicators> =
+            latest.get(&yp.id).map(|l| ApiError::stored_json(&l.3, "assessments", "indicators", l.2)).transpose()?;
         row.put("indicator_education_employment_status", opt_str(indicators.as_ref().map(|i| i.education_employment_status.as_str())))?;
         row.put(
             "indicator_police_contact",

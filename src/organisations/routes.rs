@@ -67,7 +67,7 @@ pub async fn create_organisation(
     {
         return Err(ApiError::conflict("The programme already has a lead charity."));
     }
-    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now).insert(&txn).await.map_err(conflict_on_name)?;
+    let created = new_organisation(body.name.trim(), body.kind, &body.districts, now)?.insert(&txn).await.map_err(conflict_on_name)?;
     txn.audit(
         Event::new("organisation.created", "organisation")
             .resource(created.id, Some(created.id))
@@ -120,7 +120,7 @@ pub async fn update_organisation(
         changed.push("name");
     }
     if let Some(d) = body.districts {
-        am.districts = Set(clean(&d));
+        am.districts = Set(clean(&d)?);
         changed.push("districts");
     }
     if let Some(active) = body.active.filter(|a| *a != o.active) {

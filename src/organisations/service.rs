@@ -3,6 +3,7 @@
 
 use super::dto::*;
 use crate::entities::organisation;
+use crate::error::ApiError;
 use sea_orm::Set;
 use uuid::Uuid;
 
@@ -11,20 +12,20 @@ pub fn new_organisation(
     kind: OrganisationKind,
     districts: &[String],
     now: chrono::DateTime<chrono::Utc>,
-) -> organisation::ActiveModel {
-    organisation::ActiveModel {
+) -> Result<organisation::ActiveModel, ApiError> {
+    Ok(organisation::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_string()),
         kind: Set(kind),
-        districts: Set(clean(districts)),
+        districts: Set(clean(districts)?),
         active: Set(true),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    }
+    })
 }
 
-pub fn clean(districts: &[String]) -> String {
+pub fn clean(districts: &[String]) -> Result<String, ApiError> {
     let list: Vec<&str> = districts.iter().map(|d| d.trim()).collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&list).map_err(ApiError::internal)
 }

@@ -67,8 +67,7 @@ pub async fn instruments<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, L
     let rows = instrument::Entity::find().order_by_asc(instrument::Column::Id).all(conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for model in rows {
-        let definition: Definition =
-            serde_json::from_str(&model.definition).map_err(|e| ApiError::internal(format!("instrument definition: {e}")))?;
+        let definition: Definition = ApiError::stored_json(&model.definition, "instruments", "definition", model.id)?;
         out.insert(model.id, Loaded { model, definition });
     }
     Ok(out)
@@ -76,7 +75,7 @@ pub async fn instruments<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, L
 
 /// The stored answers of an assessment.
 pub fn answers_of(a: &assessment::Model) -> Result<Vec<Option<i32>>, ApiError> {
-    serde_json::from_str(&a.answers).map_err(|e| ApiError::internal(format!("assessment answers: {e}")))
+    ApiError::stored_json(&a.answers, "assessments", "answers", a.id)
 }
 
 /// Each young person's outcomes, per instrument (by code, in code order), from her

@@ -58,8 +58,7 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
 fn view(a: assessment::Model, inst: &Loaded, date_of_birth: NaiveDate) -> Result<AssessmentView, ApiError> {
     let answers = answers_of(&a)?;
     let scored = inst.definition.score(&answers).map_err(|_| ApiError::internal("stored answers no longer score"))?;
-    let indicators: Indicators =
-        serde_json::from_str(&a.indicators).map_err(|e| ApiError::internal(format!("assessment indicators: {e}")))?;
+    let indicators: Indicators = ApiError::stored_json(&a.indicators, "assessments", "indicators", a.id)?;
     let warnings = inst.definition.validation_warning(&inst.model.code, age_on(date_of_birth, a.taken_on)).into_iter().collect();
     Ok(AssessmentView {
         id: a.id,

@@ -223,7 +223,7 @@ pub async fn organisation_districts<C: ConnectionTrait>(
         return Ok(std::collections::HashMap::new());
     }
     let orgs = organisation::Entity::find().filter(organisation::Column::Id.is_in(ids.to_vec())).all(conn).await?;
-    Ok(orgs.into_iter().map(|o| (o.id, serde_json::from_str::<Vec<String>>(&o.districts).unwrap_or_default())).collect())
+    orgs.into_iter().map(|o| Ok((o.id, ApiError::stored_json(&o.districts, "organisations", "districts", o.id)?))).collect()
 }
 
 /// Decisions (accepted, declined, waitlisted) by the month they were made: referrals that

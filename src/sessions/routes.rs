@@ -401,7 +401,7 @@ pub async fn list_versions(
         .await?;
     let mut items = Vec::with_capacity(rows.len() + 1);
     for v in rows {
-        let stored: Stored = serde_json::from_str(&v.content).map_err(ApiError::internal)?;
+        let stored: Stored = ApiError::stored_json(&v.content, VERSIONS, "content", v.id)?;
         items.push(SessionVersionView {
             version: v.version,
             recorded_by: v.recorded_by,

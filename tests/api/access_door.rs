@@ -787,7 +787,8 @@ async fn a_change_cannot_be_committed_without_its_audit() {
     let now = app.clock.now();
 
     let unaudited =
-        trellis::organisations::service::new_organisation("Unaudited", trellis::organisations::dto::OrganisationKind::Partner, &[], now);
+        trellis::organisations::service::new_organisation("Unaudited", trellis::organisations::dto::OrganisationKind::Partner, &[], now)
+            .unwrap();
     let id = unaudited.id.clone().unwrap();
     let w = app.state.write_as(None).await.unwrap();
     unaudited.insert(&w).await.unwrap();
@@ -796,7 +797,8 @@ async fn a_change_cannot_be_committed_without_its_audit() {
     assert_eq!(audit_event::Entity::find().count(&app.db).await.unwrap(), events_before);
 
     let audited =
-        trellis::organisations::service::new_organisation("Audited", trellis::organisations::dto::OrganisationKind::Partner, &[], now);
+        trellis::organisations::service::new_organisation("Audited", trellis::organisations::dto::OrganisationKind::Partner, &[], now)
+            .unwrap();
     let id = audited.id.clone().unwrap();
     let mut w = app.state.write_as(None).await.unwrap();
     audited.insert(&w).await.unwrap();
@@ -853,4 +855,41 @@ async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
     let r = app.get(&format!("/api/v1/young-people/{young_person}")).token(&ct).send().await;
     assert_eq!(r.status, 500, "{}", r.text);
     assert!(!r.text.contains("music") && !r.text.contains("oops"), "the stored text is not echoed: {}", r.text);
+}
+
+#[tokio::test]
+async fn an_unknown_code_or_unreadable_list_fails_the_read_instead_of_being_guessed() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use trellis::entities::{organisation as organisations, young_person as young_people};
+    let app = TestApp::spawn().await;
+    let (lead, a, _) = app.charities().await;
+    let admin = app.admin_token(lead).await;
+    let (_, young_person) = app.referral(&admin, a).await;
+    let path = format!("/api/v1/young-people/{young_person}");
+    assert_eq!(app.get(&path).token(&admin).send().await.status, 200);
+    assert_eq!(app.get("/api/v1/reports/programme").token(&admin).send().await.status, 200);
+
+    // Ethnicity has no CHECK constraint: a code outside the list is stored, and refused on read
+    // (it was once counted as "not known" in the extract).
+    young_people::Entity::update_many()
+        .col_expr(young_people::Column::Ethnicity, Expr::value("martian"))
+        .filter(young_people::Column::Id.eq(young_person))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let r = app.get(&path).token(&admin).send().await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(!r.text.contains("martian"), "the stored value is not echoed: {}", r.text);
+
+    // A charity's districts that do not parse fail the report (they were once read as none).
+    organisations::Entity::update_many()
+        .col_expr(organisations::Column::Districts, Expr::value("[\"Ashworth\""))
+        .filter(organisations::Column::Id.eq(a))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let r = app.get("/api/v1/reports/programme").token(&admin).send().await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(!r.text.contains("Ashworth"), "the stored value is not echoed: {}", r.text);
 }

@@ -138,7 +138,7 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, kind: OrganisationKind) -> Uuid {
-        let m = trellis::organisations::service::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now());
+        let m = trellis::organisations::service::new_organisation(name, kind, &["Ashworth".to_string()], self.clock.now()).unwrap();
         m.insert(&self.db).await.unwrap().id
     }
 
