@@ -321,6 +321,11 @@ pub fn write_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<(), Strin
     Ok(())
 }
 
+/// A demo value as the JSON text its column holds.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, sea_orm::DbErr> {
+    serde_json::to_string(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Rng;
@@ -342,9 +347,4 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
-}
-
-/// A demo value as the JSON text its column holds.
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, sea_orm::DbErr> {
-    serde_json::to_string(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
 }
