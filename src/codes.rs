@@ -1,6 +1,6 @@
 //! Code lists: each an enum that serialises as its snake_case codes, so an unknown value is
 //! refused at the edge. [`code_enum!`] defines one: the enum, its codes, and
-//! `ALL`/`CODES`/`as_str`/`parse`/`stored`. `code_enum!(stored ...)` makes it a column type too,
+//! `ALL`/`CODES`/`as_str`/`parse`. `code_enum!(stored ...)` makes it a column type too,
 //! stored as the same codes: sea-orm's `DeriveValueType` for a string type, which writes
 //! `as_str` and reads with `parse` (the table's CHECK constraint, where there is one, keeps the
 //! column to them; a stored value outside them fails the read as [`UnknownCode`], never a
@@ -73,12 +73,6 @@ macro_rules! code_enum {
 
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($code => Some($name::$variant),)+ _ => None }
-            }
-
-            /// A value read back from `table`.`column` of row `id`: one that does not parse
-            /// is corruption, logged with where it lies and answered 500, never a default.
-            pub fn stored(s: &str, table: &'static str, column: &'static str, id: uuid::Uuid) -> Result<Self, $crate::error::ApiError> {
-                Self::parse(s).ok_or_else(|| $crate::error::ApiError::unreadable(table, column, id))
             }
         }
     };

@@ -161,6 +161,13 @@ impl ApiError {
     }
 }
 
+/// Writing a value as JSON failed: a server error (the value is ours, not the client's).
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         ApiError::Internal(format!("database: {e}"))

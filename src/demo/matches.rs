@@ -163,7 +163,7 @@ pub async fn seed<C: ConnectionTrait>(
                 from_status: Set(from),
                 to_status: Set(to),
                 on_date: Set(on),
-                details: Set("{}".into()),
+                details: Set(super::typed(serde_json::json!({}))?),
                 actor_id: Set(coordinator),
                 at: Set(now),
             }

@@ -248,12 +248,15 @@ pub async fn seed<C: ConnectionTrait>(
             risk_indicators: Set(super::json(&risks)?),
             consents: Set(super::json(&consents)?),
             gillick_competent: Set(None),
-            interests: Set(super::json(&[*rng.pick(super::mentors::INTERESTS), *rng.pick(super::mentors::INTERESTS)])?),
-            languages: Set(if rng.below(6) == 0 {
-                super::json(&["English", *rng.pick::<&str>(super::mentors::LANGUAGES)])?
+            interests: Set(super::typed(vec![
+                rng.pick::<&str>(super::mentors::INTERESTS).to_string(),
+                rng.pick::<&str>(super::mentors::INTERESTS).to_string(),
+            ])?),
+            languages: Set(super::typed(if rng.below(6) == 0 {
+                vec!["English".to_string(), rng.pick::<&str>(super::mentors::LANGUAGES).to_string()]
             } else {
-                r#"["English"]"#.into()
-            }),
+                vec!["English".to_string()]
+            })?),
             availability: Set(serde_json::json!([
                 {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "afternoon"},
                 {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "evening"}
@@ -364,7 +367,7 @@ pub async fn seed<C: ConnectionTrait>(
             reasons: Set(seal("referrals", "reasons", &id, rng.pick::<&str>(REASONS))?),
             status: Set(status),
             eligible: Set(e.eligible),
-            eligibility_reasons: Set(super::json(&e.reasons)?),
+            eligibility_reasons: Set(super::typed(e.reasons.clone())?),
             eligibility_override: Set(None),
             consent_override: Set(if path.contains(&Status::Accepted) && rng.below(10) == 0 {
                 Some(seal(

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "match_transitions")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub to_status: super::matching::MatchStatus,
     pub on_date: Date,
     /// JSON of the move's details (no free text).
-    pub details: String,
+    pub details: JsonText<serde_json::Value>,
     pub actor_id: Uuid,
     pub at: DateTimeUtc,
 }

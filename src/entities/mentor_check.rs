@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mentor_checks")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub completed_on: Date,
     pub outcome: String,
     /// JSON: the kind's own fields (never conviction details).
-    pub details: String,
+    pub details: JsonText<serde_json::Value>,
     /// The earlier record this one corrects: checks are never edited in place.
     pub supersedes: Option<Uuid>,
     pub recorded_by: Uuid,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "mentor_profiles")]
 pub struct Model {
@@ -8,9 +10,9 @@ pub struct Model {
     pub user_id: Uuid,
     pub organisation_id: Uuid,
     /// JSON arrays.
-    pub districts: String,
-    pub languages: String,
-    pub interests: String,
+    pub districts: JsonText<Vec<String>>,
+    pub languages: JsonText<Vec<String>>,
+    pub interests: JsonText<Vec<String>>,
     pub availability: String,
     pub capacity: i16,
     pub age_min: i16,

@@ -12,6 +12,7 @@ pub mod concern_entry;
 pub mod duplicate_flag;
 pub mod idempotency_key;
 pub mod instrument;
+pub mod json;
 pub mod login_attempt;
 pub mod login_lockout;
 pub mod match_transition;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub name: String,
     pub kind: OrganisationKind,
     /// JSON array of district names.
-    pub districts: String,
+    pub districts: JsonText<Vec<String>>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "referrals")]
 pub struct Model {
@@ -16,7 +18,7 @@ pub struct Model {
     pub status: Status,
     pub eligible: bool,
     /// JSON array of reasons she is (not) eligible.
-    pub eligibility_reasons: String,
+    pub eligibility_reasons: JsonText<Vec<String>>,
     /// Sealed justification for accepting an ineligible referral.
     pub eligibility_override: Option<String>,
     /// Sealed justification for accepting without recorded consent.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "supervisions")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub held_on: Date,
     pub minutes: i16,
     /// JSON array of topics.
-    pub topics: String,
+    pub topics: JsonText<Vec<String>>,
     pub concern_discussed: bool,
     pub concern_id: Option<Uuid>,
     /// Sealed; never shown to the mentor.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "young_people")]
 pub struct Model {
@@ -37,8 +39,8 @@ pub struct Model {
     pub safeguarding_flag: SafeguardingFlag,
     pub merged_into: Option<Uuid>,
     /// JSON arrays, for matching.
-    pub interests: String,
-    pub languages: String,
+    pub interests: JsonText<Vec<String>>,
+    pub languages: JsonText<Vec<String>>,
     pub availability: String,
     pub mentor_preferences: String,
     pub version: i32,

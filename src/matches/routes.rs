@@ -373,7 +373,7 @@ pub async fn mentee_view(State(state): State<AppState>, me: CurrentUser, IdPath(
         preferred_name: yp.preferred_name.clone(),
         age: rules::age_on(yp.date_of_birth, state.now().date_naive()),
         district: yp.district.clone(),
-        interests: list(&yp.interests, "young_people", "interests", yp.id)?,
+        interests: yp.interests.to_vec(),
         safeguarding_flag: yp.safeguarding_flag,
         shared_safety_info: open_opt(&state, TABLE, "shared_safety_info", &m.id, m.shared_safety_info.as_deref())?,
     }))

@@ -5,6 +5,7 @@
 use super::rules::{self, Candidate, EndingReason, EndingType, MatchStatus, Mentee};
 use crate::authz::{Action, Resource, Value};
 use crate::db::ID_CHUNK;
+use crate::entities::json::JsonText;
 use crate::entities::{match_transition, matching, mentor_conflict, mentor_profile, referral, young_person};
 use crate::error::ApiError;
 use crate::mentors::service::{ComplianceRecords, list, names_of};
@@ -106,7 +107,7 @@ pub async fn record_match_transition(
         from_status: Set(from),
         to_status: Set(to),
         on_date: Set(on),
-        details: Set(details.to_string()),
+        details: Set(JsonText::of(&details)?),
         actor_id: Set(me.id()),
         at: Set(state.now()),
     }
@@ -131,8 +132,8 @@ pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiE
         id: yp.id,
         age: rules::age_on(yp.date_of_birth, today),
         district: yp.district.clone(),
-        interests: list(&yp.interests, YP, "interests", yp.id)?,
-        languages: list(&yp.languages, YP, "languages", yp.id)?,
+        interests: yp.interests.to_vec(),
+        languages: yp.languages.to_vec(),
         availability: list(&yp.availability, YP, "availability", yp.id)?,
         preferences: list(&yp.mentor_preferences, YP, "mentor_preferences", yp.id)?,
     })
@@ -201,9 +202,9 @@ pub async fn candidates<C: ConnectionTrait>(
         let c = Candidate {
             id: p.user_id,
             organisation_id: p.organisation_id,
-            districts: list(&p.districts, "mentor_profiles", "districts", p.user_id)?,
-            interests: list(&p.interests, "mentor_profiles", "interests", p.user_id)?,
-            languages: list(&p.languages, "mentor_profiles", "languages", p.user_id)?,
+            districts: p.districts.to_vec(),
+            interests: p.interests.to_vec(),
+            languages: p.languages.to_vec(),
             availability: list(&p.availability, "mentor_profiles", "availability", p.user_id)?,
             age_min: p.age_min,
             age_max: p.age_max,

@@ -2,11 +2,12 @@
 //! and supervision (MENTOR standard 5). HTTP only; compliance is worked out in service.rs.
 
 use super::dto::*;
-use super::service::{audit_write, json_of, not_future};
-use super::service::{list, load, new_course};
+use super::service::{audit_write, not_future};
+use super::service::{load, new_course};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::json::JsonText;
 use crate::entities::{supervision, training_course, training_record};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, IdPath};
@@ -184,7 +185,7 @@ pub async fn list_supervision(
             coordinator_id: s.coordinator_id,
             held_on: s.held_on,
             minutes: s.minutes,
-            topics: list(&s.topics, "supervisions", "topics", s.id)?,
+            topics: s.topics.to_vec(),
             concern_discussed: s.concern_discussed,
             concern_id: s.concern_id,
             private_notes: notes,
@@ -229,7 +230,7 @@ pub async fn create_supervision(
         coordinator_id: Set(me.id()),
         held_on: Set(body.held_on),
         minutes: Set(body.minutes),
-        topics: Set(json_of(&body.topics)?),
+        topics: Set(JsonText::of(&body.topics)?),
         concern_discussed: Set(body.concern_discussed || body.concern_id.is_some()),
         concern_id: Set(body.concern_id),
         private_notes: Set(seal_opt(&state, "supervisions", "private_notes", &sid, body.private_notes.as_deref())?),

@@ -18,6 +18,7 @@ use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
 use crate::db::ID_CHUNK;
+use crate::entities::json::JsonText;
 use crate::entities::{mentor_check, mentor_profile, user};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -33,9 +34,9 @@ fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<
         name: u.name.clone(),
         email: u.email.clone(),
         organisation_id: p.organisation_id,
-        districts: list(&p.districts, TABLE, "districts", p.user_id)?,
-        languages: list(&p.languages, TABLE, "languages", p.user_id)?,
-        interests: list(&p.interests, TABLE, "interests", p.user_id)?,
+        districts: p.districts.to_vec(),
+        languages: p.languages.to_vec(),
+        interests: p.interests.to_vec(),
         availability: list(&p.availability, TABLE, "availability", p.user_id)?,
         capacity: p.capacity,
         age_min: p.age_min,
@@ -124,9 +125,9 @@ pub async fn create_mentor(
     let p = mentor_profile::ActiveModel {
         user_id: Set(u.id),
         organisation_id: Set(u.organisation_id),
-        districts: Set(json_of(&body.districts)?),
-        languages: Set(json_of(&body.languages)?),
-        interests: Set(json_of(&body.interests)?),
+        districts: Set(JsonText::of(&body.districts)?),
+        languages: Set(JsonText::of(&body.languages)?),
+        interests: Set(JsonText::of(&body.interests)?),
         availability: Set(json_of(&body.availability)?),
         capacity: Set(body.capacity.unwrap_or(1)),
         age_min: Set(age_min),
@@ -187,15 +188,15 @@ pub async fn update_mentor(
     let mut am: mentor_profile::ActiveModel = p.clone().into();
     let mut changed = Vec::new();
     if let Some(v) = &body.districts {
-        am.districts = Set(json_of(v)?);
+        am.districts = Set(JsonText::of(v)?);
         changed.push("districts");
     }
     if let Some(v) = &body.languages {
-        am.languages = Set(json_of(v)?);
+        am.languages = Set(JsonText::of(v)?);
         changed.push("languages");
     }
     if let Some(v) = &body.interests {
-        am.interests = Set(json_of(v)?);
+        am.interests = Set(JsonText::of(v)?);
         changed.push("interests");
     }
     if let Some(v) = &body.availability {
@@ -340,7 +341,7 @@ pub async fn create_check(
         kind: Set(body.kind),
         completed_on: Set(body.completed_on),
         outcome: Set(outcome),
-        details: Set(details.to_string()),
+        details: Set(JsonText::new(details)?),
         supersedes: Set(body.supersedes),
         recorded_by: Set(me.id()),
         recorded_at: Set(state.now()),

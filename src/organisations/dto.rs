@@ -27,7 +27,7 @@ impl OrganisationView {
             id: o.id,
             name: o.name.clone(),
             kind: o.kind,
-            districts: crate::error::ApiError::stored_json(&o.districts, "organisations", "districts", o.id)?,
+            districts: o.districts.to_vec(),
             active: o.active,
             version: o.version,
             created_at: o.created_at,

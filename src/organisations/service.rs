@@ -2,6 +2,7 @@
 //! charities with the same function as the API). No HTTP here.
 
 use super::dto::*;
+use crate::entities::json::JsonText;
 use crate::entities::organisation;
 use crate::error::ApiError;
 use sea_orm::Set;
@@ -25,7 +26,6 @@ pub fn new_organisation(
     })
 }
 
-pub fn clean(districts: &[String]) -> Result<String, ApiError> {
-    let list: Vec<&str> = districts.iter().map(|d| d.trim()).collect();
-    serde_json::to_string(&list).map_err(ApiError::internal)
+pub fn clean(districts: &[String]) -> Result<JsonText<Vec<String>>, ApiError> {
+    Ok(JsonText::new(districts.iter().map(|d| d.trim().to_string()).collect())?)
 }

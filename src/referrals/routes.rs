@@ -17,6 +17,7 @@ use crate::access::scope::RecordScope;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::json::JsonText;
 use crate::entities::{matching, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -75,7 +76,7 @@ async fn insert_referral(
         reasons: Set(state.keys.fields.seal(TABLE, "reasons", &id, reasons.trim())?),
         status: Set(Status::Received),
         eligible: Set(e.eligible),
-        eligibility_reasons: Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?),
+        eligibility_reasons: Set(JsonText::of(&e.reasons)?),
         eligibility_override: Set(None),
         consent_override: Set(None),
         decline_reason: Set(None),
@@ -270,7 +271,7 @@ pub async fn update_referral(
         let e = eligibility_of(&yp, d)?;
         am.received_on = Set(d);
         am.eligible = Set(e.eligible);
-        am.eligibility_reasons = Set(serde_json::to_string(&e.reasons).map_err(ApiError::internal)?);
+        am.eligibility_reasons = Set(JsonText::of(&e.reasons)?);
         changed.push("received_on");
     }
     if let Some(s) = body.source_type {

@@ -102,10 +102,7 @@ pub fn view(state: &AppState, r: &referral::Model) -> Result<ReferralView, ApiEr
         referrer,
         reasons: state.keys.fields.open(TABLE, "reasons", &r.id, &r.reasons)?,
         status,
-        eligibility: Eligibility {
-            eligible: r.eligible,
-            reasons: ApiError::stored_json(&r.eligibility_reasons, TABLE, "eligibility_reasons", r.id)?,
-        },
+        eligibility: Eligibility { eligible: r.eligible, reasons: r.eligibility_reasons.to_vec() },
         eligibility_override: open_opt(state, TABLE, "eligibility_override", &r.id, r.eligibility_override.as_deref())?,
         consent_override: open_opt(state, TABLE, "consent_override", &r.id, r.consent_override.as_deref())?,
         decline_reason: open_opt(state, TABLE, "decline_reason", &r.id, r.decline_reason.as_deref())?,

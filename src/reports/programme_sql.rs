@@ -223,7 +223,7 @@ pub async fn organisation_districts<C: ConnectionTrait>(
         return Ok(std::collections::HashMap::new());
     }
     let orgs = organisation::Entity::find().filter(organisation::Column::Id.is_in(ids.to_vec())).all(conn).await?;
-    orgs.into_iter().map(|o| Ok((o.id, ApiError::stored_json(&o.districts, "organisations", "districts", o.id)?))).collect()
+    orgs.into_iter().map(|o| Ok((o.id, o.districts.to_vec()))).collect()
 }
 
 /// Decisions (accepted, declined, waitlisted) by the month they were made: referrals that

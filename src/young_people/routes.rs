@@ -14,6 +14,7 @@ use crate::access::scope::RecordScope;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::json::JsonText;
 use crate::entities::young_person;
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -200,10 +201,10 @@ pub async fn update_young_person(
         set!(gillick_competent, Some(g));
     }
     if let Some(v) = &body.interests {
-        set!(interests, serde_json::to_string(v).map_err(ApiError::internal)?);
+        set!(interests, JsonText::of(v)?);
     }
     if let Some(v) = &body.languages {
-        set!(languages, serde_json::to_string(v).map_err(ApiError::internal)?);
+        set!(languages, JsonText::of(v)?);
     }
     if let Some(v) = &body.availability {
         set!(availability, serde_json::to_string(v).map_err(ApiError::internal)?);

@@ -9,6 +9,7 @@ use super::{open_opt, seal_opt};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::entities::duplicate_flag::DuplicateStatus;
+use crate::entities::json::JsonText;
 use crate::entities::{duplicate_flag, organisation, referral, young_person};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
@@ -52,8 +53,8 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         risk_indicators: parse_json(&yp.risk_indicators, "risk_indicators", yp.id)?,
         consents: parse_json(&yp.consents, "consents", yp.id)?,
         gillick_competent: yp.gillick_competent,
-        interests: parse_json(&yp.interests, "interests", yp.id)?,
-        languages: parse_json(&yp.languages, "languages", yp.id)?,
+        interests: yp.interests.to_vec(),
+        languages: yp.languages.to_vec(),
         availability: parse_json(&yp.availability, "availability", yp.id)?,
         mentor_preferences: parse_json(&yp.mentor_preferences, "mentor_preferences", yp.id)?,
         safeguarding_flag: yp.safeguarding_flag,
@@ -190,8 +191,8 @@ pub async fn insert_young_person(
         risk_indicators: Set(serde_json::to_string(&body.risk_indicators).map_err(ApiError::internal)?),
         consents: Set(serde_json::to_string(&body.consents).map_err(ApiError::internal)?),
         gillick_competent: Set(body.gillick_competent),
-        interests: Set(serde_json::to_string(&body.interests).map_err(ApiError::internal)?),
-        languages: Set(serde_json::to_string(&body.languages).map_err(ApiError::internal)?),
+        interests: Set(JsonText::of(&body.interests)?),
+        languages: Set(JsonText::of(&body.languages)?),
         availability: Set(serde_json::to_string(&body.availability).map_err(ApiError::internal)?),
         mentor_preferences: Set(serde_json::to_string(&body.mentor_preferences).map_err(ApiError::internal)?),
         safeguarding_flag: Set(SafeguardingFlag::Green),
