@@ -30,46 +30,17 @@ async fn history(app: &TestApp, admin: &str, org: Uuid) -> History {
     let today = app.clock.now().date_naive().to_string();
     let session = app.log_session(&mt, match_id, &today).await;
     // A correction, so the session has a second version.
-    let r = app
-        .patch(&format!("/api/v1/mentoring-sessions/{session}"))
-        .token(&mt)
-        .header("if-match", "\"1\"")
-        .json(json!({"engagement": 5}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let path = format!("/api/v1/mentoring-sessions/{session}");
+    app.patch_json(&path, &mt, "\"1\"", json!({"engagement": 5})).await.assert_status(200);
     let concern = app.concern(&mt, young_person, false).await;
     let sl = app.user(org, Role::SafeguardingLead).await;
-    let r = app
-        .post(&format!("/api/v1/safeguarding/concerns/{concern}/entries"))
-        .token(&app.token(&sl).await)
-        .json(json!({"kind": "acknowledgement"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let r = app
-        .post(&format!("/api/v1/young-people/{young_person}/notes"))
-        .token(admin)
-        .json(json!({"body": "Met her at school."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.concern_entry(&app.token(&sl).await, concern, json!({"kind": "acknowledgement"})).await.assert_status(201);
+    app.note(admin, young_person, "Met her at school.").await.assert_status(201);
     app.assessment(admin, young_person, assessment_json("YP-CORE", "baseline", &today, json!([1, 2, 1, 0, 2, 1, 1, 3, 2, 1]))).await;
-    let r = app
-        .post(&format!("/api/v1/matches/{match_id}/support-contacts"))
-        .token(admin)
-        .json(json!({"contact_with": "mentor", "method": "phone", "contact_on": today, "notes": "Checked in after the first session."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let contact = json!({"contact_with": "mentor", "method": "phone", "contact_on": today, "notes": "Checked in after the first session."});
+    app.post_json(&format!("/api/v1/matches/{match_id}/support-contacts"), admin, contact).await.assert_status(201);
     let other = app.compliant_mentor(admin, org, json!({})).await;
-    let r = app
-        .post(&format!("/api/v1/mentors/{}/conflicts", other.id))
-        .token(admin)
-        .json(json!({"young_person_id": young_person, "reason": "Her neighbour.", "declared_on": today}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.declare_conflict(admin, other.id, young_person, &today).await;
     History { referral, young_person, match_id, session, concern, mentor }
 }
 
@@ -228,9 +199,7 @@ async fn every_table_that_refers_to_her_is_covered_by_the_one_move() {
 
 #[tokio::test]
 async fn allocation_moves_her_whole_history_and_the_old_charity_keeps_nothing() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let h = history(&app, &admin, a).await;
     let (old, new) = (staff(&app, a).await, staff(&app, b).await);
     assert_held_by(&holders(&app, h.young_person).await, a);
@@ -248,13 +217,8 @@ async fn allocation_moves_her_whole_history_and_the_old_charity_keeps_nothing() 
     assert!(r.text.contains(&h.match_id.to_string()), "the refusal names the match: {}", r.text);
     assert_held_by(&holders(&app, h.young_person).await, a);
 
-    let r = app
-        .post(&allocate)
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "She moved house.", "open_match": "move_with_mentor"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({"organisation_id": b, "reason": "She moved house.", "open_match": "move_with_mentor"});
+    let r = app.post_json(&allocate, &admin, body).await.assert_status(200);
     assert_eq!(r.body["organisation_id"], b.to_string());
     assert_eq!(r.body["open_matches"], json!([{"match_id": h.match_id, "outcome": "move_with_mentor"}]));
 
@@ -271,46 +235,27 @@ async fn allocation_moves_her_whole_history_and_the_old_charity_keeps_nothing() 
     let mt = app.token(&h.mentor).await;
     app.log_session(&mt, h.match_id, &app.clock.now().date_naive().to_string()).await;
     // The old charity can change nothing of hers.
-    let r = app
-        .patch(&format!("/api/v1/matches/{}", h.match_id))
-        .token(&old[0])
-        .header("if-match", &format!("\"{}\"", m.body["version"]))
-        .json(json!({"shared_safety_info": "Changed by the old charity."}))
-        .send()
-        .await;
-    r.assert_problem(404, "not_found");
-    let r = app.post("/api/v1/mentoring-sessions").token(&old[0]).json(session_json(h.match_id, "2026-11-23")).send().await;
-    assert_eq!(r.status, 422, "{}", r.text);
-    let r = app
-        .post(&format!("/api/v1/matches/{}/support-contacts", h.match_id))
-        .token(&old[0])
-        .json(json!({"contact_with": "mentor", "method": "phone", "contact_on": "2026-11-23"}))
-        .send()
-        .await;
-    r.assert_problem(404, "not_found");
+    let etag = format!("\"{}\"", m.body["version"]);
+    let change = json!({"shared_safety_info": "Changed by the old charity."});
+    app.patch_json(&format!("/api/v1/matches/{}", h.match_id), &old[0], &etag, change).await.assert_problem(404, "not_found");
+    app.post_json("/api/v1/mentoring-sessions", &old[0], session_json(h.match_id, "2026-11-23")).await.assert_status(422);
+    let contact = json!({"contact_with": "mentor", "method": "phone", "contact_on": "2026-11-23"});
+    app.post_json(&format!("/api/v1/matches/{}/support-contacts", h.match_id), &old[0], contact).await.assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn allocation_can_end_her_open_match_and_says_so() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
     let (rid, _) = app.accepted_referral(&admin, a, json!({})).await;
     let m = app.active_match(&admin, rid, mentor.id).await;
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "Closer to home.", "open_match": "end"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({"organisation_id": b, "reason": "Closer to home.", "open_match": "end"});
+    let r = app.post_json(&format!("/api/v1/referrals/{rid}/allocate"), &admin, body).await.assert_status(200);
     assert_eq!(r.body["open_matches"], json!([{"match_id": m, "outcome": "end"}]));
     // Her referral waits for a match at the new charity; the ended match went with her record.
     assert_eq!(r.body["status"], "accepted");
     let coord_b = app.user(b, Role::Coordinator).await;
-    let got = app.get(&format!("/api/v1/matches/{m}")).token(&app.token(&coord_b).await).send().await;
-    assert_eq!(got.status, 200, "{}", got.text);
+    let got = app.get(&format!("/api/v1/matches/{m}")).token(&app.token(&coord_b).await).send().await.assert_status(200);
     assert_eq!(got.body["status"], "ended");
     assert_eq!(got.body["ending_type"], "unplanned");
     // Her former mentor's view of her ended with the match.
@@ -320,28 +265,16 @@ async fn allocation_can_end_her_open_match_and_says_so() {
 
 #[tokio::test]
 async fn a_merge_moves_the_merged_away_record_and_its_history_to_the_record_kept() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let h = history(&app, &admin, a).await;
     // Partner B refers the same girl (same name and date of birth): a possible duplicate.
-    let got = app.get(&format!("/api/v1/young-people/{}", h.young_person)).token(&admin).send().await;
-    let mut theirs = referral_json(b);
-    for k in ["legal_name", "date_of_birth", "postcode"] {
-        theirs["young_person"][k] = got.body[k].clone();
-    }
-    let r = app.post("/api/v1/referrals").token(&admin).json(theirs).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let kept: Uuid = r.body["young_person_id"].as_str().unwrap().parse().unwrap();
-    let flags = app.get("/api/v1/duplicates").token(&admin).send().await;
-    let flag = flags.body["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, kept) = app.refer_again(&admin, b, h.young_person).await;
+    let flag = app.first_duplicate_flag(&admin).await;
     let (old, new) = (staff(&app, a).await, staff(&app, b).await);
     let before = readable(&app, &old, &probes(&h)).await;
     assert_covers(&before, &probes(&h));
 
-    let r =
-        app.post(&format!("/api/v1/duplicates/{flag}/resolve")).token(&admin).json(json!({"action": "merge", "keep": kept})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.merge(&admin, &flag, kept).await.assert_status(200);
     // Everything that was about the merged-away record is now about the one kept, held by B.
     assert_held_by(&holders(&app, kept).await, b);
     let left = scalar(&app, "SELECT id AS v FROM matches WHERE young_person_id = ?", h.young_person).await;
@@ -362,16 +295,13 @@ async fn a_merge_moves_the_merged_away_record_and_its_history_to_the_record_kept
 
 #[tokio::test]
 async fn a_mentors_access_to_her_mentee_ends_with_the_match() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.instruments().await;
     let (m, mentor) = app.mentor_with_match(&admin, a).await;
     let mt = app.token(&mentor).await;
     let today = app.clock.now().date_naive().to_string();
     let session = app.log_session(&mt, m, &today).await;
-    let got = app.get(&format!("/api/v1/matches/{m}")).token(&mt).send().await;
-    let yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let yp = app.young_person_of(&mt, m).await;
     let concern = app.concern(&mt, yp, false).await;
     let assessment = || assessment_json("YP-CORE", "baseline", "2026-11-23", json!([1, 2, 1, 0, 2, 1, 1, 3, 2, 1]));
     app.assessment(&mt, yp, assessment()).await;
@@ -379,16 +309,14 @@ async fn a_mentors_access_to_her_mentee_ends_with_the_match() {
         assert_eq!(app.get(&p).token(&mt).send().await.status, 200, "{p}");
     }
 
-    let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
-    let r = app.post(&format!("/api/v1/matches/{m}/transitions")).token(&admin).json(end).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.end_match(&admin, m).await;
 
     for p in [format!("/api/v1/matches/{m}/mentee"), format!("/api/v1/matches/{m}"), format!("/api/v1/safeguarding/concerns/{concern}")] {
         app.get(&p).token(&mt).send().await.assert_problem(404, "not_found");
     }
     let r = app.get(&format!("/api/v1/young-people/{yp}/assessments")).token(&mt).send().await;
     assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.text);
-    let r = app.post(&format!("/api/v1/young-people/{yp}/assessments")).token(&mt).json(assessment()).send().await;
+    let r = app.post_json(&format!("/api/v1/young-people/{yp}/assessments"), &mt, assessment()).await;
     assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.text);
     // Lists show her none of it either.
     let matches = app.get("/api/v1/matches").token(&mt).send().await;
@@ -396,17 +324,14 @@ async fn a_mentors_access_to_her_mentee_ends_with_the_match() {
     let concerns = app.get("/api/v1/safeguarding/concerns").token(&mt).send().await;
     assert_eq!(concerns.body["items"], json!([]), "{}", concerns.text);
     // She keeps her own session logs of the match.
-    let s = app.get(&format!("/api/v1/mentoring-sessions/{session}")).token(&mt).send().await;
-    assert_eq!(s.status, 200, "{}", s.text);
+    app.get(&format!("/api/v1/mentoring-sessions/{session}")).token(&mt).send().await.assert_status(200);
     let list = app.get("/api/v1/mentoring-sessions").token(&mt).send().await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1, "{}", list.text);
+    assert_eq!(list.items().len(), 1, "{}", list.text);
 }
 
 #[tokio::test]
 async fn a_replay_is_refused_once_the_caller_may_no_longer_see_the_record() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let (rid, yp) = app.accepted_referral(&admin, a, json!({})).await;
     let coord = app.user(a, Role::Coordinator).await;
     let ct = app.token(&coord).await;
@@ -422,13 +347,7 @@ async fn a_replay_is_refused_once_the_caller_may_no_longer_see_the_record() {
         scalar(&app, "SELECT action AS v FROM audit_events WHERE action = 'request.replayed' AND subjects = ?", yp.to_string()).await;
     assert_eq!(replays.len(), 1, "the replay is audited as a read naming her");
 
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "Moved."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.allocate(&admin, rid, b, "Moved.").await.assert_status(200);
     let late = note().json(json!({"body": "She told me about her new school."})).send().await;
     late.assert_problem(404, "not_found");
     assert!(!late.text.contains("new school"), "{}", late.text);
@@ -438,13 +357,10 @@ async fn a_replay_is_refused_once_the_caller_may_no_longer_see_the_record() {
 
 #[tokio::test]
 async fn a_refused_request_leaves_its_idempotency_key_free() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (m, mentor) = app.mentor_with_match(&admin, a).await;
     let mt = app.token(&mentor).await;
-    let got = app.get(&format!("/api/v1/matches/{m}")).token(&mt).send().await;
-    let yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let yp = app.young_person_of(&mt, m).await;
     // A disclosure typed on a phone whose clock is ahead: refused, then corrected and resent
     // with the key the form kept.
     let mut body = concern_json(yp, true);
@@ -494,30 +410,25 @@ async fn forty_staff_sign_in_from_one_office_within_a_minute() {
 
 #[tokio::test]
 async fn supervision_names_only_a_concern_of_the_mentors_own_charity() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let (my_match, mentor) = app.mentor_with_match(&admin, a).await;
     let (theirs, other_mentor) = app.mentor_with_match(&admin, b).await;
-    let got = app.get(&format!("/api/v1/matches/{theirs}")).token(&admin).send().await;
-    let their_yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let their_yp = app.young_person_of(&admin, theirs).await;
     let their_concern = app.concern(&app.token(&other_mentor).await, their_yp, false).await;
     let coord = app.user(a, Role::Coordinator).await;
     let ct = app.token(&coord).await;
     let path = format!("/api/v1/mentors/{}/supervision", mentor.id);
     for concern in [their_concern, Uuid::now_v7()] {
-        let r = app.post(&path).token(&ct).json(json!({"held_on": "2026-11-20", "minutes": 30, "concern_id": concern})).send().await;
+        let r = app.post_json(&path, &ct, json!({"held_on": "2026-11-20", "minutes": 30, "concern_id": concern})).await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), vec!["concern_id".to_string()]);
     }
     assert_eq!(app.count("supervisions").await, 0);
 
     // One of her own charity's concerns is taken, and the audit names the girl it is about.
-    let mine = app.get(&format!("/api/v1/matches/{my_match}")).token(&ct).send().await;
-    let my_yp: Uuid = mine.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let my_yp = app.young_person_of(&ct, my_match).await;
     let my_concern = app.concern(&app.token(&mentor).await, my_yp, false).await;
-    let r = app.post(&path).token(&ct).json(json!({"held_on": "2026-11-20", "minutes": 30, "concern_id": my_concern})).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.post_json(&path, &ct, json!({"held_on": "2026-11-20", "minutes": 30, "concern_id": my_concern})).await.assert_status(201);
     app.seal_audit().await;
     let actions = scalar(
         &app,
@@ -530,9 +441,7 @@ async fn supervision_names_only_a_concern_of_the_mentors_own_charity() {
 
 #[tokio::test]
 async fn every_read_of_her_records_names_her_in_the_audit_trail() {
-    let app = TestApp::spawn_with(|c| c.extract_k = 2).await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, lead, a, admin, .. } = Programme::start_with(|c| c.extract_k = 2).await;
     let h = history(&app, &admin, a).await;
     // Another girl like her, so the extract (k = 2) releases their rows.
     app.accepted_referral(&admin, a, json!({"date_of_birth": "2011-03-01"})).await;
@@ -599,8 +508,7 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
     use sea_orm::EntityTrait;
     use trellis::authz::{Action, Principal, Resource, Value};
     let app = TestApp::spawn().await;
-    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
-    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    app.seed_demo().await;
     let orgs = trellis::entities::organisation::Entity::find().all(&app.db).await.unwrap();
     let users = trellis::entities::user::Entity::find().all(&app.db).await.unwrap();
     // One reader of each role at each charity (mentors: two, one of them with a match).
@@ -693,9 +601,7 @@ async fn every_list_row_is_one_the_policies_let_the_reader_read() {
 
 #[tokio::test]
 async fn a_replayed_create_is_refused_once_the_record_it_made_has_moved_away() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let coord = app.user(a, Role::Coordinator).await;
     let ct = app.token(&coord).await;
     let body = referral_json(a);
@@ -704,13 +610,7 @@ async fn a_replayed_create_is_refused_once_the_record_it_made_has_moved_away() {
     assert_eq!(first.status, 201, "{}", first.text);
     let rid = first.body["id"].as_str().unwrap().to_string();
     assert_eq!(send().await.header("idempotent-replayed"), Some("true"));
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "Moved."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.allocate(&admin, rid, b, "Moved.").await.assert_status(200);
     // Her charity still allows the create, but the answer is the referral, now B's.
     let late = send().await;
     late.assert_problem(404, "not_found");
@@ -719,26 +619,16 @@ async fn a_replayed_create_is_refused_once_the_record_it_made_has_moved_away() {
 
 #[tokio::test]
 async fn a_former_mentor_cannot_replay_her_addendum_to_read_the_concern() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (m, mentor) = app.mentor_with_match(&admin, a).await;
     let mt = app.token(&mentor).await;
-    let got = app.get(&format!("/api/v1/matches/{m}")).token(&mt).send().await;
-    let yp: Uuid = got.body["young_person_id"].as_str().unwrap().parse().unwrap();
+    let yp = app.young_person_of(&mt, m).await;
     let concern = app.concern(&mt, yp, false).await;
     let entry = json!({"kind": "addendum", "text": "She told me more on the bus."});
-    let send = || {
-        app.post(&format!("/api/v1/safeguarding/concerns/{concern}/entries"))
-            .token(&mt)
-            .header("idempotency-key", "add-1")
-            .json(entry.clone())
-            .send()
-    };
+    let path = format!("/api/v1/safeguarding/concerns/{concern}/entries");
+    let send = || app.post_idempotent(&path, &mt, "add-1", entry.clone());
     assert_eq!(send().await.status, 201);
-    let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
-    let r = app.post(&format!("/api/v1/matches/{m}/transitions")).token(&admin).json(end).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.end_match(&admin, m).await;
     let late = send().await;
     late.assert_problem(404, "not_found");
     assert!(!late.text.contains("older boy"), "{}", late.text);
@@ -746,28 +636,16 @@ async fn a_former_mentor_cannot_replay_her_addendum_to_read_the_concern() {
 
 #[tokio::test]
 async fn two_records_both_in_a_running_match_are_not_merged() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     // Her record at A in a match; the same girl referred by B and matched there too.
     let (m_a, _) = app.mentor_with_match(&admin, a).await;
-    let got = app.get(&format!("/api/v1/matches/{m_a}")).token(&admin).send().await;
-    let yp_a = got.body["young_person_id"].as_str().unwrap().to_string();
-    let rec = app.get(&format!("/api/v1/young-people/{yp_a}")).token(&admin).send().await;
-    let mut theirs = referral_json(b);
-    for k in ["legal_name", "date_of_birth", "postcode"] {
-        theirs["young_person"][k] = rec.body[k].clone();
-    }
-    let r = app.post("/api/v1/referrals").token(&admin).json(theirs).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let rid_b: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+    let yp_a = app.young_person_of(&admin, m_a).await;
+    let (rid_b, _) = app.refer_again(&admin, b, yp_a).await;
     app.move_referral(&admin, rid_b, &["screening", "accepted"]).await;
     let mentor_b = app.compliant_mentor(&admin, b, json!({})).await;
     app.active_match(&admin, rid_b, mentor_b.id).await;
-    let flags = app.get("/api/v1/duplicates").token(&admin).send().await;
-    let flag = flags.body["items"][0]["id"].as_str().unwrap().to_string();
-    let r =
-        app.post(&format!("/api/v1/duplicates/{flag}/resolve")).token(&admin).json(json!({"action": "merge", "keep": yp_a})).send().await;
+    let flag = app.first_duplicate_flag(&admin).await;
+    let r = app.merge(&admin, &flag, yp_a).await;
     r.assert_problem(409, "conflict");
     assert!(r.text.contains(&m_a.to_string()), "{}", r.text);
     // Nothing changed: the flag is still open.
@@ -824,9 +702,7 @@ async fn a_stored_value_that_does_not_parse_is_an_error_not_a_default() {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use trellis::entities::{referral as referrals, user as users, young_person as young_people};
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (referral, young_person) = app.referral(&admin, a).await;
     let coordinator = app.user(a, Role::Coordinator).await;
     let ct = app.token(&coordinator).await;

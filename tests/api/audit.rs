@@ -1,21 +1,12 @@
 //! The audit trail: what is recorded, the hash chain, and who may read it.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::json;
 use trellis::audit::chain;
 use trellis::entities::audit_event;
 use trellis::users::Role;
 
 use crate::helpers::*;
-
-async fn events(app: &TestApp, action: &str) -> Vec<audit_event::Model> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(action))
-        .order_by_asc(audit_event::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn writes_sign_ins_and_denials_are_recorded_without_personal_data() {
@@ -24,25 +15,25 @@ async fn writes_sign_ins_and_denials_are_recorded_without_personal_data() {
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.login(&admin).await;
-    app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
-    app.post("/api/v1/auth/login").json(json!({"email": "stranger@example.org", "password": "wrong-password-x"})).send().await;
-    let created = app.post("/api/v1/users").token(&token).json(json!({"email": "nia@example.org", "name": "Nia Okoro", "role": "mentor", "organisation_id": a, "password": "lantern-river-oak-2026"})).send().await;
+    app.sign_in(&mentor.email, "wrong-password-x").await;
+    app.sign_in("stranger@example.org", "wrong-password-x").await;
+    let created = app.post_json("/api/v1/users", &token, user_json("nia@example.org", "mentor", a)).await;
     assert_eq!(created.status, 201);
     let mentor_token = app.token(&mentor).await;
     app.get("/api/v1/audit-events").token(&mentor_token).send().await.assert_problem(403, "forbidden");
 
-    let ok = events(&app, "login.succeeded").await;
+    let ok = app.audit_events("login.succeeded").await;
     assert_eq!(ok.len(), 1);
     assert_eq!(ok[0].actor_id, Some(admin.id));
     assert_eq!(ok[0].client_address.as_deref(), Some("127.0.0.1"));
     assert!(ok[0].request_id.is_some());
 
-    let failed = events(&app, "login.failed").await;
+    let failed = app.audit_events("login.failed").await;
     assert_eq!(failed.len(), 2);
-    let created_events = events(&app, "user.created").await;
+    let created_events = app.audit_events("user.created").await;
     assert_eq!(created_events.len(), 1);
     assert_eq!(created_events[0].resource_organisation_id, Some(a));
-    let denied = events(&app, "access.denied").await;
+    let denied = app.audit_events("access.denied").await;
     assert_eq!(denied.len(), 1);
     assert_eq!(denied[0].actor_id, Some(mentor.id));
     assert_eq!(denied[0].outcome, "denied");
@@ -65,14 +56,11 @@ async fn writes_sign_ins_and_denials_are_recorded_without_personal_data() {
 
 #[tokio::test]
 async fn a_change_that_fails_leaves_no_event() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
-    let token = app.token(&admin).await;
-    let body = json!({"email": "nia@example.org", "name": "Nia Okoro", "role": "mentor", "organisation_id": a, "password": "lantern-river-oak-2026"});
-    assert_eq!(app.post("/api/v1/users").token(&token).json(body.clone()).send().await.status, 201);
-    app.post("/api/v1/users").token(&token).json(body).send().await.assert_problem(409, "conflict");
-    assert_eq!(events(&app, "user.created").await.len(), 1);
+    let Programme { app, a, admin: token, .. } = Programme::start().await;
+    let body = user_json("nia@example.org", "mentor", a);
+    assert_eq!(app.post_json("/api/v1/users", &token, body.clone()).await.status, 201);
+    app.post_json("/api/v1/users", &token, body).await.assert_problem(409, "conflict");
+    assert_eq!(app.audit_events("user.created").await.len(), 1);
 }
 
 #[tokio::test]
@@ -83,7 +71,7 @@ async fn the_chain_verifies_and_a_tampered_event_is_found() {
     let mentor = app.user(a, Role::Mentor).await;
     app.login(&admin).await;
     app.login(&mentor).await;
-    app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
+    app.sign_in(&mentor.email, "wrong-password-x").await;
     app.seal_audit().await;
     let verified = chain::verify(&app.db).await.unwrap().unwrap();
     assert_eq!(verified.sealed, 3);
@@ -123,28 +111,18 @@ async fn a_deleted_event_is_found() {
 
 #[tokio::test]
 async fn admins_query_the_trail_by_resource_and_actor() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let Programme { app, a, admin: token, .. } = Programme::start().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let token = app.token(&admin).await;
-    let r = app
-        .patch(&format!("/api/v1/users/{}", mentor.id))
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"name": "Renamed Mentor"}))
-        .send()
-        .await;
+    let r = app.patch_json(&format!("/api/v1/users/{}", mentor.id), &token, "\"1\"", json!({"name": "Renamed Mentor"})).await;
     assert_eq!(r.status, 200);
     app.login(&mentor).await;
 
+    let actions = |r: &TestResponse| -> Vec<String> { r.items().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect() };
     let r = app.get(&format!("/api/v1/audit-events?resource_type=user&resource_id={}", mentor.id)).token(&token).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let actions: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["user.updated"]);
+    let r = r.assert_status(200);
+    assert_eq!(actions(&r), vec!["user.updated"]);
     let r = app.get(&format!("/api/v1/audit-events?actor_id={}", mentor.id)).token(&token).send().await;
-    let actions: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["login.succeeded"]);
+    assert_eq!(actions(&r), vec!["login.succeeded"]);
     // Reading the trail is itself recorded.
-    assert_eq!(events(&app, "audit.read").await.len(), 2);
+    assert_eq!(app.audit_events("audit.read").await.len(), 2);
 }

@@ -11,7 +11,7 @@ async fn sign_in_returns_a_token_that_works_until_logout() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email.to_uppercase(), "password": PASSWORD})).send().await;
+    let r = app.sign_in(&mentor.email.to_uppercase(), PASSWORD).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["user"]["id"], mentor.id.to_string());
     assert!(r.body["user"].get("password_hash").is_none());
@@ -23,7 +23,7 @@ async fn sign_in_returns_a_token_that_works_until_logout() {
     assert_eq!(me.body["user"]["email"], mentor.email);
 
     assert_eq!(app.post("/api/v1/auth/logout").token(&token).send().await.status, 204);
-    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
+    app.assert_signed_out(&token).await;
 }
 
 #[tokio::test]
@@ -44,8 +44,8 @@ async fn wrong_password_and_unknown_email_answer_the_same() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let wrong = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "not-the-password"})).send().await;
-    let unknown = app.post("/api/v1/auth/login").json(json!({"email": "nobody@example.org", "password": "not-the-password"})).send().await;
+    let wrong = app.sign_in(&mentor.email, "not-the-password").await;
+    let unknown = app.sign_in("nobody@example.org", "not-the-password").await;
     wrong.assert_problem(401, "invalid_credentials");
     unknown.assert_problem(401, "invalid_credentials");
     assert_eq!(wrong.body["detail"], unknown.body["detail"]);
@@ -58,14 +58,10 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
     for _ in 0..5 {
-        app.post("/api/v1/auth/login")
-            .json(json!({"email": mentor.email, "password": "wrong-password-x"}))
-            .send()
-            .await
-            .assert_problem(401, "invalid_credentials");
+        app.sign_in(&mentor.email, "wrong-password-x").await.assert_problem(401, "invalid_credentials");
     }
     // Locked: even the right password is refused for now.
-    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": PASSWORD})).send().await;
+    let r = app.sign_in(&mentor.email, PASSWORD).await;
     r.assert_problem(429, "too_many_requests");
     let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "retry-after {retry}");
@@ -84,7 +80,7 @@ async fn an_unknown_address_locks_exactly_like_a_real_one() {
     for email in [mentor.email.as_str(), "nobody-here@example.org"] {
         let mut statuses = Vec::new();
         for _ in 0..7 {
-            let r = app.post("/api/v1/auth/login").json(json!({"email": email, "password": "wrong-password-x"})).send().await;
+            let r = app.sign_in(email, "wrong-password-x").await;
             statuses.push((
                 r.status.as_u16(),
                 r.body["detail"].as_str().unwrap_or("").to_string(),
@@ -104,50 +100,22 @@ async fn guessing_the_current_password_with_a_stolen_session_locks_the_account()
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.token(&mentor).await;
     for _ in 0..5 {
-        let r = app
-            .post("/api/v1/auth/password")
-            .token(&token)
-            .json(json!({"current_password": "a-wrong-guess-1", "new_password": "a-much-better-phrase-9"}))
-            .send()
-            .await;
-        r.assert_problem(422, "validation_failed");
+        app.change_password(&token, "a-wrong-guess-1", "a-much-better-phrase-9").await.assert_problem(422, "validation_failed");
     }
-    let r = app
-        .post("/api/v1/auth/password")
-        .token(&token)
-        .json(json!({"current_password": PASSWORD, "new_password": "a-much-better-phrase-9"}))
-        .send()
-        .await;
-    r.assert_problem(429, "too_many_requests");
+    app.change_password(&token, PASSWORD, "a-much-better-phrase-9").await.assert_problem(429, "too_many_requests");
     // And sign-in is locked too.
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": PASSWORD}))
-        .send()
-        .await
-        .assert_problem(429, "too_many_requests");
+    app.sign_in(&mentor.email, PASSWORD).await.assert_problem(429, "too_many_requests");
 }
 
 #[tokio::test]
 async fn a_deactivated_charity_signs_its_people_out() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let mentor = app.user(a, Role::Mentor).await;
     let mentor_token = app.login(&mentor).await;
-    let r = app
-        .patch(&format!("/api/v1/organisations/{a}"))
-        .token(&app.token(&admin).await)
-        .header("if-match", "\"1\"")
-        .json(json!({"active": false}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": PASSWORD}))
-        .send()
-        .await
-        .assert_problem(401, "invalid_credentials");
+    let path = format!("/api/v1/organisations/{a}");
+    app.patch_json(&path, &admin, "\"1\"", json!({"active": false})).await.assert_status(200);
+    app.assert_signed_out(&mentor_token).await;
+    app.sign_in(&mentor.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
 }
 
 #[tokio::test]
@@ -155,7 +123,7 @@ async fn an_enrolment_only_session_is_short() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.charities().await;
     let dsl = app.user_with(a, Role::SafeguardingLead, false).await;
-    let r = app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await;
+    let r = app.sign_in(&dsl.email, PASSWORD).await;
     let token = r.body["token"].as_str().unwrap().to_string();
     app.clock.advance(Duration::minutes(10));
     assert_eq!(app.post("/api/v1/auth/mfa/setup").token(&token).send().await.status, 200);
@@ -180,7 +148,7 @@ async fn lockout_grows_with_further_failures() {
     let mentor = app.user(a, Role::Mentor).await;
     let mut retries = Vec::new();
     for _ in 0..8 {
-        let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "wrong-password-x"})).send().await;
+        let r = app.sign_in(&mentor.email, "wrong-password-x").await;
         if r.status == 429 {
             let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
             retries.push(retry);
@@ -195,40 +163,20 @@ async fn lockout_grows_with_further_failures() {
 #[tokio::test]
 async fn one_address_is_throttled_across_accounts() {
     let app = TestApp::spawn_with(|c| c.login_address_limit = 3).await;
+    let attempt = |from: &'static str, email: String| {
+        app.post("/api/v1/auth/login").from(from).json(json!({"email": email, "password": "whatever-password"})).send()
+    };
     for i in 0..3 {
-        let r = app
-            .post("/api/v1/auth/login")
-            .from("10.9.8.7:1234")
-            .json(json!({"email": format!("x{i}@example.org"), "password": "whatever-password"}))
-            .send()
-            .await;
-        r.assert_problem(401, "invalid_credentials");
+        attempt("10.9.8.7:1234", format!("x{i}@example.org")).await.assert_problem(401, "invalid_credentials");
     }
-    let r = app
-        .post("/api/v1/auth/login")
-        .from("10.9.8.7:1234")
-        .json(json!({"email": "y@example.org", "password": "whatever-password"}))
-        .send()
-        .await;
+    let r = attempt("10.9.8.7:1234", "y@example.org".into()).await;
     r.assert_problem(429, "too_many_requests");
     assert!(r.header("retry-after").is_some());
     // Another address is not affected.
-    let r = app
-        .post("/api/v1/auth/login")
-        .from("10.9.8.8:1234")
-        .json(json!({"email": "y@example.org", "password": "whatever-password"}))
-        .send()
-        .await;
-    r.assert_problem(401, "invalid_credentials");
+    attempt("10.9.8.8:1234", "y@example.org".into()).await.assert_problem(401, "invalid_credentials");
     // Once the window has passed the address may try again.
     app.clock.advance(Duration::minutes(16));
-    let r = app
-        .post("/api/v1/auth/login")
-        .from("10.9.8.7:1234")
-        .json(json!({"email": "y@example.org", "password": "whatever-password"}))
-        .send()
-        .await;
-    r.assert_problem(401, "invalid_credentials");
+    attempt("10.9.8.7:1234", "y@example.org".into()).await.assert_problem(401, "invalid_credentials");
 }
 
 #[tokio::test]
@@ -241,7 +189,7 @@ async fn idle_and_absolute_expiry_end_the_session() {
     app.clock.advance(Duration::minutes(29));
     assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200, "still inside the idle window");
     app.clock.advance(Duration::minutes(31));
-    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
+    app.assert_signed_out(&token).await;
 
     // Kept busy, a session still ends at its absolute lifetime (12 hours).
     let token = app.login(&mentor).await;
@@ -250,44 +198,32 @@ async fn idle_and_absolute_expiry_end_the_session() {
         assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200);
     }
     app.clock.advance(Duration::minutes(21));
-    app.get("/api/v1/auth/me").token(&token).send().await.assert_problem(401, "unauthenticated");
+    app.assert_signed_out(&token).await;
 }
 
 #[tokio::test]
 async fn deactivation_ends_sessions_and_blocks_sign_in() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let Programme { app, a, admin: admin_token, .. } = Programme::start().await;
     let mentor = app.user(a, Role::Mentor).await;
-    let admin_token = app.token(&admin).await;
     let mentor_token = app.login(&mentor).await;
 
-    let r = app
-        .patch(&format!("/api/v1/users/{}", mentor.id))
-        .token(&admin_token)
-        .header("if-match", "\"1\"")
-        .json(json!({"active": false}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
-    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": PASSWORD})).send().await;
-    r.assert_problem(401, "invalid_credentials");
+    let path = format!("/api/v1/users/{}", mentor.id);
+    app.patch_json(&path, &admin_token, "\"1\"", json!({"active": false})).await.assert_status(200);
+    app.assert_signed_out(&mentor_token).await;
+    app.sign_in(&mentor.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
 }
 
 #[tokio::test]
 async fn an_admin_can_revoke_a_users_sessions() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let mentor = app.user(a, Role::Mentor).await;
     let t1 = app.login(&mentor).await;
     let t2 = app.login(&mentor).await;
-    let r = app.post(&format!("/api/v1/users/{}/revoke-sessions", mentor.id)).token(&app.token(&admin).await).send().await;
+    let r = app.post(&format!("/api/v1/users/{}/revoke-sessions", mentor.id)).token(&admin).send().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["revoked"], 2);
     for t in [t1, t2] {
-        app.get("/api/v1/auth/me").token(&t).send().await.assert_problem(401, "unauthenticated");
+        app.assert_signed_out(&t).await;
     }
 }
 
@@ -297,29 +233,20 @@ async fn mfa_is_required_and_codes_are_checked_and_not_replayable() {
     let (_, a, _) = app.charities().await;
     let coord = app.user(a, Role::Coordinator).await;
 
-    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD})).send().await;
-    r.assert_problem(401, "mfa_required");
+    app.sign_in(&coord.email, PASSWORD).await.assert_problem(401, "mfa_required");
 
-    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": "000000"})).send().await;
-    r.assert_problem(401, "mfa_invalid");
+    app.sign_in_with_code(&coord.email, PASSWORD, "000000").await.assert_problem(401, "mfa_invalid");
 
     let code = app.code(&coord);
-    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": code})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.sign_in_with_code(&coord.email, PASSWORD, &code).await.assert_status(200);
     assert_eq!(r.body["mfa_enrolment_required"], false);
 
     // The same code again, still inside its 30-second step: refused.
-    let r = app.post("/api/v1/auth/login").json(json!({"email": coord.email, "password": PASSWORD, "totp": code})).send().await;
-    r.assert_problem(401, "mfa_invalid");
+    app.sign_in_with_code(&coord.email, PASSWORD, &code).await.assert_problem(401, "mfa_invalid");
 
     // With the wrong password, a right code does not help (and says nothing about MFA).
     app.clock.advance(Duration::seconds(30));
-    let r = app
-        .post("/api/v1/auth/login")
-        .json(json!({"email": coord.email, "password": "wrong-password-x", "totp": app.code(&coord)}))
-        .send()
-        .await;
-    r.assert_problem(401, "invalid_credentials");
+    app.sign_in_with_code(&coord.email, "wrong-password-x", &app.code(&coord)).await.assert_problem(401, "invalid_credentials");
 }
 
 #[tokio::test]
@@ -328,8 +255,7 @@ async fn a_role_that_needs_mfa_must_enrol_before_anything_else() {
     let (_, a, _) = app.charities().await;
     let mut dsl = app.user_with(a, Role::SafeguardingLead, false).await;
 
-    let r = app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.sign_in(&dsl.email, PASSWORD).await.assert_status(200);
     assert_eq!(r.body["mfa_enrolment_required"], true);
     let token = r.body["token"].as_str().unwrap().to_string();
 
@@ -356,7 +282,7 @@ async fn a_role_that_needs_mfa_must_enrol_before_anything_else() {
 
     // The same session is now a full session, and sign-in asks for a code.
     assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200);
-    app.post("/api/v1/auth/login").json(json!({"email": dsl.email, "password": PASSWORD})).send().await.assert_problem(401, "mfa_required");
+    app.sign_in(&dsl.email, PASSWORD).await.assert_problem(401, "mfa_required");
     app.login(&dsl).await;
 }
 
@@ -381,39 +307,18 @@ async fn password_change_checks_the_old_one_and_ends_other_sessions() {
     let other = app.login(&mentor).await;
     let token = app.login(&mentor).await;
 
-    let r = app
-        .post("/api/v1/auth/password")
-        .token(&token)
-        .json(json!({"current_password": "nope-nope-nope", "new_password": "a-much-better-phrase-9"}))
-        .send()
-        .await;
+    let r = app.change_password(&token, "nope-nope-nope", "a-much-better-phrase-9").await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["current_password"]);
-    let r = app
-        .post("/api/v1/auth/password")
-        .token(&token)
-        .json(json!({"current_password": PASSWORD, "new_password": "password1234"}))
-        .send()
-        .await;
+    let r = app.change_password(&token, PASSWORD, "password1234").await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["new_password"]);
 
-    let r = app
-        .post("/api/v1/auth/password")
-        .token(&token)
-        .json(json!({"current_password": PASSWORD, "new_password": "a-much-better-phrase-9"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 204, "{}", r.text);
+    app.change_password(&token, PASSWORD, "a-much-better-phrase-9").await.assert_status(204);
     assert_eq!(app.get("/api/v1/auth/me").token(&token).send().await.status, 200, "this session stays");
-    app.get("/api/v1/auth/me").token(&other).send().await.assert_problem(401, "unauthenticated");
-    app.post("/api/v1/auth/login")
-        .json(json!({"email": mentor.email, "password": PASSWORD}))
-        .send()
-        .await
-        .assert_problem(401, "invalid_credentials");
-    let r = app.post("/api/v1/auth/login").json(json!({"email": mentor.email, "password": "a-much-better-phrase-9"})).send().await;
-    assert_eq!(r.status, 200);
+    app.assert_signed_out(&other).await;
+    app.sign_in(&mentor.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
+    assert_eq!(app.sign_in(&mentor.email, "a-much-better-phrase-9").await.status, 200);
 }
 
 #[tokio::test]

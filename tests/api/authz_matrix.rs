@@ -67,9 +67,7 @@ fn every_route_has_a_row_for_every_role() {
 
 #[tokio::test]
 async fn every_row_of_the_matrix_holds() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, lead, a, b, admin } = Programme::start().await;
     trellis::mentors::service::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
     app.instruments().await;
     let course = app.get("/api/v1/training-courses").token(&admin).send().await.body["items"][0]["id"].clone();

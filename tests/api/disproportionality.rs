@@ -195,12 +195,7 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     assert!(r.text.contains("ethnicity,black,Black,false,100,referred,3,5.00,1.27,19.69,,configured"), "{}", r.text);
 
     // Audited with the filters and what was returned, no personal data.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let events = trellis::entities::audit_event::Entity::find()
-        .filter(trellis::entities::audit_event::Column::Action.eq("reports.disproportionality"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let events = app.audit_events("reports.disproportionality").await;
     assert_eq!(events.len(), 4);
     assert!(events.iter().all(|e| e.actor_id == Some(evaluator.id)));
     let details: Vec<Value> = events.iter().map(|e| serde_json::from_str(&e.detail).unwrap()).collect();

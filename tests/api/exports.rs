@@ -235,9 +235,7 @@ async fn every_quasi_identifier_class_has_at_least_k_rows() {
 
 #[tokio::test]
 async fn an_extract_smaller_than_k_is_withheld() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.referral(&admin, a).await;
     app.referral(&admin, a).await;
     let r = app.get("/api/v1/exports/evaluation?project=study&format=json").token(&admin).send().await;

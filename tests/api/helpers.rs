@@ -66,6 +66,24 @@ impl TestResponse {
         assert!(self.body["request_id"].as_str().is_some_and(|s| !s.is_empty()));
     }
 
+    /// Asserts the status (showing the body when it differs); returns the response for
+    /// further checks.
+    #[track_caller]
+    pub fn assert_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "{}", self.text);
+        self
+    }
+
+    /// The body's `id`, as a Uuid.
+    pub fn id(&self) -> Uuid {
+        self.body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// The `items` of a list answer.
+    pub fn items(&self) -> &Vec<Value> {
+        self.body["items"].as_array().unwrap()
+    }
+
     /// The fields named in a 422's `errors`.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
@@ -83,6 +101,11 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 
 pub fn test_config(database_url: String) -> Config {
     Config { database_url, login_address_limit: 1000, ..Config::default() }
+}
+
+/// The fixed field and pseudonym keys every test service runs with.
+pub fn test_keys() -> Keys {
+    Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None }
 }
 
 impl TestApp {
@@ -113,7 +136,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
-        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
+        let keys = test_keys();
         let clock = Arc::new(FixedClock::new(start_time()));
         let authz = Authz::load(None).unwrap();
         let state = AppState::new(db.clone(), config, clock.clone(), authz, keys).unwrap();
@@ -342,9 +365,8 @@ impl TestApp {
 
     /// Creates a referral (with a new young person) through the API; returns (referral, young person).
     pub async fn referral(&self, admin_token: &str, org: Uuid) -> (Uuid, Uuid) {
-        let r = self.post("/api/v1/referrals").token(admin_token).json(referral_json(org)).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        (r.body["id"].as_str().unwrap().parse().unwrap(), r.body["young_person_id"].as_str().unwrap().parse().unwrap())
+        let r = self.post_json("/api/v1/referrals", admin_token, referral_json(org)).await.assert_status(201);
+        (r.id(), r.body["young_person_id"].as_str().unwrap().parse().unwrap())
     }
 
     /// Moves a referral through the given statuses as an admin.
@@ -357,7 +379,7 @@ impl TestApp {
             if *to == "closed" {
                 body["closure_reason"] = json!("planned_ending");
             }
-            let r = self.post(&format!("/api/v1/referrals/{id}/transitions")).token(admin_token).json(body).send().await;
+            let r = self.transition_referral(admin_token, id, body).await;
             assert_eq!(r.status, StatusCode::OK, "to {to}: {}", r.text);
         }
     }
@@ -368,8 +390,7 @@ impl TestApp {
     pub async fn add_profile(&self, admin_token: &str, mentor: &TestUser) {
         let body = json!({"user_id": mentor.id, "districts": ["Ashworth"], "interests": ["football"], "availability": [{"day": "sat", "part": "afternoon"}],
             "recruitment_source": "volunteer_centre", "start_date": "2026-01-05"});
-        let r = self.post("/api/v1/mentors").token(admin_token).json(body).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        self.post_json("/api/v1/mentors", admin_token, body).await.assert_status(201);
     }
 
     /// A lead charity for a test that needs only one.
@@ -398,8 +419,7 @@ impl TestApp {
     /// The training catalogue (seeding the mandatory courses first).
     pub async fn courses(&self, admin_token: &str) -> Vec<Value> {
         trellis::mentors::service::ensure_catalogue(&self.db, start_time()).await.unwrap();
-        let r = self.get("/api/v1/training-courses").token(admin_token).send().await;
-        r.body["items"].as_array().unwrap().clone()
+        self.get("/api/v1/training-courses").token(admin_token).send().await.items().clone()
     }
 
     /// A mentor who may be matched today: approved, every check and mandatory course in
@@ -417,36 +437,15 @@ impl TestApp {
         for (k, v) in profile.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let r = self.post("/api/v1/mentors").token(admin_token).json(body).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        self.post_json("/api/v1/mentors", admin_token, body).await.assert_status(201);
         let path = format!("/api/v1/mentors/{}", m.id);
-        let r = self.patch(&path).token(admin_token).header("if-match", "\"1\"").json(json!({"status": "approved"})).send().await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let simple = |kind: &str| json!({"kind": kind, "completed_on": "2026-02-01", "outcome": "satisfactory"});
-        let reference = json!({"kind": "reference", "completed_on": "2026-02-01", "outcome": "satisfactory",
-            "reference": {"referee_relationship": "Employer", "received_on": "2026-02-01"}});
-        let dbs = json!({"kind": "dbs", "completed_on": "2025-06-01", "dbs": {"certificate_number": "001234567890", "issue_date": "2025-06-01",
-            "workforce": "child", "level": "enhanced", "barred_list_checked": true, "result": "clear", "update_service": false}});
-        for body in [
-            dbs,
-            reference.clone(),
-            reference,
-            simple("interview"),
-            simple("identity"),
-            simple("code_of_conduct"),
-            simple("volunteer_agreement"),
-        ] {
-            let r = self.post(&format!("{path}/checks")).token(admin_token).json(body).send().await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        self.patch_json(&path, admin_token, "\"1\"", json!({"status": "approved"})).await.assert_status(200);
+        for body in all_checks_json() {
+            self.post_json(&format!("{path}/checks"), admin_token, body).await.assert_status(201);
         }
         for c in self.courses(admin_token).await.into_iter().filter(|c| c["mandatory"] == true) {
-            let r = self
-                .post(&format!("{path}/training"))
-                .token(admin_token)
-                .json(json!({"course_id": c["id"], "completed_on": "2026-09-01", "provider": "Programme team"}))
-                .send()
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let body = training_json(&c["id"], "2026-09-01", "Programme team");
+            self.post_json(&format!("{path}/training"), admin_token, body).await.assert_status(201);
         }
     }
 
@@ -457,9 +456,8 @@ impl TestApp {
         for (k, v) in young_person.as_object().unwrap() {
             body["young_person"][k] = v.clone();
         }
-        let r = self.post("/api/v1/referrals").token(admin_token).json(body).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let rid: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        let r = self.post_json("/api/v1/referrals", admin_token, body).await.assert_status(201);
+        let rid = r.id();
         self.move_referral(admin_token, rid, &["screening", "accepted"]).await;
         (rid, r.body["young_person_id"].as_str().unwrap().parse().unwrap())
     }
@@ -481,27 +479,21 @@ impl TestApp {
         }
         let mentor = self.compliant_mentor(admin_token, org, json!({})).await;
         if status == "matched" {
-            let r = self.post("/api/v1/matches").token(admin_token).json(json!({"referral_id": rid, "mentor_id": mentor.id})).send().await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            self.propose_match(admin_token, rid, mentor.id).await.assert_status(201);
             return rid;
         }
         let m = self.active_match(admin_token, rid, mentor.id).await;
         if status == "closed" {
-            let end = json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true});
-            let r = self.post(&format!("/api/v1/matches/{m}/transitions")).token(admin_token).json(end).send().await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            self.end_match(admin_token, m).await;
         }
         rid
     }
 
     /// Confirms a match and takes it to `active` (first meeting, signed agreement); returns its id.
     pub async fn active_match(&self, admin_token: &str, referral: Uuid, mentor: Uuid) -> Uuid {
-        let r = self.post("/api/v1/matches").token(admin_token).json(json!({"referral_id": referral, "mentor_id": mentor})).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let id: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        let id = self.propose_match(admin_token, referral, mentor).await.assert_status(201).id();
         for body in [json!({"to": "introduced", "staff_present": "Coordinator"}), json!({"to": "active", "agreement_signed": true})] {
-            let r = self.post(&format!("/api/v1/matches/{id}/transitions")).token(admin_token).json(body).send().await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            self.transition_match(admin_token, id, body).await.assert_status(200);
         }
         id
     }
@@ -527,9 +519,7 @@ impl TestApp {
 
     /// Records an assessment through the API, asserting it is created; returns the body.
     pub async fn assessment(&self, token: &str, young_person: Uuid, body: Value) -> Value {
-        let r = self.post(&format!("/api/v1/young-people/{young_person}/assessments")).token(token).json(body).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body
+        self.post_json(&format!("/api/v1/young-people/{young_person}/assessments"), token, body).await.assert_status(201).body
     }
 }
 
@@ -543,9 +533,7 @@ impl TestApp {
 
     /// Logs an attended session through the API as `token`; returns its id.
     pub async fn log_session(&self, token: &str, match_id: Uuid, held_on: &str) -> Uuid {
-        let r = self.post("/api/v1/mentoring-sessions").token(token).json(session_json(match_id, held_on)).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_str().unwrap().parse().unwrap()
+        self.post_json("/api/v1/mentoring-sessions", token, session_json(match_id, held_on)).await.assert_status(201).id()
     }
 }
 
@@ -585,8 +573,7 @@ impl TestApp {
     pub async fn restarted_state(&self) -> AppState {
         let db = trellis::db::connect(&self.state.config.database_url).await.unwrap();
         trellis::db::migrate_up(&db).await.unwrap();
-        let keys = Keys { fields: FieldCipher::new(&[3u8; 32], &[]), pseudonyms: Pseudonymiser::new([4u8; 32]), notice: None };
-        AppState::new(db, self.state.config.clone(), self.clock.clone(), Authz::load(None).unwrap(), keys).unwrap()
+        AppState::new(db, self.state.config.clone(), self.clock.clone(), Authz::load(None).unwrap(), test_keys()).unwrap()
     }
 
     /// An outbox message for `recipient`, written the way a feature writes its alerts.
@@ -611,9 +598,8 @@ impl TestApp {
 impl TestApp {
     /// Raises a concern through the API as `token`; returns its id.
     pub async fn concern(&self, token: &str, young_person: Uuid, immediate_danger: bool) -> Uuid {
-        let r = self.post("/api/v1/safeguarding/concerns").token(token).json(concern_json(young_person, immediate_danger)).send().await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.body["id"].as_str().unwrap().parse().unwrap()
+        let body = concern_json(young_person, immediate_danger);
+        self.post_json("/api/v1/safeguarding/concerns", token, body).await.assert_status(201).id()
     }
 }
 
@@ -627,4 +613,247 @@ pub fn concern_json(young_person: Uuid, immediate_danger: bool) -> Value {
         "action_taken": "Told her I would pass it on to keep her safe.",
         "immediate_danger": immediate_danger,
     })
+}
+
+/// `body` with `key` set to `value` (a valid body made bad in one place).
+pub fn with(mut body: Value, key: &str, value: Value) -> Value {
+    body[key] = value;
+    body
+}
+
+/// `body` without `key`.
+pub fn without(mut body: Value, key: &str) -> Value {
+    body.as_object_mut().unwrap().remove(key);
+    body
+}
+
+/// A valid new account, as JSON (name Nia Okoro, a strong password).
+pub fn user_json(email: &str, role: &str, org: Uuid) -> Value {
+    json!({"email": email, "name": "Nia Okoro", "role": role, "organisation_id": org, "password": "lantern-river-oak-2026"})
+}
+
+/// A new partner charity in Fenwick, as JSON.
+pub fn partner_json(name: &str) -> Value {
+    json!({"name": name, "kind": "partner", "districts": ["Fenwick"]})
+}
+
+/// A clear enhanced DBS check issued (and completed) on `issued`.
+pub fn dbs_check_json(issued: &str) -> Value {
+    json!({"kind": "dbs", "completed_on": issued, "dbs": {"certificate_number": "001234567890", "issue_date": issued, "workforce": "child",
+        "level": "enhanced", "barred_list_checked": true, "result": "clear", "update_service": false}})
+}
+
+/// A satisfactory check of `kind` with no details of its own (interview, identity...).
+pub fn check_json(kind: &str) -> Value {
+    json!({"kind": kind, "completed_on": "2026-02-01", "outcome": "satisfactory"})
+}
+
+/// A satisfactory reference from an employer.
+pub fn reference_check_json() -> Value {
+    json!({"kind": "reference", "completed_on": "2026-02-01", "outcome": "satisfactory",
+        "reference": {"referee_relationship": "Employer", "received_on": "2026-02-01"}})
+}
+
+/// Every check a mentor needs before she is matched (a DBS issued 2025-06-01, two
+/// references, interview, identity, code of conduct, volunteer agreement).
+pub fn all_checks_json() -> Vec<Value> {
+    vec![
+        dbs_check_json("2025-06-01"),
+        reference_check_json(),
+        reference_check_json(),
+        check_json("interview"),
+        check_json("identity"),
+        check_json("code_of_conduct"),
+        check_json("volunteer_agreement"),
+    ]
+}
+
+/// A completed course of training.
+pub fn training_json(course: &Value, completed_on: &str, provider: &str) -> Value {
+    json!({"course_id": course, "completed_on": completed_on, "provider": provider})
+}
+
+/// A planned ending of a match after its goals were met.
+pub fn planned_ending_json() -> Value {
+    json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true})
+}
+
+// Requests the tests send again and again.
+impl TestApp {
+    /// POSTs `body` as JSON, signed in with `token`.
+    pub async fn post_json(&self, path: &str, token: &str, body: Value) -> TestResponse {
+        self.post(path).token(token).json(body).send().await
+    }
+
+    /// PATCHes `body` as JSON, signed in with `token`, with If-Match `etag` (e.g. `"\"1\""`).
+    pub async fn patch_json(&self, path: &str, token: &str, etag: &str, body: Value) -> TestResponse {
+        self.patch(path).token(token).header("if-match", etag).json(body).send().await
+    }
+
+    /// PATCHes `body` at the version the record has now (read first for its ETag).
+    pub async fn patch_current(&self, path: &str, token: &str, body: Value) -> TestResponse {
+        let etag = self.get(path).token(token).send().await.header("etag").unwrap().to_string();
+        self.patch_json(path, token, &etag, body).await
+    }
+
+    /// POSTs `body` as JSON with `token` under Idempotency-Key `key`.
+    pub async fn post_idempotent(&self, path: &str, token: &str, key: &str, body: Value) -> TestResponse {
+        self.post(path).token(token).header("idempotency-key", key).json(body).send().await
+    }
+
+    /// A sign-in attempt with this email and password (no TOTP code).
+    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
+        self.post("/api/v1/auth/login").json(json!({"email": email, "password": password})).send().await
+    }
+
+    /// A sign-in attempt with this email, password and TOTP code.
+    pub async fn sign_in_with_code(&self, email: &str, password: &str, code: &str) -> TestResponse {
+        self.post("/api/v1/auth/login").json(json!({"email": email, "password": password, "totp": code})).send().await
+    }
+
+    /// Asserts `token` no longer signs anyone in.
+    pub async fn assert_signed_out(&self, token: &str) {
+        self.get("/api/v1/auth/me").token(token).send().await.assert_problem(401, "unauthenticated");
+    }
+
+    /// A password change as the holder of `token`.
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> TestResponse {
+        self.post_json("/api/v1/auth/password", token, json!({"current_password": current, "new_password": new})).await
+    }
+
+    /// Moves referral `rid` with this transition body.
+    pub async fn transition_referral(&self, token: &str, rid: impl std::fmt::Display, body: Value) -> TestResponse {
+        self.post_json(&format!("/api/v1/referrals/{rid}/transitions"), token, body).await
+    }
+
+    /// Allocates referral `rid` (and her record) to `org`, for `reason`.
+    pub async fn allocate(&self, token: &str, rid: impl std::fmt::Display, org: Uuid, reason: &str) -> TestResponse {
+        self.post_json(&format!("/api/v1/referrals/{rid}/allocate"), token, json!({"organisation_id": org, "reason": reason})).await
+    }
+
+    /// Proposes a match of referral `rid` with `mentor`.
+    pub async fn propose_match(&self, token: &str, rid: impl serde::Serialize, mentor: Uuid) -> TestResponse {
+        self.post_json("/api/v1/matches", token, json!({"referral_id": rid, "mentor_id": mentor})).await
+    }
+
+    /// Moves match `m` with this transition body.
+    pub async fn transition_match(&self, token: &str, m: Uuid, body: Value) -> TestResponse {
+        self.post_json(&format!("/api/v1/matches/{m}/transitions"), token, body).await
+    }
+
+    /// Ends match `m` as planned, asserting it ended.
+    pub async fn end_match(&self, token: &str, m: Uuid) {
+        self.transition_match(token, m, planned_ending_json()).await.assert_status(200);
+    }
+
+    /// The young person of match `m`, as `token` reads the match.
+    pub async fn young_person_of(&self, token: &str, m: Uuid) -> Uuid {
+        let got = self.get(&format!("/api/v1/matches/{m}")).token(token).send().await;
+        got.body["young_person_id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Adds an entry (`body`) to the chronology of concern `id`.
+    pub async fn concern_entry(&self, token: &str, id: Uuid, body: Value) -> TestResponse {
+        self.post_json(&format!("/api/v1/safeguarding/concerns/{id}/entries"), token, body).await
+    }
+
+    /// Declares, as `token`, that `mentor` has a conflict of interest with young person
+    /// `yp`, asserting it is recorded.
+    pub async fn declare_conflict(&self, token: &str, mentor: Uuid, yp: Uuid, declared_on: &str) {
+        let body = json!({"young_person_id": yp, "reason": "Her neighbour.", "declared_on": declared_on});
+        self.post_json(&format!("/api/v1/mentors/{mentor}/conflicts"), token, body).await.assert_status(201);
+    }
+
+    /// A case note on young person `yp`.
+    pub async fn note(&self, token: &str, yp: impl std::fmt::Display, body: &str) -> TestResponse {
+        self.post_json(&format!("/api/v1/young-people/{yp}/notes"), token, json!({"body": body})).await
+    }
+
+    /// Charity `org` refers the same girl as record `yp` (same name, date of birth and
+    /// postcode), asserting it is created; returns (referral, young person).
+    pub async fn refer_again(&self, admin_token: &str, org: Uuid, yp: impl std::fmt::Display) -> (Uuid, Uuid) {
+        let rec = self.get(&format!("/api/v1/young-people/{yp}")).token(admin_token).send().await;
+        let mut theirs = referral_json(org);
+        for k in ["legal_name", "date_of_birth", "postcode"] {
+            theirs["young_person"][k] = rec.body[k].clone();
+        }
+        let r = self.post_json("/api/v1/referrals", admin_token, theirs).await.assert_status(201);
+        (r.id(), r.body["young_person_id"].as_str().unwrap().parse().unwrap())
+    }
+
+    /// The id of the first possible duplicate the programme admin is shown.
+    pub async fn first_duplicate_flag(&self, admin_token: &str) -> String {
+        let flags = self.get("/api/v1/duplicates").token(admin_token).send().await;
+        flags.body["items"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Resolves duplicate flag `flag` by merging into record `keep`.
+    pub async fn merge(&self, admin_token: &str, flag: impl std::fmt::Display, keep: impl serde::Serialize) -> TestResponse {
+        self.post_json(&format!("/api/v1/duplicates/{flag}/resolve"), admin_token, json!({"action": "merge", "keep": keep})).await
+    }
+
+    /// Writes an open duplicate flag pairing record `yp` with record `other`, straight to
+    /// the database.
+    pub async fn duplicate_flag(
+        &self,
+        yp: Uuid,
+        other: Uuid,
+        created_at: chrono::DateTime<Utc>,
+    ) -> trellis::entities::duplicate_flag::Model {
+        trellis::entities::duplicate_flag::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            young_person_id: Set(yp),
+            match_id: Set(other),
+            status: Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
+            created_at: Set(created_at),
+            resolved_at: Set(None),
+            resolved_by: Set(None),
+        }
+        .insert(&self.db)
+        .await
+        .unwrap()
+    }
+
+    /// The audit events with this action, oldest first.
+    pub async fn audit_events(&self, action: &str) -> Vec<trellis::entities::audit_event::Model> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        use trellis::entities::audit_event;
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(action))
+            .order_by_asc(audit_event::Column::Id)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Seeds the demo programme (seed 2026, scale 1) at the test clock's start.
+    pub async fn seed_demo(&self) {
+        let opts = trellis::demo::Options { seed: 2026, scale: 1 };
+        trellis::demo::seed(&self.db, &self.state.config, &self.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    }
+}
+
+/// A fresh service with a lead charity, two partners (`a`, `b`) and a programme admin's
+/// token: the set-up most tests start from.
+pub struct Programme {
+    pub app: TestApp,
+    pub lead: Uuid,
+    pub a: Uuid,
+    pub b: Uuid,
+    pub admin: String,
+}
+
+impl Programme {
+    /// The programme on a service with the default test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The programme on a service whose configuration `adjust` changes first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let app = TestApp::spawn_with(adjust).await;
+        let (lead, a, b) = app.charities().await;
+        let admin = app.admin_token(lead).await;
+        Programme { app, lead, a, b, admin }
+    }
 }

@@ -8,28 +8,18 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn updates_need_a_current_if_match() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
-    let token = app.token(&admin).await;
+    let Programme { app, a, admin: token, .. } = Programme::start().await;
     let path = format!("/api/v1/organisations/{a}");
     let r = app.get(&path).token(&token).send().await;
     assert_eq!(r.header("etag"), Some("\"1\""));
 
     app.patch(&path).token(&token).json(json!({"name": "Renamed"})).send().await.assert_problem(428, "if_match_required");
-    let ok = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"name": "Renamed"})).send().await;
+    let ok = app.patch_json(&path, &token, "\"1\"", json!({"name": "Renamed"})).await;
     assert_eq!(ok.status, 200);
     // A second writer who read version 1 does not overwrite the first one's change.
-    let stale = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"name": "Other"})).send().await;
-    stale.assert_problem(412, "stale_version");
+    app.patch_json(&path, &token, "\"1\"", json!({"name": "Other"})).await.assert_problem(412, "stale_version");
     assert_eq!(app.get(&path).token(&token).send().await.body["name"], "Renamed");
-    app.patch(&path)
-        .token(&token)
-        .header("if-match", "garbage")
-        .json(json!({"name": "X"}))
-        .send()
-        .await
-        .assert_problem(412, "stale_version");
+    app.patch_json(&path, &token, "garbage", json!({"name": "X"})).await.assert_problem(412, "stale_version");
 }
 
 #[tokio::test]
@@ -38,54 +28,34 @@ async fn an_idempotency_key_replay_returns_the_first_response_and_creates_nothin
     let (lead, _, _) = app.charities().await;
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     let token = app.token(&admin).await;
-    let body = json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick"]});
-    let first = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "abc-123").json(body.clone()).send().await;
-    assert_eq!(first.status, 201, "{}", first.text);
+    let send = |token: String, body: serde_json::Value| {
+        let app = &app;
+        async move { app.post_idempotent("/api/v1/organisations", &token, "abc-123", body).await }
+    };
+    let first = send(token.clone(), partner_json("Willow Trust")).await.assert_status(201);
     let count = app.count("organisations").await;
 
-    let again = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "abc-123").json(body.clone()).send().await;
+    let again = send(token.clone(), partner_json("Willow Trust")).await;
     assert_eq!(again.status, 201);
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("etag"), first.header("etag"));
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(app.count("organisations").await, count);
 
-    let other = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "abc-123")
-        .json(json!({"name": "Other", "kind": "partner", "districts": ["Fenwick"]}))
-        .send()
-        .await;
-    other.assert_problem(422, "idempotency_key_reused");
+    send(token.clone(), partner_json("Other")).await.assert_problem(422, "idempotency_key_reused");
     assert_eq!(app.count("organisations").await, count);
 
     // After 24 hours the key may be used afresh.
     app.clock.advance(chrono::Duration::hours(25));
     let token = app.token(&admin).await;
-    let later = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "abc-123")
-        .json(json!({"name": "Later", "kind": "partner", "districts": ["Fenwick"]}))
-        .send()
-        .await;
+    let later = send(token, partner_json("Later")).await;
     assert_eq!(later.status, 201);
 }
 
 #[tokio::test]
 async fn replayable_responses_are_stored_encrypted_and_sign_in_answers_never() {
-    let app = TestApp::spawn().await;
-    let (lead, _, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
-    let token = app.token(&admin).await;
-    let r = app
-        .post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "k-enc")
-        .json(json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick"]}))
-        .send()
-        .await;
+    let Programme { app, lead, admin: token, .. } = Programme::start().await;
+    let r = app.post_idempotent("/api/v1/organisations", &token, "k-enc", partner_json("Willow Trust")).await;
     assert_eq!(r.status, 201);
     use sea_orm::EntityTrait;
     let stored = trellis::entities::idempotency_key::Entity::find().all(&app.db).await.unwrap();
@@ -113,7 +83,7 @@ async fn an_abandoned_claim_does_not_block_the_key_for_a_day() {
     let (lead, _, _) = app.charities().await;
     let admin = app.user(lead, Role::ProgrammeAdmin).await;
     // A request that claimed its key and never finished (its connection dropped).
-    let body = json!({"name": "Willow Trust", "kind": "partner", "districts": ["Fenwick"]});
+    let body = partner_json("Willow Trust");
     let mut hashed = b"POST\n/organisations\n".to_vec();
     hashed.extend(serde_json::to_vec(&body).unwrap());
     use sea_orm::ActiveModelTrait;
@@ -132,11 +102,9 @@ async fn an_abandoned_claim_does_not_block_the_key_for_a_day() {
     .await
     .unwrap();
     let token = app.token(&admin).await;
-    let r = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k-lost").json(body.clone()).send().await;
-    r.assert_problem(409, "conflict");
+    app.post_idempotent("/api/v1/organisations", &token, "k-lost", body.clone()).await.assert_problem(409, "conflict");
     app.clock.advance(chrono::Duration::minutes(2));
-    let r = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k-lost").json(body).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.post_idempotent("/api/v1/organisations", &token, "k-lost", body).await.assert_status(201);
 }
 
 #[tokio::test]
@@ -145,11 +113,8 @@ async fn idempotency_keys_belong_to_one_user() {
     let (lead, _, _) = app.charities().await;
     let one = app.user(lead, Role::ProgrammeAdmin).await;
     let two = app.user(lead, Role::ProgrammeAdmin).await;
-    let body = |n: &str| json!({"name": n, "kind": "partner", "districts": ["Fenwick"]});
-    let r1 =
-        app.post("/api/v1/organisations").token(&app.token(&one).await).header("idempotency-key", "same").json(body("One")).send().await;
-    let r2 =
-        app.post("/api/v1/organisations").token(&app.token(&two).await).header("idempotency-key", "same").json(body("Two")).send().await;
+    let r1 = app.post_idempotent("/api/v1/organisations", &app.token(&one).await, "same", partner_json("One")).await;
+    let r2 = app.post_idempotent("/api/v1/organisations", &app.token(&two).await, "same", partner_json("Two")).await;
     assert_eq!((r1.status.as_u16(), r2.status.as_u16()), (201, 201));
     assert_ne!(r1.body["id"], r2.body["id"]);
 }
@@ -160,15 +125,9 @@ async fn a_refused_create_is_replayed_as_refused() {
     let (_, a, _) = app.charities().await;
     let mentor = app.user(a, Role::Mentor).await;
     let token = app.token(&mentor).await;
-    let body = json!({"name": "Sneaky", "kind": "partner", "districts": ["Fenwick"]});
-    app.post("/api/v1/organisations")
-        .token(&token)
-        .header("idempotency-key", "k1")
-        .json(body.clone())
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
-    let again = app.post("/api/v1/organisations").token(&token).header("idempotency-key", "k1").json(body).send().await;
+    let body = partner_json("Sneaky");
+    app.post_idempotent("/api/v1/organisations", &token, "k1", body.clone()).await.assert_problem(403, "forbidden");
+    let again = app.post_idempotent("/api/v1/organisations", &token, "k1", body).await;
     assert_eq!(again.status, 403);
 }
 
@@ -193,8 +152,7 @@ async fn every_response_has_a_request_id_and_security_headers() {
 #[tokio::test]
 async fn ready_means_database_up_and_migrations_current() {
     let app = TestApp::spawn().await;
-    let r = app.get("/health/ready").send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.get("/health/ready").send().await.assert_status(200);
     assert_eq!(r.body["status"], "ready");
     assert_eq!(r.body["pending_migrations"], 0);
 }

@@ -8,9 +8,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn suggestions_rank_with_a_breakdown_and_list_every_exclusion_with_its_reason() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     // She is 15 (born 2011), lives in Ashworth, likes football and art, speaks Polish too,
     // is free on Saturday afternoons and would like a mentor with lived experience.
     let her = json!({"date_of_birth": "2011-03-01", "district": "Ashworth", "interests": ["football", "art"], "languages": ["English", "Polish"],
@@ -41,26 +39,15 @@ async fn suggestions_rank_with_a_breakdown_and_list_every_exclusion_with_its_rea
     let (other_rid, _) = app.accepted_referral(&admin, a, json!({})).await;
     app.active_match(&admin, other_rid, full.id).await;
     let conflicted = app.compliant_mentor(&admin, a, json!({})).await;
-    let r = app
-        .post(&format!("/api/v1/mentors/{}/conflicts", conflicted.id))
-        .token(&admin)
-        .json(json!({"young_person_id": yp, "reason": "Her neighbour.", "declared_on": "2026-11-01"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.declare_conflict(&admin, conflicted.id, yp, "2026-11-01").await;
     let ended = app.compliant_mentor(&admin, a, json!({})).await;
     let m = app.active_match(&admin, rid, ended.id).await;
-    let r = app
-        .post(&format!("/api/v1/matches/{m}/transitions"))
-        .token(&admin)
-        .json(json!({"to": "ended", "ending_type": "unplanned", "ending_reason": "safeguarding", "exit_conversation_held": false, "referral": "rematch"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let ending = json!({"to": "ended", "ending_type": "unplanned", "ending_reason": "safeguarding", "exit_conversation_held": false, "referral": "rematch"});
+    app.transition_match(&admin, m, ending).await.assert_status(200);
 
     let coord = app.user(a, Role::Coordinator).await;
     let s = app.get(&format!("/api/v1/referrals/{rid}/match-suggestions?limit=10")).token(&app.token(&coord).await).send().await;
-    assert_eq!(s.status, 200, "{}", s.text);
+    let s = s.assert_status(200);
     let ranked = s.body["ranked"].as_array().unwrap();
     assert_eq!(ranked[0]["mentor_id"], best.id.to_string());
     assert_eq!(ranked[0]["score"], 100);
@@ -97,9 +84,7 @@ async fn suggestions_rank_with_a_breakdown_and_list_every_exclusion_with_its_rea
 
 #[tokio::test]
 async fn the_plan_beats_greedy_where_greedy_is_suboptimal_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     // Both 15, nothing stated beyond district and interests: 55 points of age, language,
     // availability and preferences to every pair, plus district 30 and interests 15.
     let (r1, y1) =
@@ -112,8 +97,7 @@ async fn the_plan_beats_greedy_where_greedy_is_suboptimal_and_changes_nothing() 
     let coord = app.user(a, Role::Coordinator).await;
     let t = app.token(&coord).await;
     let before = app.count("matches").await;
-    let p = app.post("/api/v1/matching/plan").token(&t).json(json!({})).send().await;
-    assert_eq!(p.status, 200, "{}", p.text);
+    let p = app.post_json("/api/v1/matching/plan", &t, json!({})).await.assert_status(200);
     assert_eq!(p.body["total_score"], 170, "{}", p.text);
     assert_eq!(p.body["greedy_total_score"], 155);
     let mut got: Vec<(String, String)> = p.body["proposals"]
@@ -128,18 +112,16 @@ async fn the_plan_beats_greedy_where_greedy_is_suboptimal_and_changes_nothing() 
     assert_eq!(got, want);
     assert_eq!(app.count("matches").await, before, "a plan only proposes");
     // The same data gives the same plan.
-    let again = app.post("/api/v1/matching/plan").token(&t).json(json!({})).send().await;
+    let again = app.post_json("/api/v1/matching/plan", &t, json!({})).await;
     assert_eq!(again.body["proposals"], p.body["proposals"]);
     let _ = (y1, y2);
     // A coordinator plans only her own charity.
-    app.post("/api/v1/matching/plan").token(&t).json(json!({"organisation_id": b})).send().await.assert_problem(403, "forbidden");
+    app.post_json("/api/v1/matching/plan", &t, json!({"organisation_id": b})).await.assert_problem(403, "forbidden");
 }
 
 #[tokio::test]
 async fn a_match_moves_through_its_lifecycle_and_carries_the_referral_with_it() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, _) = app.accepted_referral(&admin, a, json!({})).await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
     let coord = app.user(a, Role::Coordinator).await;
@@ -153,31 +135,20 @@ async fn a_match_moves_through_its_lifecycle_and_carries_the_referral_with_it() 
         }
     };
 
-    let r = app
-        .post("/api/v1/matches")
-        .token(&t)
-        .json(json!({"referral_id": rid, "mentor_id": mentor.id, "shared_safety_info": "Do not meet near the station."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let proposal = json!({"referral_id": rid, "mentor_id": mentor.id, "shared_safety_info": "Do not meet near the station."});
+    let r = app.post_json("/api/v1/matches", &t, proposal).await.assert_status(201);
     assert_eq!(r.body["status"], "proposed");
     assert_eq!(r.body["criteria"].as_array().unwrap().len(), 6, "the criteria used are kept");
-    let id = r.body["id"].as_str().unwrap().to_string();
+    let id = r.id();
     referral_status("matched").await;
-    let go = |body: serde_json::Value| {
-        let app = &app;
-        let t = t.clone();
-        let id = id.clone();
-        async move { app.post(&format!("/api/v1/matches/{id}/transitions")).token(&t).json(body).send().await }
-    };
+    let go = |body: serde_json::Value| app.transition_match(&t, id, body);
     // A move the machine does not allow names the allowed ones.
     let r = go(json!({"to": "active", "agreement_signed": true})).await;
     r.assert_problem(409, "conflict");
     assert_eq!(r.body["allowed"], json!(["introduced", "ended"]));
     go(json!({"to": "introduced"})).await.assert_problem(422, "validation_failed");
     assert_eq!(go(json!({"to": "introduced", "on": "2026-12-01", "staff_present": "Jo"})).await.error_fields(), vec!["on"]);
-    let r = go(json!({"to": "introduced", "staff_present": "Jo (coordinator)"})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = go(json!({"to": "introduced", "staff_present": "Jo (coordinator)"})).await.assert_status(200);
     assert_eq!(r.body["first_meeting_on"], "2026-11-23");
     assert_eq!(go(json!({"to": "active"})).await.error_fields(), vec!["agreement_signed"]);
     assert_eq!(go(json!({"to": "active", "agreement_signed": true})).await.status, 200);
@@ -188,8 +159,7 @@ async fn a_match_moves_through_its_lifecycle_and_carries_the_referral_with_it() 
         go(json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met"})).await.error_fields(),
         vec!["exit_conversation_held"]
     );
-    let r = go(json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = go(planned_ending_json()).await.assert_status(200);
     assert_eq!(r.body["ended_on"], "2026-11-23");
     let rr = app.get(&format!("/api/v1/referrals/{rid}")).token(&admin).send().await;
     assert_eq!(rr.body["status"], "closed");
@@ -199,42 +169,30 @@ async fn a_match_moves_through_its_lifecycle_and_carries_the_referral_with_it() 
 
 #[tokio::test]
 async fn a_non_compliant_mentor_is_refused_with_the_reasons_and_nothing_changes() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, _) = app.accepted_referral(&admin, a, json!({})).await;
     let applicant = app.mentor(&admin, a).await;
-    let r = app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": rid, "mentor_id": applicant.id})).send().await;
+    let r = app.propose_match(&admin, rid, applicant.id).await;
     r.assert_problem(409, "conflict");
     assert!(r.body["detail"].as_str().unwrap().contains("not_compliant"), "{}", r.text);
     assert_eq!(app.count("matches").await, 0);
     let rr = app.get(&format!("/api/v1/referrals/{rid}")).token(&admin).send().await;
     assert_eq!(rr.body["status"], "accepted");
     // Unknown mentor: 422 naming the field; unknown referral: 404.
-    let r = app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": rid, "mentor_id": uuid::Uuid::now_v7()})).send().await;
+    let r = app.propose_match(&admin, rid, uuid::Uuid::now_v7()).await;
     assert_eq!(r.error_fields(), vec!["mentor_id"]);
     let m = app.compliant_mentor(&admin, a, json!({})).await;
-    app.post("/api/v1/matches")
-        .token(&admin)
-        .json(json!({"referral_id": uuid::Uuid::now_v7(), "mentor_id": m.id}))
-        .send()
-        .await
-        .assert_problem(404, "not_found");
+    app.propose_match(&admin, uuid::Uuid::now_v7(), m.id).await.assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn capacity_and_one_match_per_young_person_hold_under_concurrent_confirmations() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     // One mentor with one place, two referrals confirmed at the same moment: one wins.
     let m = app.compliant_mentor(&admin, a, json!({"capacity": 1})).await;
     let (r1, _) = app.accepted_referral(&admin, a, json!({})).await;
     let (r2, _) = app.accepted_referral(&admin, a, json!({})).await;
-    let (x, y) = tokio::join!(
-        app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": r1, "mentor_id": m.id})).send(),
-        app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": r2, "mentor_id": m.id})).send(),
-    );
+    let (x, y) = tokio::join!(app.propose_match(&admin, r1, m.id), app.propose_match(&admin, r2, m.id));
     let mut statuses = vec![x.status.as_u16(), y.status.as_u16()];
     statuses.sort();
     assert_eq!(statuses, vec![201, 409], "{} / {}", x.text, y.text);
@@ -242,10 +200,7 @@ async fn capacity_and_one_match_per_young_person_hold_under_concurrent_confirmat
     let (r3, _) = app.accepted_referral(&admin, a, json!({})).await;
     let m2 = app.compliant_mentor(&admin, a, json!({})).await;
     let m3 = app.compliant_mentor(&admin, a, json!({})).await;
-    let (x, y) = tokio::join!(
-        app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": r3, "mentor_id": m2.id})).send(),
-        app.post("/api/v1/matches").token(&admin).json(json!({"referral_id": r3, "mentor_id": m3.id})).send(),
-    );
+    let (x, y) = tokio::join!(app.propose_match(&admin, r3, m2.id), app.propose_match(&admin, r3, m3.id));
     let mut statuses = vec![x.status.as_u16(), y.status.as_u16()];
     statuses.sort();
     assert_eq!(statuses, vec![201, 409], "{} / {}", x.text, y.text);
@@ -254,29 +209,19 @@ async fn capacity_and_one_match_per_young_person_hold_under_concurrent_confirmat
 
 #[tokio::test]
 async fn a_mentor_sees_her_own_matches_and_only_the_reduced_view_of_her_mentee() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, yp) =
         app.accepted_referral(&admin, a, json!({"preferred_name": "Mia", "interests": ["dance"], "district": "Ashworth"})).await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
     let other = app.compliant_mentor(&admin, a, json!({})).await;
     let id = app.active_match(&admin, rid, mentor.id).await;
-    let etag = app.get(&format!("/api/v1/matches/{id}")).token(&admin).send().await.header("etag").unwrap().to_string();
-    let r = app
-        .patch(&format!("/api/v1/matches/{id}"))
-        .token(&admin)
-        .header("if-match", &etag)
-        .json(json!({"shared_safety_info": "Known to be targeted near the bus station."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let safety = json!({"shared_safety_info": "Known to be targeted near the bus station."});
+    app.patch_current(&format!("/api/v1/matches/{id}"), &admin, safety).await.assert_status(200);
 
     let t = app.token(&mentor).await;
     let list = app.get("/api/v1/matches").token(&t).send().await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
-    let v = app.get(&format!("/api/v1/matches/{id}/mentee")).token(&t).send().await;
-    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(list.items().len(), 1);
+    let v = app.get(&format!("/api/v1/matches/{id}/mentee")).token(&t).send().await.assert_status(200);
     let mut keys: Vec<&str> = v.body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(
@@ -290,13 +235,8 @@ async fn a_mentor_sees_her_own_matches_and_only_the_reduced_view_of_her_mentee()
     let t2 = app.token(&other).await;
     app.get(&format!("/api/v1/matches/{id}")).token(&t2).send().await.assert_problem(404, "not_found");
     app.get(&format!("/api/v1/matches/{id}/mentee")).token(&t2).send().await.assert_problem(404, "not_found");
-    assert_eq!(app.get("/api/v1/matches").token(&t2).send().await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get("/api/v1/matches").token(&t2).send().await.items().len(), 0);
     // She may not move it or see suggestions.
-    app.post(&format!("/api/v1/matches/{id}/transitions"))
-        .token(&t)
-        .json(json!({"to": "paused"}))
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
+    app.transition_match(&t, id, json!({"to": "paused"})).await.assert_problem(403, "forbidden");
     app.get(&format!("/api/v1/referrals/{rid}/match-suggestions")).token(&t).send().await.assert_problem(404, "not_found");
 }

@@ -12,10 +12,8 @@ const SWEMWBS_23: [i32; 7] = [3, 4, 2, 3, 4, 3, 4];
 
 #[tokio::test]
 async fn scores_are_computed_from_the_stored_answers_swemwbs_metric_and_yp_core_proration() {
-    let app = TestApp::spawn().await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     let (_, yp) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
     let coord = app.user(a, Role::Coordinator).await;
     let t = app.token(&coord).await;
@@ -51,14 +49,13 @@ async fn scores_are_computed_from_the_stored_answers_swemwbs_metric_and_yp_core_
         .unwrap()
         .unwrap();
     assert_eq!(row.answers, "[3,4,2,3,4,3,4]");
-    let list = app.get(&format!("/api/v1/young-people/{yp}/assessments")).token(&t).send().await;
-    assert_eq!(list.status, 200, "{}", list.text);
-    let items = list.body["items"].as_array().unwrap();
+    let list = app.get(&format!("/api/v1/young-people/{yp}/assessments")).token(&t).send().await.assert_status(200);
+    let items = list.items();
     assert_eq!(items.len(), 3);
     assert_eq!(items[0]["id"], full["id"], "newest first");
     assert_eq!(items[2]["scores"]["metric"], 20.73);
     let only = app.get(&format!("/api/v1/young-people/{yp}/assessments?instrument=SWEMWBS&timepoint=baseline")).token(&t).send().await;
-    assert_eq!(only.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(only.items().len(), 1);
     // Every list read is audited against her record.
     app.seal_audit().await;
     let audit = app.get(&format!("/api/v1/audit-events?resource_type=young_person&resource_id={yp}")).token(&admin).send().await;
@@ -67,19 +64,14 @@ async fn scores_are_computed_from_the_stored_answers_swemwbs_metric_and_yp_core_
 
 #[tokio::test]
 async fn bad_assessments_are_refused_naming_the_field_and_change_nothing() {
-    let app = TestApp::spawn().await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     // She is 19 on the day: YP-CORE (11–16) is not for her; CORE-10 (17+) is.
     let (_, yp) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2007-01-15"})).await;
     let coord = app.user(a, Role::Coordinator).await;
     let t = app.token(&coord).await;
     let path = format!("/api/v1/young-people/{yp}/assessments");
-    let send = |body: serde_json::Value| {
-        let (app, path, t) = (&app, path.clone(), t.clone());
-        async move { app.post(&path).token(&t).json(body).send().await }
-    };
+    let send = |body: serde_json::Value| app.post_json(&path, &t, body);
 
     let r = send(assessment_json("SWEMWBS", "baseline", "2026-11-01", json!([3, 3, 3]))).await;
     r.assert_problem(422, "validation_failed");
@@ -134,21 +126,15 @@ async fn bad_assessments_are_refused_naming_the_field_and_change_nothing() {
     assert!(w["warnings"][0].as_str().unwrap().contains("validated for ages 15–21"), "{w}");
     // Under 13 SWEMWBS is refused.
     let (_, child) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2014-06-01"})).await;
-    let r = app
-        .post(&format!("/api/v1/young-people/{child}/assessments"))
-        .token(&t)
-        .json(assessment_json("SWEMWBS", "baseline", "2026-11-01", json!([3; 7].to_vec())))
-        .send()
-        .await;
+    let body = assessment_json("SWEMWBS", "baseline", "2026-11-01", json!([3; 7].to_vec()));
+    let r = app.post_json(&format!("/api/v1/young-people/{child}/assessments"), &t, body).await;
     assert_eq!(r.body["errors"][0]["message"], "SWEMWBS is for ages 13+; she was 12 on that date.");
 }
 
 #[tokio::test]
 async fn outcomes_give_change_from_baseline_to_latest_and_whether_it_is_reliable() {
-    let app = TestApp::spawn().await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     let (_, her) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
     let (_, other) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
     let coord = app.user(a, Role::Coordinator).await;
@@ -165,9 +151,8 @@ async fn outcomes_give_change_from_baseline_to_latest_and_whether_it_is_reliable
     app.assessment(&t, other, assessment_json("SWEMWBS", "review", "2026-06-01", json!([3; 7].to_vec()))).await;
     app.assessment(&t, other, assessment_json("YP-CORE", "baseline", "2026-03-02", json!([1; 10].to_vec()))).await;
 
-    let r = app.get(&format!("/api/v1/young-people/{her}/outcomes")).token(&t).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let items = r.body["items"].as_array().unwrap();
+    let r = app.get(&format!("/api/v1/young-people/{her}/outcomes")).token(&t).send().await.assert_status(200);
+    let items = r.items();
     assert_eq!(items.len(), 2);
     let swemwbs = &items[0];
     assert_eq!(swemwbs["instrument"], "SWEMWBS");
@@ -203,10 +188,8 @@ async fn outcomes_give_change_from_baseline_to_latest_and_whether_it_is_reliable
 
 #[tokio::test]
 async fn a_mentor_records_and_reads_only_her_own_assessments_of_her_own_mentees() {
-    let app = TestApp::spawn().await;
+    let Programme { app, lead, a, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     let (rid, yp) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
     let m = app.active_match(&admin, rid, mentor.id).await;
@@ -218,11 +201,10 @@ async fn a_mentor_records_and_reads_only_her_own_assessments_of_her_own_mentees(
     let mt = app.token(&mentor).await;
     let mine = app.assessment(&mt, yp, assessment_json("SWEMWBS", "review", "2026-06-01", json!(SWEMWBS_23))).await;
     assert_eq!(mine["administered_by"], mentor.id.to_string());
-    let list = app.get(&path).token(&mt).send().await;
-    assert_eq!(list.status, 200, "{}", list.text);
-    let ids: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let list = app.get(&path).token(&mt).send().await.assert_status(200);
+    let ids: Vec<&str> = list.items().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [mine["id"].as_str().unwrap()], "only the one she administered");
-    assert_eq!(app.get(&path).token(&ct).send().await.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&path).token(&ct).send().await.items().len(), 2);
     // Outcomes are not hers to read.
     app.get(&format!("/api/v1/young-people/{yp}/outcomes")).token(&mt).send().await.assert_problem(403, "forbidden");
 
@@ -230,45 +212,32 @@ async fn a_mentor_records_and_reads_only_her_own_assessments_of_her_own_mentees(
     let stranger = app.compliant_mentor(&admin, a, json!({})).await;
     let st = app.token(&stranger).await;
     app.get(&path).token(&st).send().await.assert_problem(404, "not_found");
-    let r = app.post(&path).token(&st).json(assessment_json("SWEMWBS", "review", "2026-06-01", json!([3; 7].to_vec()))).send().await;
-    r.assert_problem(404, "not_found");
+    let review = || assessment_json("SWEMWBS", "review", "2026-06-01", json!([3; 7].to_vec()));
+    app.post_json(&path, &st, review()).await.assert_problem(404, "not_found");
 
     // A safeguarding lead reads but does not record; an evaluator gets nothing.
     let dsl = app.user(a, Role::SafeguardingLead).await;
     let dt = app.token(&dsl).await;
-    assert_eq!(app.get(&path).token(&dt).send().await.body["items"].as_array().unwrap().len(), 2);
-    app.post(&path)
-        .token(&dt)
-        .json(assessment_json("SWEMWBS", "review", "2026-06-01", json!([3; 7].to_vec())))
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
+    assert_eq!(app.get(&path).token(&dt).send().await.items().len(), 2);
+    app.post_json(&path, &dt, review()).await.assert_problem(403, "forbidden");
     let ev = app.user(lead, Role::Evaluator).await;
     app.get(&path).token(&app.token(&ev).await).send().await.assert_problem(404, "not_found");
 
     // When the match ends she no longer reaches the record.
-    let r = app
-        .post(&format!("/api/v1/matches/{m}/transitions"))
-        .token(&admin)
-        .json(json!({"to": "ended", "ending_type": "planned", "ending_reason": "goals_met", "exit_conversation_held": true}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.end_match(&admin, m).await;
     app.get(&path).token(&mt).send().await.assert_problem(404, "not_found");
     assert_eq!(app.count("assessments").await, 2);
 }
 
 #[tokio::test]
 async fn a_retried_create_with_the_same_idempotency_key_records_one_assessment() {
-    let app = TestApp::spawn().await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     let (_, yp) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
     let body = assessment_json("SWEMWBS", "baseline", "2026-03-02", json!(SWEMWBS_23));
     let path = format!("/api/v1/young-people/{yp}/assessments");
-    let first = app.post(&path).token(&admin).header("idempotency-key", "k-1").json(body.clone()).send().await;
-    let again = app.post(&path).token(&admin).header("idempotency-key", "k-1").json(body).send().await;
+    let first = app.post_idempotent(&path, &admin, "k-1", body.clone()).await;
+    let again = app.post_idempotent(&path, &admin, "k-1", body).await;
     assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201));
     assert_eq!(first.body["id"], again.body["id"]);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
@@ -277,15 +246,12 @@ async fn a_retried_create_with_the_same_idempotency_key_records_one_assessment()
 
 #[tokio::test]
 async fn an_instrument_is_added_as_data_and_used_without_code() {
-    let app = TestApp::spawn().await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     app.instruments().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
     let coord = app.user(a, Role::Coordinator).await;
     let ct = app.token(&coord).await;
-    let listed = app.get("/api/v1/instruments").token(&ct).send().await;
-    assert_eq!(listed.status, 200, "{}", listed.text);
-    let codes: Vec<&str> = listed.body["items"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    let listed = app.get("/api/v1/instruments").token(&ct).send().await.assert_status(200);
+    let codes: Vec<&str> = listed.items().iter().map(|i| i["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["CORE-10", "SWEMWBS", "YP-CORE"]);
     let swemwbs = &listed.body["items"][1]["definition"];
     assert_eq!(swemwbs["scoring"]["kind"], "sum_then_table");
@@ -299,33 +265,21 @@ async fn an_instrument_is_added_as_data_and_used_without_code() {
     let def = json!({"items": 4, "item_keys": ["worry", "sleep", "appetite", "energy"], "min": 0, "max": 3,
         "scoring": {"kind": "sum"}, "max_prorated": 1, "age_min": 11, "age_max": 18, "reliable_change": 2.5, "higher_is_better": false});
     let body = json!({"code": "MOOD-4", "version": "2026", "name": "A four-item mood check", "definition": def});
-    app.post("/api/v1/instruments").token(&ct).json(body.clone()).send().await.assert_problem(403, "forbidden");
-    let created = app.post("/api/v1/instruments").token(&admin).json(body.clone()).send().await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    app.post("/api/v1/instruments").token(&admin).json(body).send().await.assert_problem(409, "conflict");
+    app.post_json("/api/v1/instruments", &ct, body.clone()).await.assert_problem(403, "forbidden");
+    app.post_json("/api/v1/instruments", &admin, body.clone()).await.assert_status(201);
+    app.post_json("/api/v1/instruments", &admin, body).await.assert_problem(409, "conflict");
 
     // A bad definition names each problem.
     let bad = json!({"code": "BAD-1", "version": "1", "name": "Bad", "definition": {"items": 3, "item_keys": ["a", "b"], "min": 1, "max": 5,
         "scoring": {"kind": "sum_then_table", "table": [1.0]}, "max_prorated": 0, "age_min": 11, "reliable_change": 3.0, "higher_is_better": true}});
-    let r = app.post("/api/v1/instruments").token(&admin).json(bad).send().await;
+    let r = app.post_json("/api/v1/instruments", &admin, bad).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), ["definition.item_keys", "definition.scoring.table"]);
-    let r = app
-        .post("/api/v1/instruments")
-        .token(&admin)
-        .json(json!({"code": "bad code", "version": "1", "name": "Bad", "definition": def}))
-        .send()
-        .await;
+    let instrument = |code: &str, name: &str, definition: &serde_json::Value| json!({"code": code, "version": "1", "name": name, "definition": definition});
+    let r = app.post_json("/api/v1/instruments", &admin, instrument("bad code", "Bad", &def)).await;
     assert_eq!(r.error_fields(), ["code"]);
-    let mut wrong_kind = def.clone();
-    wrong_kind["scoring"] = json!({"kind": "median"});
-    let r = app
-        .post("/api/v1/instruments")
-        .token(&admin)
-        .json(json!({"code": "X-1", "version": "1", "name": "X", "definition": wrong_kind}))
-        .send()
-        .await;
-    assert_eq!(r.status, 422, "{}", r.text);
+    let wrong_kind = with(def.clone(), "scoring", json!({"kind": "median"}));
+    app.post_json("/api/v1/instruments", &admin, instrument("X-1", "X", &wrong_kind)).await.assert_status(422);
 
     // Used at once: 2 + 1 + missing + 3 = 6 over three items, prorated to 8 over four.
     let (_, yp) = app.accepted_referral(&admin, a, json!({"date_of_birth": "2010-02-10"})).await;
@@ -346,8 +300,7 @@ async fn the_demo_has_assessments_at_baseline_review_and_exit_that_fit_the_match
     use std::collections::HashMap;
     use trellis::entities::{assessment, matching, young_person};
     let app = TestApp::spawn().await;
-    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
-    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    app.seed_demo().await;
     let today = start_time().date_naive();
     let instruments: HashMap<uuid::Uuid, String> =
         trellis::entities::instrument::Entity::find().all(&app.db).await.unwrap().into_iter().map(|i| (i.id, i.code)).collect();

@@ -17,16 +17,14 @@ async fn a_coordinator_records_a_referral_and_sees_its_eligibility() {
     body.as_object_mut().unwrap().remove("organisation_id");
     body["young_person"].as_object_mut().unwrap().remove("organisation_id");
     body["young_person"]["postcode"] = json!("zz1 1aa");
-    let r = app.post("/api/v1/referrals").token(&token).json(body).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json("/api/v1/referrals", &token, body).await.assert_status(201);
     assert_eq!(r.body["status"], "received");
     assert_eq!(r.body["organisation_id"], a.to_string());
     assert_eq!(r.body["eligibility"]["eligible"], true, "{}", r.text);
     assert_eq!(r.body["allowed_transitions"], json!(["screening"]));
     assert_eq!(r.body["referrer"]["name"], "Ms Head of Year");
     let yp = r.body["young_person_id"].as_str().unwrap();
-    let y = app.get(&format!("/api/v1/young-people/{yp}")).token(&token).send().await;
-    assert_eq!(y.status, 200, "{}", y.text);
+    let y = app.get(&format!("/api/v1/young-people/{yp}")).token(&token).send().await.assert_status(200);
     assert_eq!(y.body["postcode"], "ZZ1 1AA");
     assert_eq!(y.body["ace_count"], 4);
     assert_eq!(y.body["ethnic_group"], "mixed");
@@ -36,9 +34,7 @@ async fn a_coordinator_records_a_referral_and_sees_its_eligibility() {
 
 #[tokio::test]
 async fn narrative_and_contact_details_are_encrypted_at_rest() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, yp) = app.referral(&admin, a).await;
     let r = trellis::entities::referral::Entity::find_by_id(rid).one(&app.db).await.unwrap().unwrap();
     assert!(!r.reasons.contains("Missing from home"));
@@ -49,9 +45,7 @@ async fn narrative_and_contact_details_are_encrypted_at_rest() {
 
 #[tokio::test]
 async fn every_transition_is_allowed_or_refused_as_the_machine_says() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let statuses = ["received", "screening", "accepted", "declined", "waitlisted", "matched", "active", "closed"];
     // Matched and active are reached only through a match, and an active referral closes
     // when its match ends, so none of those moves can be made by hand.
@@ -71,7 +65,7 @@ async fn every_transition_is_allowed_or_refused_as_the_machine_says() {
             if to == "accepted" {
                 body["eligibility_override"] = json!("Not needed but harmless here.");
             }
-            let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(body).send().await;
+            let r = app.transition_referral(&admin, rid, body).await;
             if allowed.contains(&(from, to)) {
                 assert_eq!(r.status, 200, "{from} -> {to}: {}", r.text);
                 assert_eq!(r.body["status"], to);
@@ -86,24 +80,17 @@ async fn every_transition_is_allowed_or_refused_as_the_machine_says() {
 
 #[tokio::test]
 async fn declining_needs_a_reason_and_closing_a_closure_reason() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, _) = app.referral(&admin, a).await;
     app.move_referral(&admin, rid, &["screening"]).await;
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "declined"})).send().await;
+    let r = app.transition_referral(&admin, rid, json!({"to": "declined"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["reason"]);
     let (rid, _) = app.referral(&admin, a).await;
     app.move_referral(&admin, rid, &["screening", "accepted"]).await;
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "closed"})).send().await;
+    let r = app.transition_referral(&admin, rid, json!({"to": "closed"})).await;
     assert_eq!(r.error_fields(), vec!["closure_reason"]);
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/transitions"))
-        .token(&admin)
-        .json(json!({"to": "closed", "closure_reason": "moved_abroad"}))
-        .send()
-        .await;
+    let r = app.transition_referral(&admin, rid, json!({"to": "closed", "closure_reason": "moved_abroad"})).await;
     assert_eq!(r.error_fields(), vec!["closure_reason"]);
     let r = app.get(&format!("/api/v1/referrals/{rid}")).token(&admin).send().await;
     assert_eq!(r.body["status"], "accepted", "nothing changed");
@@ -111,76 +98,49 @@ async fn declining_needs_a_reason_and_closing_a_closure_reason() {
 
 #[tokio::test]
 async fn accepting_an_ineligible_referral_needs_a_written_override_which_is_audited() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let mut body = referral_json(a);
     body["young_person"]["risk_indicators"] = json!([]);
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json("/api/v1/referrals", &admin, body).await.assert_status(201);
     assert_eq!(r.body["eligibility"]["eligible"], false);
     assert!(r.body["eligibility"]["reasons"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("no risk indicator")));
-    let rid = r.body["id"].as_str().unwrap().to_string();
-    app.move_referral(&admin, rid.parse().unwrap(), &["screening"]).await;
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "accepted"})).send().await;
+    let rid = r.id();
+    app.move_referral(&admin, rid, &["screening"]).await;
+    let r = app.transition_referral(&admin, rid, json!({"to": "accepted"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["eligibility_override"]);
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/transitions"))
-        .token(&admin)
-        .json(json!({"to": "accepted", "eligibility_override": "Police intelligence of exploitation not yet on her record."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let over = json!({"to": "accepted", "eligibility_override": "Police intelligence of exploitation not yet on her record."});
+    let r = app.transition_referral(&admin, rid, over).await.assert_status(200);
     assert_eq!(r.body["eligibility_override"], "Police intelligence of exploitation not yet on her record.");
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let events = trellis::entities::audit_event::Entity::find()
-        .filter(trellis::entities::audit_event::Column::Action.eq("referral.transitioned"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let events = app.audit_events("referral.transitioned").await;
     assert!(events.iter().any(|e| e.detail.contains("\"eligibility_override\":true")), "{events:?}");
 }
 
 #[tokio::test]
 async fn no_referral_is_accepted_without_consent_or_a_justified_override() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     // Under 16, her own consent but no parent's and no Gillick assessment.
     let mut body = referral_json(a);
     body["young_person"]["consents"] = json!([
         {"kind": "participation", "given_by": "young_person", "method": "written", "recorded_on": "2026-10-01"},
         {"kind": "information_sharing", "given_by": "young_person", "method": "written", "recorded_on": "2026-10-01"}
     ]);
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-    let rid: uuid::Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+    let r = app.post_json("/api/v1/referrals", &admin, body).await;
+    let rid = r.id();
     let yp = r.body["young_person_id"].as_str().unwrap().to_string();
     app.move_referral(&admin, rid, &["screening"]).await;
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "accepted"})).send().await;
+    let r = app.transition_referral(&admin, rid, json!({"to": "accepted"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["consent_override"]);
     assert!(r.text.contains("parent"), "{}", r.text);
     // Recording Gillick competence is enough.
-    let y = app.get(&format!("/api/v1/young-people/{yp}")).token(&admin).send().await;
-    let etag = y.header("etag").unwrap().to_string();
-    let u = app
-        .patch(&format!("/api/v1/young-people/{yp}"))
-        .token(&admin)
-        .header("if-match", &etag)
-        .json(json!({"gillick_competent": true}))
-        .send()
-        .await;
-    assert_eq!(u.status, 200, "{}", u.text);
-    let r = app.post(&format!("/api/v1/referrals/{rid}/transitions")).token(&admin).json(json!({"to": "accepted"})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.patch_current(&format!("/api/v1/young-people/{yp}"), &admin, json!({"gillick_competent": true})).await.assert_status(200);
+    app.transition_referral(&admin, rid, json!({"to": "accepted"})).await.assert_status(200);
 }
 
 #[tokio::test]
 async fn eligibility_turns_on_her_11th_birthday_and_off_on_her_25th() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     for (dob, received, eligible) in [
         ("2015-11-02", "2026-11-01", false),
         ("2015-11-02", "2026-11-02", true),
@@ -190,17 +150,14 @@ async fn eligibility_turns_on_her_11th_birthday_and_off_on_her_25th() {
         let mut body = referral_json(a);
         body["young_person"]["date_of_birth"] = json!(dob);
         body["received_on"] = json!(received);
-        let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-        assert_eq!(r.status, 201, "{}", r.text);
+        let r = app.post_json("/api/v1/referrals", &admin, body).await.assert_status(201);
         assert_eq!(r.body["eligibility"]["eligible"], eligible, "born {dob}, referred {received}: {}", r.body["eligibility"]);
     }
 }
 
 #[tokio::test]
 async fn bad_records_are_refused_naming_the_field_and_nothing_is_stored() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let before = app.count("young_people").await;
     let cases: Vec<(&str, serde_json::Value, &str)> = vec![
         ("date_of_birth", json!("2030-01-01"), "young_person.date_of_birth"),
@@ -214,61 +171,38 @@ async fn bad_records_are_refused_naming_the_field_and_nothing_is_stored() {
     for (field, value, named) in cases {
         let mut body = referral_json(a);
         body["young_person"][field] = value;
-        let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+        let r = app.post_json("/api/v1/referrals", &admin, body).await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), vec![named.to_string()], "{field}: {}", r.text);
     }
     let mut body = referral_json(a);
     body["young_person"]["aces"][0].as_object_mut().unwrap().remove("source");
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+    let r = app.post_json("/api/v1/referrals", &admin, body).await;
     assert_eq!(r.error_fields(), vec!["young_person.aces[0].source"], "{}", r.text);
     let mut body = referral_json(a);
     body["young_person"]["consents"][0].as_object_mut().unwrap().remove("given_by");
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
+    let r = app.post_json("/api/v1/referrals", &admin, body).await;
     assert_eq!(r.error_fields(), vec!["young_person.consents[0].given_by"], "{}", r.text);
-    let mut body = referral_json(a);
-    body["received_on"] = json!("2027-01-01");
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-    assert_eq!(r.error_fields(), vec!["received_on"]);
+    let body = with(referral_json(a), "received_on", json!("2027-01-01"));
+    assert_eq!(app.post_json("/api/v1/referrals", &admin, body).await.error_fields(), vec!["received_on"]);
     assert_eq!(app.count("young_people").await, before);
     assert_eq!(app.count("referrals").await, 0);
 }
 
 #[tokio::test]
 async fn allocation_moves_her_record_and_ends_the_old_charitys_access() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, lead, a, b, admin } = Programme::start().await;
     let coord_a = app.user(a, Role::Coordinator).await;
     let coord_b = app.user(b, Role::Coordinator).await;
     let (ta, tb) = (app.token(&coord_a).await, app.token(&coord_b).await);
     let (rid, yp) = app.referral(&admin, a).await;
-    let note =
-        app.post(&format!("/api/v1/young-people/{yp}/notes")).token(&ta).json(json!({"body": "First meeting arranged."})).send().await;
+    let note = app.note(&ta, yp, "First meeting arranged.").await;
     assert_eq!(note.status, 201);
     assert_eq!(app.get(&format!("/api/v1/referrals/{rid}")).token(&tb).send().await.status, 404);
 
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&ta)
-        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
-        .send()
-        .await;
-    r.assert_problem(403, "forbidden");
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": lead, "reason": "x"}))
-        .send()
-        .await;
-    assert_eq!(r.error_fields(), vec!["organisation_id"]);
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.allocate(&ta, rid, b, "Closer to home.").await.assert_problem(403, "forbidden");
+    assert_eq!(app.allocate(&admin, rid, lead, "x").await.error_fields(), vec!["organisation_id"]);
+    let r = app.allocate(&admin, rid, b, "Closer to home.").await.assert_status(200);
     assert_eq!(r.body["organisation_id"], b.to_string());
 
     for path in [format!("/api/v1/referrals/{rid}"), format!("/api/v1/young-people/{yp}"), format!("/api/v1/young-people/{yp}/notes")] {
@@ -276,7 +210,7 @@ async fn allocation_moves_her_record_and_ends_the_old_charitys_access() {
         assert_eq!(app.get(&path).token(&tb).send().await.status, 200, "{path}");
     }
     let list = app.get("/api/v1/referrals").token(&ta).send().await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(list.items().len(), 0);
     let chron = app.get(&format!("/api/v1/young-people/{yp}/chronology")).token(&tb).send().await;
     assert!(chron.body["items"].as_array().unwrap().iter().any(|e| e["kind"] == "referral_allocated"), "{}", chron.text);
 }
@@ -291,14 +225,13 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
     let mut first = referral_json(a);
     first["young_person"]["legal_name"] = json!("Keira Marsh");
     first["young_person"]["contact_details"] = json!("Secret phone 07700 900555");
-    let r = app.post("/api/v1/referrals").token(&ta).json(first.clone()).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json("/api/v1/referrals", &ta, first.clone()).await.assert_status(201);
     let original = r.body["young_person_id"].as_str().unwrap().to_string();
 
     // Same charity: offered for linking (409 naming her record), unless confirmed different.
     let mut again = first.clone();
     again["young_person"]["legal_name"] = json!("KEIRA  marsh");
-    let r = app.post("/api/v1/referrals").token(&ta).json(again.clone()).send().await;
+    let r = app.post_json("/api/v1/referrals", &ta, again.clone()).await;
     r.assert_problem(409, "conflict");
     assert!(r.text.contains(&original));
 
@@ -306,8 +239,7 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
     let mut theirs = again.clone();
     theirs["organisation_id"] = json!(b);
     theirs["young_person"]["organisation_id"] = json!(b);
-    let r = app.post("/api/v1/referrals").token(&tb).json(theirs).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json("/api/v1/referrals", &tb, theirs).await.assert_status(201);
     assert_eq!(r.body["duplicate_check"]["notice"], "A possible duplicate is held by another partner; the programme admin has been told.");
     assert_eq!(r.body["duplicate_check"]["own_charity_matches"], json!([]));
     assert!(!r.text.contains(&original));
@@ -318,24 +250,14 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
     let admin = app.admin_token(lead).await;
     let d = app.get("/api/v1/duplicates").token(&admin).send().await;
     assert_eq!(d.status, 200);
-    let items = d.body["items"].as_array().unwrap();
+    let items = d.items();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["possible_duplicate_of"]["id"], original);
     let flag = items[0]["id"].as_str().unwrap();
-    let r = app
-        .post(&format!("/api/v1/duplicates/{flag}/resolve"))
-        .token(&admin)
-        .json(json!({"action": "merge", "keep": original}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.merge(&admin, flag, &original).await.assert_status(200);
     assert_eq!(r.body["status"], "merged");
-    app.post(&format!("/api/v1/duplicates/{flag}/resolve"))
-        .token(&admin)
-        .json(json!({"action": "dismiss"}))
-        .send()
-        .await
-        .assert_problem(409, "conflict");
+    let resolve = format!("/api/v1/duplicates/{flag}/resolve");
+    app.post_json(&resolve, &admin, json!({"action": "dismiss"})).await.assert_problem(409, "conflict");
     // Both referrals are now on the kept record.
     let refs = trellis::young_people::service::referrals_of(&app.db, original.parse().unwrap()).await.unwrap();
     assert_eq!(refs.len(), 2);
@@ -344,18 +266,15 @@ async fn the_duplicate_check_offers_her_own_match_and_never_leaks_another_charit
 
 #[tokio::test]
 async fn notes_are_append_only_and_corrections_reference_the_original() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let coord = app.user(a, Role::Coordinator).await;
     let token = app.token(&coord).await;
     let (_, yp) = app.referral(&admin, a).await;
     let path = format!("/api/v1/young-people/{yp}/notes");
-    let first = app.post(&path).token(&token).json(json!({"body": "Met her at school on Tuesday."})).send().await;
+    let first = app.note(&token, yp, "Met her at school on Tuesday.").await;
     assert_eq!(first.status, 201);
     let id = first.body["id"].as_str().unwrap().to_string();
-    let fix = app.post(&path).token(&token).json(json!({"body": "Correction: it was Wednesday.", "corrects": id})).send().await;
-    assert_eq!(fix.status, 201, "{}", fix.text);
+    let fix = app.post_json(&path, &token, json!({"body": "Correction: it was Wednesday.", "corrects": id})).await.assert_status(201);
     assert_eq!(fix.body["corrects"], id);
     let bad = app.post(&path).token(&token).json(json!({"body": "x", "corrects": uuid::Uuid::now_v7()})).send().await;
     assert_eq!(bad.error_fields(), vec!["corrects"]);
@@ -375,9 +294,7 @@ async fn notes_are_append_only_and_corrections_reference_the_original() {
 
 #[tokio::test]
 async fn the_programme_dsl_reads_every_charity_and_a_partner_dsl_only_her_own() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, lead, a, b, admin } = Programme::start().await;
     let (rid, yp) = app.referral(&admin, b).await;
     let programme_dsl = app.user(lead, Role::SafeguardingLead).await;
     let partner_dsl = app.user(a, Role::SafeguardingLead).await;
@@ -386,12 +303,7 @@ async fn the_programme_dsl_reads_every_charity_and_a_partner_dsl_only_her_own() 
     assert_eq!(app.get(&format!("/api/v1/young-people/{yp}")).token(&t).send().await.status, 200);
     assert_eq!(app.get("/api/v1/referrals").token(&t).send().await.body["items"].as_array().unwrap().len(), 1);
     // Reading is all: she does not change the record.
-    app.post(&format!("/api/v1/referrals/{rid}/transitions"))
-        .token(&t)
-        .json(json!({"to": "screening"}))
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
+    app.transition_referral(&t, rid, json!({"to": "screening"})).await.assert_problem(403, "forbidden");
     let t = app.token(&partner_dsl).await;
     assert_eq!(app.get(&format!("/api/v1/referrals/{rid}")).token(&t).send().await.status, 404);
     assert_eq!(app.get("/api/v1/referrals").token(&t).send().await.body["items"].as_array().unwrap().len(), 0);
@@ -399,15 +311,12 @@ async fn the_programme_dsl_reads_every_charity_and_a_partner_dsl_only_her_own() 
 
 #[tokio::test]
 async fn reopening_a_closed_referral_creates_a_new_one() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, yp) = app.referral(&admin, a).await;
     let body = json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Missing again since the summer."});
     app.post(&format!("/api/v1/referrals/{rid}/reopen")).token(&admin).json(body.clone()).send().await.assert_problem(409, "conflict");
     app.move_referral(&admin, rid, &["screening", "accepted", "closed"]).await;
-    let r = app.post(&format!("/api/v1/referrals/{rid}/reopen")).token(&admin).json(body).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json(&format!("/api/v1/referrals/{rid}/reopen"), &admin, body).await.assert_status(201);
     assert_ne!(r.body["id"], rid.to_string());
     assert_eq!(r.body["young_person_id"], yp.to_string());
     assert_eq!(r.body["reopened_from"], rid.to_string());
@@ -417,9 +326,7 @@ async fn reopening_a_closed_referral_creates_a_new_one() {
 
 #[tokio::test]
 async fn lists_filter_and_return_only_what_the_reader_may_read() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     for _ in 0..3 {
         app.referral(&admin, a).await;
     }
@@ -454,9 +361,7 @@ async fn lists_filter_and_return_only_what_the_reader_may_read() {
 
 #[tokio::test]
 async fn listing_a_page_of_referrals_takes_the_same_number_of_queries_whatever_its_size() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     for _ in 0..50 {
         app.referral(&admin, a).await;
     }
@@ -474,9 +379,7 @@ async fn listing_a_page_of_referrals_takes_the_same_number_of_queries_whatever_i
 
 #[tokio::test]
 async fn every_read_of_a_record_is_audited() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, yp) = app.referral(&admin, a).await;
     let coord = app.user(a, Role::Coordinator).await;
     let t = app.token(&coord).await;
@@ -499,81 +402,46 @@ async fn every_read_of_a_record_is_audited() {
 
 #[tokio::test]
 async fn a_merged_record_takes_no_new_information_and_flags_follow_the_kept_record() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let (_, keep) = app.referral(&admin, a).await;
     let (_, gone) = app.referral(&admin, b).await;
     let (_, third) = app.referral(&admin, b).await;
-    use sea_orm::ActiveModelTrait;
-    let flag = |x: uuid::Uuid, y: uuid::Uuid| trellis::entities::duplicate_flag::ActiveModel {
-        id: sea_orm::Set(uuid::Uuid::now_v7()),
-        young_person_id: sea_orm::Set(x),
-        match_id: sea_orm::Set(y),
-        status: sea_orm::Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
-        created_at: sea_orm::Set(chrono::Utc::now()),
-        resolved_at: sea_orm::Set(None),
-        resolved_by: sea_orm::Set(None),
-    };
-    let f1 = flag(gone, keep).insert(&app.db).await.unwrap();
-    let f2 = flag(gone, third).insert(&app.db).await.unwrap();
-    let r = app
-        .post(&format!("/api/v1/duplicates/{}/resolve", f1.id))
-        .token(&admin)
-        .json(json!({"action": "merge", "keep": keep}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let f1 = app.duplicate_flag(gone, keep, chrono::Utc::now()).await;
+    let f2 = app.duplicate_flag(gone, third, chrono::Utc::now()).await;
+    app.merge(&admin, f1.id, keep).await.assert_status(200);
     // The second flag now names the kept record.
     let f2 = trellis::entities::duplicate_flag::Entity::find_by_id(f2.id).one(&app.db).await.unwrap().unwrap();
     assert_eq!(f2.young_person_id, keep);
     // The merged-away record refuses notes and changes.
-    let r = app.post(&format!("/api/v1/young-people/{gone}/notes")).token(&admin).json(json!({"body": "Late news."})).send().await;
+    let r = app.note(&admin, gone, "Late news.").await;
     r.assert_problem(409, "conflict");
     assert!(r.text.contains(&keep.to_string()));
-    let etag = app.get(&format!("/api/v1/young-people/{gone}")).token(&admin).send().await.header("etag").unwrap().to_string();
-    app.patch(&format!("/api/v1/young-people/{gone}"))
-        .token(&admin)
-        .header("if-match", &etag)
-        .json(json!({"district": "Fenwick"}))
-        .send()
+    app.patch_current(&format!("/api/v1/young-people/{gone}"), &admin, json!({"district": "Fenwick"}))
         .await
         .assert_problem(409, "conflict");
 }
 
 #[tokio::test]
 async fn odd_but_well_formed_input_is_refused_not_a_server_error() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     app.get("/api/v1/referrals?received_from=-5000-01-01").token(&admin).send().await.assert_problem(422, "validation_failed");
     let mut body = referral_json(a);
     body["young_person"]["organisation_id"] = json!(b);
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-    assert_eq!(r.error_fields(), vec!["young_person.organisation_id"]);
+    assert_eq!(app.post_json("/api/v1/referrals", &admin, body).await.error_fields(), vec!["young_person.organisation_id"]);
     let mut body = referral_json(a);
     body["young_person"]["legal_name"] = json!("İ".repeat(150));
-    let r = app.post("/api/v1/referrals").token(&admin).json(body).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    app.post_json("/api/v1/referrals", &admin, body).await.assert_status(201);
     let (rid, _) = app.referral(&admin, a).await;
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": a, "reason": "x"}))
-        .send()
-        .await;
-    assert_eq!(r.error_fields(), vec!["organisation_id"]);
+    assert_eq!(app.allocate(&admin, rid, a, "x").await.error_fields(), vec!["organisation_id"]);
 }
 
 #[tokio::test]
 async fn reopening_is_refused_while_another_referral_is_open() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     let (rid, yp) = app.referral(&admin, a).await;
     app.move_referral(&admin, rid, &["screening", "declined"]).await;
-    let body = json!({"young_person_id": yp, "received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Again."});
-    assert_eq!(app.post("/api/v1/referrals").token(&admin).json(body).send().await.status, 201);
     let again = json!({"received_on": "2026-11-20", "source_type": "family", "referrer": {"name": "Her aunt"}, "reasons": "Again."});
-    app.post(&format!("/api/v1/referrals/{rid}/reopen")).token(&admin).json(again).send().await.assert_problem(409, "conflict");
+    let body = with(again.clone(), "young_person_id", json!(yp));
+    assert_eq!(app.post_json("/api/v1/referrals", &admin, body).await.status, 201);
+    app.post_json(&format!("/api/v1/referrals/{rid}/reopen"), &admin, again).await.assert_problem(409, "conflict");
 }

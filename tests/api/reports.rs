@@ -166,12 +166,7 @@ async fn the_report_matches_a_hand_counted_programme_in_threshold_mode() {
     assert_eq!(table(&r.body, "decisions", "decisions")["table"]["total"], 0);
 
     // Every report is audited with its filters, never a young person's details.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let events = trellis::entities::audit_event::Entity::find()
-        .filter(trellis::entities::audit_event::Column::Action.eq("report.programme"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let events = app.audit_events("report.programme").await;
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|e| e.actor_id == Some(evaluator.id)));
     let _ = (k.a, k.b, &k.admin);
@@ -179,9 +174,7 @@ async fn the_report_matches_a_hand_counted_programme_in_threshold_mode() {
 
 #[tokio::test]
 async fn the_nhs_rule_hides_one_to_seven_and_rounds_the_rest() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
     for _ in 0..9 {
         referral_on(&app, &admin, a, "2026-08-10", "school_college").await;
     }
@@ -357,9 +350,7 @@ async fn the_demo_programme_gives_a_report_with_every_section() {
 
 #[tokio::test]
 async fn bad_parameters_are_422_naming_the_field() {
-    let app = TestApp::spawn().await;
-    let (lead, _, _) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, admin, .. } = Programme::start().await;
     for (query, field) in [
         ("group_by=week", "group_by"),
         ("format=pdf", "format"),

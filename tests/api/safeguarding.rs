@@ -24,9 +24,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, lead, a, b, admin } = Programme::start().await;
     trellis::mentors::service::ensure_catalogue(&app.db, chrono::Utc::now()).await.unwrap();
     let (rid, yp) = app.accepted_referral(&admin, a, json!({})).await;
     let mentor = app.compliant_mentor(&admin, a, json!({})).await;
@@ -35,6 +33,22 @@ async fn world() -> World {
     let programme_dsl = app.user(lead, Role::SafeguardingLead).await;
     let coordinator = app.user(a, Role::Coordinator).await;
     World { app, admin, a, b, yp, match_id, mentor, dsl, programme_dsl, coordinator }
+}
+
+/// A concern the mentor raised: her token, its id and path, and the charity DSL's token.
+struct Raised {
+    mt: String,
+    id: Uuid,
+    path: String,
+    dt: String,
+}
+
+async fn raised(w: &World) -> Raised {
+    let mt = w.app.token(&w.mentor).await;
+    let id = w.app.concern(&mt, w.yp, false).await;
+    let path = format!("/api/v1/safeguarding/concerns/{id}");
+    let dt = w.app.token(&w.dsl).await;
+    Raised { mt, id, path, dt }
 }
 
 async fn flag(w: &World, mentor_token: &str) -> Value {
@@ -69,20 +83,14 @@ async fn outbox(app: &TestApp) -> Vec<(String, Uuid, String, String)> {
 }
 
 async fn audit_count(app: &TestApp, action: &str) -> i64 {
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    trellis::entities::audit_event::Entity::find()
-        .filter(trellis::entities::audit_event::Column::Action.eq(action))
-        .count(&app.db)
-        .await
-        .unwrap() as i64
+    app.audit_events(action).await.len() as i64
 }
 
 #[tokio::test]
 async fn raising_a_concern_alerts_the_dsls_in_the_same_transaction_without_its_content() {
     let w = world().await;
     let mt = w.app.token(&w.mentor).await;
-    let r = w.app.post("/api/v1/safeguarding/concerns").token(&mt).json(concern_json(w.yp, false)).send().await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = w.app.post_json("/api/v1/safeguarding/concerns", &mt, concern_json(w.yp, false)).await.assert_status(201);
     assert_eq!(r.body["status"], "raised");
     assert_eq!(r.body["visibility"], "own");
     assert_eq!(r.body["raised_by"], w.mentor.id.to_string());
@@ -111,14 +119,7 @@ async fn raising_a_concern_alerts_the_dsls_in_the_same_transaction_without_its_c
     assert!(sent[1].2.starts_with("IMMEDIATE DANGER"));
     // An Idempotency-Key makes a retry safe.
     for _ in 0..2 {
-        let r = w
-            .app
-            .post("/api/v1/safeguarding/concerns")
-            .token(&mt)
-            .header("idempotency-key", "k-1")
-            .json(concern_json(w.yp, false))
-            .send()
-            .await;
+        let r = w.app.post_idempotent("/api/v1/safeguarding/concerns", &mt, "k-1", concern_json(w.yp, false)).await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
     assert_eq!(w.app.count("concerns").await, 3);
@@ -162,28 +163,12 @@ async fn a_concern_that_cannot_be_written_leaves_no_alert() {
 async fn each_role_sees_exactly_what_is_described_and_every_read_is_audited() {
     let w = world().await;
     let app = &w.app;
-    let mt = app.token(&w.mentor).await;
-    let id = app.concern(&mt, w.yp, false).await;
-    let path = format!("/api/v1/safeguarding/concerns/{id}");
-    let dt = app.token(&w.dsl).await;
+    let Raised { mt, id, path, dt } = raised(&w).await;
     // The DSL acknowledges and records an action; the raiser adds an addendum.
-    let r = app
-        .post(&format!("{path}/entries"))
-        .token(&dt)
-        .json(json!({"kind": "acknowledgement", "text": "Read; calling her school."}))
-        .send()
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.concern_entry(&dt, id, json!({"kind": "acknowledgement", "text": "Read; calling her school."})).await.assert_status(201);
     assert_eq!(r.body["status"], "acknowledged");
-    let r = app
-        .post(&format!("{path}/entries"))
-        .token(&mt)
-        .json(json!({"kind": "addendum", "text": "She also mentioned a car outside school."}))
-        .send()
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = app.post(&format!("{path}/entries")).token(&mt).json(json!({"kind": "acknowledgement"})).send().await;
-    r.assert_problem(403, "forbidden");
+    app.concern_entry(&mt, id, json!({"kind": "addendum", "text": "She also mentioned a car outside school."})).await.assert_status(201);
+    app.concern_entry(&mt, id, json!({"kind": "acknowledgement"})).await.assert_problem(403, "forbidden");
 
     let before = audit_count(app, "concern.read").await;
     let full = app.get(&path).token(&dt).send().await;
@@ -219,7 +204,7 @@ async fn each_role_sees_exactly_what_is_described_and_every_read_is_audited() {
         app.get(&path).token(&app.token(u).await).send().await.assert_problem(404, "not_found");
         let l = app.get("/api/v1/safeguarding/concerns").token(&app.token(u).await).send().await;
         assert_eq!(l.status, StatusCode::OK);
-        assert_eq!(l.body["items"].as_array().unwrap().len(), 0);
+        assert_eq!(l.items().len(), 0);
     }
     let lead = {
         use sea_orm::EntityTrait;
@@ -255,14 +240,9 @@ async fn the_flag_follows_the_concerns_on_her_record_the_mentee_view_and_the_chr
     assert_eq!(flag(&w, &mt).await, "amber");
     let entries = format!("/api/v1/safeguarding/concerns/{id}/entries");
     app.post(&entries).token(&dt).json(json!({"kind": "acknowledgement"})).send().await;
-    let r = app
-        .post(&entries)
-        .token(&dt)
-        .json(json!({"kind": "decision", "decision": "mash_referral", "agency": "Ashworth MASH", "agency_reference": "MASH-2026-0412",
-            "consent_basis": "without_consent_risk_of_harm", "text": "Threshold met."}))
-        .send()
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let decision = json!({"kind": "decision", "decision": "mash_referral", "agency": "Ashworth MASH", "agency_reference": "MASH-2026-0412",
+        "consent_basis": "without_consent_risk_of_harm", "text": "Threshold met."});
+    let r = app.post_json(&entries, &dt, decision).await.assert_status(201);
     assert_eq!(r.body["status"], "referred");
     assert_eq!(flag(&w, &mt).await, "red");
     let r = app.post(&entries).token(&dt).json(json!({"kind": "sign_off", "outcome": "handed_to_agency"})).send().await;
@@ -344,19 +324,12 @@ async fn entries_follow_the_status_and_bad_input_is_refused_naming_the_field() {
 async fn a_concern_cannot_be_changed_or_removed_through_any_route() {
     let w = world().await;
     let app = &w.app;
-    let mt = app.token(&w.mentor).await;
-    let id = app.concern(&mt, w.yp, false).await;
-    let path = format!("/api/v1/safeguarding/concerns/{id}");
-    let dt = app.token(&w.dsl).await;
+    let Raised { mt, path, dt, .. } = raised(&w).await;
     let before = app.get(&path).token(&dt).send().await.text;
+    let change = json!({"what_happened": "Nothing happened.", "status": "closed"});
     for token in [&w.admin, &dt, &mt] {
         for method in [Method::PATCH, Method::PUT, Method::DELETE] {
-            let r = app
-                .req(method.clone(), &path)
-                .token(token)
-                .json(json!({"what_happened": "Nothing happened.", "status": "closed"}))
-                .send()
-                .await;
+            let r = app.req(method.clone(), &path).token(token).json(change.clone()).send().await;
             assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {}", r.text);
         }
         for p in [format!("{path}/entries"), "/api/v1/safeguarding/concerns".into()] {
@@ -384,15 +357,10 @@ async fn overdue_acknowledgements_follow_the_fixed_clock() {
     // Another charity's DSL sees none of them; coordinators may not ask.
     let other = app.user(w.b, Role::SafeguardingLead).await;
     let r = app.get("/api/v1/safeguarding/overdue").token(&app.token(&other).await).send().await;
-    assert_eq!(r.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(r.items().len(), 0);
     app.get("/api/v1/safeguarding/overdue").token(&app.token(&w.coordinator).await).send().await.assert_problem(403, "forbidden");
     // Acknowledged: no longer overdue.
-    let r = app
-        .post(&format!("/api/v1/safeguarding/concerns/{urgent}/entries"))
-        .token(&app.token(&w.dsl).await)
-        .json(json!({"kind": "acknowledgement"}))
-        .send()
-        .await;
+    let r = app.concern_entry(&app.token(&w.dsl).await, urgent, json!({"kind": "acknowledgement"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(overdue(&w, start_time() + chrono::Duration::hours(25)).await, vec![routine.to_string()]);
 }
@@ -409,22 +377,12 @@ async fn break_glass_opens_the_detail_for_a_programme_admin_audited_and_told_to_
     let r = app.post(&path).token(&app.token(&w.coordinator).await).json(json!({"justification": "Police on the phone now."})).send().await;
     r.assert_problem(403, "forbidden");
     let before = app.count("outbox_messages").await;
-    let r = app.post(&path).token(&w.admin).json(json!({"justification": "Police on the phone now; DSL unreachable."})).send().await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.post_json(&path, &w.admin, json!({"justification": "Police on the phone now; DSL unreachable."})).await.assert_status(200);
     assert_eq!(r.body["visibility"], "full");
     assert!(r.body["what_happened"].as_str().unwrap().contains(WORDS));
     assert_eq!(audit_count(app, "concern.break_glass").await, 1);
-    {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let e = trellis::entities::audit_event::Entity::find()
-            .filter(trellis::entities::audit_event::Column::Action.eq("concern.break_glass"))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let detail = e.detail;
-        assert!(detail.contains("justification_sealed") && !detail.contains("Police on the phone"), "{detail}");
-    }
+    let detail = &app.audit_events("concern.break_glass").await[0].detail;
+    assert!(detail.contains("justification_sealed") && !detail.contains("Police on the phone"), "{detail}");
     let sent = outbox(app).await;
     assert_eq!(app.count("outbox_messages").await, before + 1);
     let last = sent.last().unwrap();
@@ -437,8 +395,7 @@ async fn break_glass_opens_the_detail_for_a_programme_admin_audited_and_told_to_
 async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() {
     use sea_orm::EntityTrait;
     let app = TestApp::spawn().await;
-    let opts = trellis::demo::Options { seed: 2026, scale: 1 };
-    trellis::demo::seed(&app.db, &app.state.config, &app.state.keys, start_time(), &opts).await.unwrap().unwrap();
+    app.seed_demo().await;
     let all = trellis::entities::concern::Entity::find().all(&app.db).await.unwrap();
     let statuses: std::collections::HashSet<&str> = all.iter().map(|c| c.status.as_str()).collect();
     let categories: std::collections::HashSet<&str> = all.iter().map(|c| c.category.as_str()).collect();
@@ -465,9 +422,7 @@ async fn the_demo_has_concerns_in_every_status_and_category_with_their_alerts() 
 
 #[tokio::test]
 async fn her_concerns_follow_her_record_when_she_is_allocated_or_merged() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.admin_token(lead).await;
+    let Programme { app, a, b, admin, .. } = Programme::start().await;
     let dsl_a = app.token(&app.user(a, Role::SafeguardingLead).await).await;
     let dsl_b = app.token(&app.user(b, Role::SafeguardingLead).await).await;
     let (rid, yp) = app.referral(&admin, a).await;
@@ -477,15 +432,8 @@ async fn her_concerns_follow_her_record_when_she_is_allocated_or_merged() {
     app.get(&path).token(&dsl_b).send().await.assert_problem(404, "not_found");
 
     // Allocated to charity B: B's safeguarding lead now holds the concern, A's no longer.
-    let r = app
-        .post(&format!("/api/v1/referrals/{rid}/allocate"))
-        .token(&admin)
-        .json(json!({"organisation_id": b, "reason": "Closer to home."}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let r = app.get(&path).token(&dsl_b).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.allocate(&admin, rid, b, "Closer to home.").await.assert_status(200);
+    let r = app.get(&path).token(&dsl_b).send().await.assert_status(200);
     assert_eq!(r.body["visibility"], "full");
     app.get(&path).token(&dsl_a).send().await.assert_problem(404, "not_found");
     let overdue_b = app.get("/api/v1/safeguarding/overdue").token(&dsl_b).send().await;
@@ -493,22 +441,8 @@ async fn her_concerns_follow_her_record_when_she_is_allocated_or_merged() {
 
     // Merged into another record of charity B: the concern and the red flag go with her.
     let (_, keep) = app.referral(&admin, b).await;
-    use sea_orm::ActiveModelTrait;
-    let f = trellis::entities::duplicate_flag::ActiveModel {
-        id: sea_orm::Set(Uuid::now_v7()),
-        young_person_id: sea_orm::Set(yp),
-        match_id: sea_orm::Set(keep),
-        status: sea_orm::Set(trellis::entities::duplicate_flag::DuplicateStatus::Open),
-        created_at: sea_orm::Set(start_time()),
-        resolved_at: sea_orm::Set(None),
-        resolved_by: sea_orm::Set(None),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let r =
-        app.post(&format!("/api/v1/duplicates/{}/resolve", f.id)).token(&admin).json(json!({"action": "merge", "keep": keep})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let f = app.duplicate_flag(yp, keep, start_time()).await;
+    app.merge(&admin, f.id, keep).await.assert_status(200);
     let r = app.get(&path).token(&dsl_b).send().await;
     assert_eq!(r.body["young_person_id"], keep.to_string(), "{}", r.text);
     let kept = app.get(&format!("/api/v1/young-people/{keep}")).token(&admin).send().await;

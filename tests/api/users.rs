@@ -6,10 +6,6 @@ use trellis::users::Role;
 
 use crate::helpers::*;
 
-fn new_user(email: &str, role: &str, org: uuid::Uuid) -> serde_json::Value {
-    json!({"email": email, "name": "Nia Okoro", "role": role, "organisation_id": org, "password": "lantern-river-oak-2026"})
-}
-
 #[tokio::test]
 async fn a_coordinator_cannot_read_or_change_another_charitys_users() {
     let app = TestApp::spawn().await;
@@ -19,23 +15,17 @@ async fn a_coordinator_cannot_read_or_change_another_charitys_users() {
     let token = app.token(&coord).await;
 
     app.get(&format!("/api/v1/users/{}", theirs.id)).token(&token).send().await.assert_problem(404, "not_found");
-    let r = app
-        .patch(&format!("/api/v1/users/{}", theirs.id))
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"name": "Changed"}))
-        .send()
-        .await;
-    r.assert_problem(404, "not_found");
+    let path = format!("/api/v1/users/{}", theirs.id);
+    app.patch_json(&path, &token, "\"1\"", json!({"name": "Changed"})).await.assert_problem(404, "not_found");
     app.post(&format!("/api/v1/users/{}/revoke-sessions", theirs.id)).token(&token).send().await.assert_problem(404, "not_found");
 
     let list = app.get("/api/v1/users").token(&token).send().await;
     assert_eq!(list.status, 200);
-    let ids: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list.items().iter().map(|u| u["id"].as_str().unwrap()).collect();
     assert!(!ids.contains(&theirs.id.to_string().as_str()));
     // Filtering by the other charity does not widen the scope.
     let list = app.get(&format!("/api/v1/users?organisation_id={b}")).token(&token).send().await;
-    assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(list.items().len(), 0);
 
     use sea_orm::EntityTrait;
     let unchanged = trellis::entities::user::Entity::find_by_id(theirs.id).one(&app.db).await.unwrap().unwrap();
@@ -50,50 +40,21 @@ async fn a_coordinator_manages_her_own_charitys_mentors() {
     let coord = app.user(a, Role::Coordinator).await;
     let token = app.token(&coord).await;
 
-    let r = app.post("/api/v1/users").token(&token).json(new_user("nia@example.org", "mentor", a)).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.post_json("/api/v1/users", &token, user_json("nia@example.org", "mentor", a)).await.assert_status(201);
     assert_eq!(r.header("etag"), Some("\"1\""));
-    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/users/{}", r.id());
 
-    let r = app
-        .patch(&format!("/api/v1/users/{id}"))
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"name": "Nia Okoro-Smith"}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.patch_json(&path, &token, "\"1\"", json!({"name": "Nia Okoro-Smith"})).await.assert_status(200);
     assert_eq!(r.header("etag"), Some("\"2\""));
 
     // Not a coordinator, not in another charity, and her mentors stay mentors of her charity.
-    app.post("/api/v1/users")
-        .token(&token)
-        .json(new_user("x1@example.org", "coordinator", a))
-        .send()
-        .await
-        .assert_problem(403, "forbidden");
-    app.post("/api/v1/users").token(&token).json(new_user("x2@example.org", "mentor", b)).send().await.assert_problem(403, "forbidden");
-    let r = app
-        .patch(&format!("/api/v1/users/{id}"))
-        .token(&token)
-        .header("if-match", "\"2\"")
-        .json(json!({"role": "coordinator"}))
-        .send()
-        .await;
-    r.assert_problem(403, "forbidden");
-    let r = app
-        .patch(&format!("/api/v1/users/{id}"))
-        .token(&token)
-        .header("if-match", "\"2\"")
-        .json(json!({"organisation_id": b}))
-        .send()
-        .await;
-    r.assert_problem(403, "forbidden");
+    app.post_json("/api/v1/users", &token, user_json("x1@example.org", "coordinator", a)).await.assert_problem(403, "forbidden");
+    app.post_json("/api/v1/users", &token, user_json("x2@example.org", "mentor", b)).await.assert_problem(403, "forbidden");
+    app.patch_json(&path, &token, "\"2\"", json!({"role": "coordinator"})).await.assert_problem(403, "forbidden");
+    app.patch_json(&path, &token, "\"2\"", json!({"organisation_id": b})).await.assert_problem(403, "forbidden");
     // She may deactivate a mentor, but bringing one back is for a programme admin.
-    let r = app.patch(&format!("/api/v1/users/{id}")).token(&token).header("if-match", "\"2\"").json(json!({"active": false})).send().await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let r = app.patch(&format!("/api/v1/users/{id}")).token(&token).header("if-match", "\"3\"").json(json!({"active": true})).send().await;
-    r.assert_problem(403, "forbidden");
+    app.patch_json(&path, &token, "\"2\"", json!({"active": false})).await.assert_status(200);
+    app.patch_json(&path, &token, "\"3\"", json!({"active": true})).await.assert_problem(403, "forbidden");
     // Her colleagues who are not mentors are not hers to manage.
     let dsl = app.user(a, Role::SafeguardingLead).await;
     app.get(&format!("/api/v1/users/{}", dsl.id)).token(&token).send().await.assert_problem(404, "not_found");
@@ -108,79 +69,50 @@ async fn nobody_raises_her_own_role_or_moves_herself() {
         let me = app.user(org, role).await;
         let token = app.token(&me).await;
         let path = format!("/api/v1/users/{}", me.id);
-        let r = app.patch(&path).token(&token).header("if-match", "\"1\"").json(json!({"role": "programme_admin"})).send().await;
+        let r = app.patch_json(&path, &token, "\"1\"", json!({"role": "programme_admin"})).await;
         if role == Role::ProgrammeAdmin {
             // Already an admin: setting the same role is no change and allowed.
-            assert_eq!(r.status, 200, "{}", r.text);
-            let r = app.patch(&path).token(&token).header("if-match", "\"2\"").json(json!({"role": "mentor"})).send().await;
-            r.assert_problem(403, "forbidden");
+            r.assert_status(200);
+            app.patch_json(&path, &token, "\"2\"", json!({"role": "mentor"})).await.assert_problem(403, "forbidden");
         } else {
             r.assert_problem(403, "forbidden");
         }
         let v = if role == Role::ProgrammeAdmin { "\"2\"" } else { "\"1\"" };
-        app.patch(&path)
-            .token(&token)
-            .header("if-match", v)
-            .json(json!({"organisation_id": b}))
-            .send()
-            .await
-            .assert_problem(403, "forbidden");
-        app.patch(&path).token(&token).header("if-match", v).json(json!({"active": false})).send().await.assert_problem(403, "forbidden");
+        app.patch_json(&path, &token, v, json!({"organisation_id": b})).await.assert_problem(403, "forbidden");
+        app.patch_json(&path, &token, v, json!({"active": false})).await.assert_problem(403, "forbidden");
         // Her own name she may correct.
-        let r = app.patch(&path).token(&token).header("if-match", v).json(json!({"name": "Corrected Name"})).send().await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        let r = app.patch_json(&path, &token, v, json!({"name": "Corrected Name"})).await.assert_status(200);
         assert_eq!(r.body["role"], role.as_str());
     }
 }
 
 #[tokio::test]
 async fn an_admin_manages_everyone_and_a_role_change_ends_sessions() {
-    let app = TestApp::spawn().await;
-    let (lead, a, b) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
+    let Programme { app, a, b, admin: token, .. } = Programme::start().await;
     let mentor = app.user(a, Role::Mentor).await;
     let mentor_token = app.login(&mentor).await;
-    let token = app.token(&admin).await;
-    let r = app
-        .patch(&format!("/api/v1/users/{}", mentor.id))
-        .token(&token)
-        .header("if-match", "\"1\"")
-        .json(json!({"role": "coordinator", "organisation_id": b}))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let path = format!("/api/v1/users/{}", mentor.id);
+    let r = app.patch_json(&path, &token, "\"1\"", json!({"role": "coordinator", "organisation_id": b})).await.assert_status(200);
     assert_eq!(r.body["role"], "coordinator");
     assert_eq!(r.body["organisation_id"], b.to_string());
-    app.get("/api/v1/auth/me").token(&mentor_token).send().await.assert_problem(401, "unauthenticated");
+    app.assert_signed_out(&mentor_token).await;
 }
 
 #[tokio::test]
 async fn emails_are_unique_whatever_their_case() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
-    let token = app.token(&admin).await;
-    let r = app.post("/api/v1/users").token(&token).json(new_user("Nia.Okoro@Example.org", "mentor", a)).send().await;
-    assert_eq!(r.status, 201, "{}", r.text);
+    let Programme { app, a, admin: token, .. } = Programme::start().await;
+    let r = app.post_json("/api/v1/users", &token, user_json("Nia.Okoro@Example.org", "mentor", a)).await.assert_status(201);
     assert_eq!(r.body["email"], "nia.okoro@example.org");
     let before = app.count("users").await;
-    app.post("/api/v1/users")
-        .token(&token)
-        .json(new_user("NIA.OKORO@example.org", "mentor", a))
-        .send()
-        .await
-        .assert_problem(409, "conflict");
+    app.post_json("/api/v1/users", &token, user_json("NIA.OKORO@example.org", "mentor", a)).await.assert_problem(409, "conflict");
     assert_eq!(app.count("users").await, before);
 }
 
 #[tokio::test]
 async fn a_weak_first_password_is_refused() {
-    let app = TestApp::spawn().await;
-    let (lead, a, _) = app.charities().await;
-    let admin = app.user(lead, Role::ProgrammeAdmin).await;
-    let mut body = new_user("nia@example.org", "mentor", a);
-    body["password"] = json!("qwertyuiop12");
-    let r = app.post("/api/v1/users").token(&app.token(&admin).await).json(body).send().await;
+    let Programme { app, a, admin, .. } = Programme::start().await;
+    let body = with(user_json("nia@example.org", "mentor", a), "password", json!("qwertyuiop12"));
+    let r = app.post_json("/api/v1/users", &admin, body).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), vec!["password"]);
 }
@@ -209,9 +141,8 @@ async fn every_listed_account_is_one_the_policies_let_the_reader_read() {
                 Some(c) => format!("/api/v1/users?limit=4&cursor={c}"),
                 None => "/api/v1/users?limit=4".to_string(),
             };
-            let r = app.get(&path).token(&token).send().await;
-            assert_eq!(r.status, 200, "{}", r.text);
-            for item in r.body["items"].as_array().unwrap() {
+            let r = app.get(&path).token(&token).send().await.assert_status(200);
+            for item in r.items() {
                 let resource = Resource::User {
                     id: item["id"].as_str().unwrap().parse().unwrap(),
                     role: item["role"].as_str().unwrap().into(),
