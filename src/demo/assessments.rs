@@ -124,7 +124,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
                     instrument_id: Set(inst.model.id),
                     timepoint: Set(timepoint),
                     taken_on: Set(taken_on),
-                    answers: Set(serde_json::to_string(&a).map_err(|e| DbErr::Custom(e.to_string()))?),
+                    answers: Set(super::typed(a)?),
                     indicators: Set(indicators.clone()),
                     administered_by: Set(by),
                     recorded_at: Set(now),

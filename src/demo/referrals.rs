@@ -245,7 +245,7 @@ pub async fn seed<C: ConnectionTrait>(
             send: Set(rng.below(5) == 0),
             aces: Set(super::json(&aces)?),
             ace_count: Set(rules::ace_count(&aces) as i16),
-            risk_indicators: Set(super::json(&risks)?),
+            risk_indicators: Set(super::typed(risks.clone())?),
             consents: Set(super::json(&consents)?),
             gillick_competent: Set(None),
             interests: Set(super::typed(vec![
@@ -262,9 +262,12 @@ pub async fn seed<C: ConnectionTrait>(
                 {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "evening"}
             ])
             .to_string()),
-            mentor_preferences: Set(["[]", "[]", r#"["lived_experience"]"#, r#"["shared_interests"]"#, r#"["same_district"]"#]
-                [rng.below(5)]
-            .into()),
+            mentor_preferences: Set(super::typed(match rng.below(5) {
+                2 => vec![MentorPreference::LivedExperience],
+                3 => vec![MentorPreference::SharedInterests],
+                4 => vec![MentorPreference::SameDistrict],
+                _ => vec![],
+            })?),
             safeguarding_flag: Set(SafeguardingFlag::Green),
             merged_into: Set(None),
             version: Set(1),

@@ -102,7 +102,7 @@ fn session_row(
         duration_minutes: Set(s.duration_minutes),
         mode: Set(s.mode),
         location_category: Set(s.location_category),
-        activities: Set(serde_json::to_string(&s.activities).map_err(|e| DbErr::Custom(e.to_string()))?),
+        activities: Set(super::typed(s.activities.clone())?),
         engagement: Set(s.engagement),
         mood_before: Set(s.mood_before),
         mood_after: Set(s.mood_after),

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "assessments")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub timepoint: Timepoint,
     pub taken_on: Date,
     /// JSON array of item answers (null for a missing item).
-    pub answers: String,
+    pub answers: JsonText<Vec<Option<i32>>>,
     /// JSON of the programme indicators.
     pub indicators: String,
     pub administered_by: Uuid,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::json::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mentoring_sessions")]
 pub struct Model {
@@ -15,7 +17,7 @@ pub struct Model {
     pub mode: Option<SessionMode>,
     pub location_category: Option<LocationCategory>,
     /// JSON array of activity tags.
-    pub activities: String,
+    pub activities: JsonText<Vec<ActivityTag>>,
     pub engagement: Option<i16>,
     pub mood_before: Option<i16>,
     pub mood_after: Option<i16>,
@@ -57,6 +59,28 @@ crate::codes::code_enum!(
         SchoolOrCollege = "school_or_college",
         CharityOffice = "charity_office",
         Remote = "remote",
+        Other = "other",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// What they did.
+    ActivityTag {
+        Conversation = "conversation",
+        GoalSetting = "goal_setting",
+        EducationSupport = "education_support",
+        EmploymentSkills = "employment_skills",
+        CreativeArts = "creative_arts",
+        SportOrPhysical = "sport_or_physical",
+        Outdoors = "outdoors",
+        CulturalVisit = "cultural_visit",
+        LifeSkills = "life_skills",
+        EmotionalWellbeing = "emotional_wellbeing",
+        HealthyRelationships = "healthy_relationships",
+        OnlineSafety = "online_safety",
+        SharedMeal = "shared_meal",
+        CommunityActivity = "community_activity",
         Other = "other",
     }
 );

@@ -32,7 +32,7 @@ pub struct Model {
     pub aces: String,
     pub ace_count: i16,
     /// JSON array of risk indicator codes.
-    pub risk_indicators: String,
+    pub risk_indicators: JsonText<Vec<RiskIndicator>>,
     /// JSON array of consent records.
     pub consents: String,
     pub gillick_competent: Option<bool>,
@@ -42,7 +42,7 @@ pub struct Model {
     pub interests: JsonText<Vec<String>>,
     pub languages: JsonText<Vec<String>>,
     pub availability: String,
-    pub mentor_preferences: String,
+    pub mentor_preferences: JsonText<Vec<MentorPreference>>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -133,5 +133,33 @@ crate::codes::code_enum!(
         Green = "green",
         Amber = "amber",
         Red = "red",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// Risk indicators of exploitation or offending used in UK youth justice work.
+    RiskIndicator {
+        Cce = "cce",
+        Cse = "cse",
+        CountyLines = "county_lines",
+        MissingEpisodes = "missing_episodes",
+        GangAssociation = "gang_association",
+        SubstanceMisuse = "substance_misuse",
+        PoliceContact = "police_contact",
+        YouthJusticeInvolvement = "youth_justice_involvement",
+        SchoolExclusion = "school_exclusion",
+    }
+);
+
+crate::codes::code_enum!(
+    stored
+    /// What she has said she would like in a mentor; each one a mentor meets adds to the
+    /// preferences part of the matching score.
+    MentorPreference {
+        LivedExperience = "lived_experience",
+        SharedLanguage = "shared_language",
+        SharedInterests = "shared_interests",
+        SameDistrict = "same_district",
     }
 );

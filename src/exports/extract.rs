@@ -402,9 +402,8 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("received_month", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
         row.put("eligible", Cell::Bool(r.eligible))?;
         row.put("ace_count_band", Cell::Str(ace_band(yp.ace_count).into()))?;
-        let risks: Vec<String> = ApiError::stored_json(&yp.risk_indicators, "young_people", "risk_indicators", yp.id)?;
         for ri in RiskIndicator::ALL {
-            row.put(&dictionary::risk_column(*ri), Cell::Bool(risks.iter().any(|s| s == ri.as_str())))?;
+            row.put(&dictionary::risk_column(*ri), Cell::Bool(yp.risk_indicators.contains(ri)))?;
         }
         row.put("status", Cell::Str(r.status.as_str().to_string()))?;
         row.put("days_to_decision", opt_int(r.decided_on.map(|d| (d - r.received_on).num_days())))?;

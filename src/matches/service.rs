@@ -135,7 +135,7 @@ pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiE
         interests: yp.interests.to_vec(),
         languages: yp.languages.to_vec(),
         availability: list(&yp.availability, YP, "availability", yp.id)?,
-        preferences: list(&yp.mentor_preferences, YP, "mentor_preferences", yp.id)?,
+        preferences: yp.mentor_preferences.to_vec(),
     })
 }
 

@@ -14,6 +14,7 @@ use super::{Loaded, answers_of, instruments, outcomes_for};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
+use crate::entities::json::JsonText;
 use crate::entities::{assessment, instrument, young_person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
@@ -252,7 +253,7 @@ pub async fn create_assessment(
         instrument_id: Set(inst.model.id),
         timepoint: Set(body.timepoint),
         taken_on: Set(body.taken_on),
-        answers: Set(serde_json::to_string(&body.answers).map_err(ApiError::internal)?),
+        answers: Set(JsonText::of(&body.answers)?),
         indicators: Set(serde_json::to_string(&body.indicators).map_err(ApiError::internal)?),
         administered_by: Set(me.id()),
         recorded_at: Set(now),

@@ -16,6 +16,7 @@ use crate::access::scope::MatchScope;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
+use crate::entities::json::JsonText;
 use crate::entities::{matching, mentoring_session as ms, session_version};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
@@ -23,7 +24,6 @@ use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
 use crate::matches::rules::MatchStatus;
-use crate::mentors::service::list;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
 
@@ -37,7 +37,7 @@ fn content_of(s: &ms::Model) -> Result<Content, ApiError> {
         duration_minutes: s.duration_minutes,
         mode: s.mode,
         location_category: s.location_category,
-        activities: list(&s.activities, TABLE, "activities", s.id)?,
+        activities: s.activities.to_vec(),
         engagement: s.engagement,
         mood_before: s.mood_before,
         mood_after: s.mood_after,
@@ -195,7 +195,7 @@ pub async fn create_session(
         duration_minutes: Set(content.duration_minutes),
         mode: Set(content.mode),
         location_category: Set(content.location_category),
-        activities: Set(as_json(&content.activities)?),
+        activities: Set(JsonText::of(&content.activities)?),
         engagement: Set(content.engagement),
         mood_before: Set(content.mood_before),
         mood_after: Set(content.mood_after),
@@ -360,7 +360,7 @@ pub async fn update_session(
     am.duration_minutes = Set(new.duration_minutes);
     am.mode = Set(new.mode);
     am.location_category = Set(new.location_category);
-    am.activities = Set(as_json(&new.activities)?);
+    am.activities = Set(JsonText::of(&new.activities)?);
     am.engagement = Set(new.engagement);
     am.mood_before = Set(new.mood_before);
     am.mood_after = Set(new.mood_after);

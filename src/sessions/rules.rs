@@ -18,26 +18,7 @@ pub use crate::entities::mentoring_session::SessionMode;
 
 pub use crate::entities::mentoring_session::LocationCategory;
 
-code_enum!(
-    /// What they did.
-    ActivityTag {
-        Conversation = "conversation",
-        GoalSetting = "goal_setting",
-        EducationSupport = "education_support",
-        EmploymentSkills = "employment_skills",
-        CreativeArts = "creative_arts",
-        SportOrPhysical = "sport_or_physical",
-        Outdoors = "outdoors",
-        CulturalVisit = "cultural_visit",
-        LifeSkills = "life_skills",
-        EmotionalWellbeing = "emotional_wellbeing",
-        HealthyRelationships = "healthy_relationships",
-        OnlineSafety = "online_safety",
-        SharedMeal = "shared_meal",
-        CommunityActivity = "community_activity",
-        Other = "other",
-    }
-);
+pub use crate::entities::mentoring_session::ActivityTag;
 
 pub use crate::entities::support_contact::ContactWith;
 

@@ -3,16 +3,7 @@
 
 pub(crate) use crate::codes::code_enum;
 
-code_enum!(
-    /// What she has said she would like in a mentor; each one a mentor meets adds to the
-    /// preferences part of the matching score.
-    MentorPreference {
-        LivedExperience = "lived_experience",
-        SharedLanguage = "shared_language",
-        SharedInterests = "shared_interests",
-        SameDistrict = "same_district",
-    }
-);
+pub use crate::entities::young_person::MentorPreference;
 
 pub use crate::entities::young_person::Ethnicity;
 
@@ -62,20 +53,7 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// Risk indicators of exploitation or offending used in UK youth justice work.
-    RiskIndicator {
-        Cce = "cce",
-        Cse = "cse",
-        CountyLines = "county_lines",
-        MissingEpisodes = "missing_episodes",
-        GangAssociation = "gang_association",
-        SubstanceMisuse = "substance_misuse",
-        PoliceContact = "police_contact",
-        YouthJusticeInvolvement = "youth_justice_involvement",
-        SchoolExclusion = "school_exclusion",
-    }
-);
+pub use crate::entities::young_person::RiskIndicator;
 
 code_enum!(
     ConsentKind {

@@ -192,7 +192,7 @@ pub async fn update_young_person(
         set!(ace_count, rules::ace_count(a) as i16);
     }
     if let Some(r) = &body.risk_indicators {
-        set!(risk_indicators, serde_json::to_string(r).map_err(ApiError::internal)?);
+        set!(risk_indicators, JsonText::of(r)?);
     }
     if let Some(c) = &body.consents {
         set!(consents, serde_json::to_string(c).map_err(ApiError::internal)?);
@@ -210,7 +210,7 @@ pub async fn update_young_person(
         set!(availability, serde_json::to_string(v).map_err(ApiError::internal)?);
     }
     if let Some(v) = &body.mentor_preferences {
-        set!(mentor_preferences, serde_json::to_string(v).map_err(ApiError::internal)?);
+        set!(mentor_preferences, JsonText::of(v)?);
     }
     am.version = Set(yp.version + 1);
     am.updated_at = Set(now);

@@ -48,7 +48,7 @@ async fn scores_are_computed_from_the_stored_answers_swemwbs_metric_and_yp_core_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.answers, "[3,4,2,3,4,3,4]");
+    assert_eq!(row.answers.text(), "[3,4,2,3,4,3,4]");
     let list = app.get(&format!("/api/v1/young-people/{yp}/assessments")).token(&t).send().await.assert_status(200);
     let items = list.items();
     assert_eq!(items.len(), 3);

@@ -357,7 +357,7 @@ async fn the_demo_has_sessions_within_their_matches_and_a_match_with_a_contact_g
             duration_minutes: s.duration_minutes,
             mode: s.mode,
             location_category: s.location_category,
-            activities: serde_json::from_str(&s.activities).unwrap(),
+            activities: s.activities.to_vec(),
             engagement: s.engagement,
             mood_before: s.mood_before,
             mood_after: s.mood_after,
