@@ -52,7 +52,7 @@ pub async fn seed<C: ConnectionTrait>(
         interests.dedup();
         let languages: Vec<&str> = if rng.below(4) == 0 { vec!["English", *rng.pick::<&str>(LANGUAGES)] } else { vec!["English"] };
         let slots: std::collections::BTreeSet<(&str, &str)> = (0..3).map(|_| (*rng.pick::<&str>(DAYS), *rng.pick::<&str>(PARTS))).collect();
-        let availability: Vec<serde_json::Value> = slots.into_iter().map(|(day, part)| json!({"day": day, "part": part})).collect();
+        let availability = slots.into_iter().map(|(day, part)| super::slot(day, part)).collect::<Result<Vec<_>, _>>()?;
         let lived = if rng.below(3) == 0 {
             Some(
                 keys.fields
@@ -68,7 +68,7 @@ pub async fn seed<C: ConnectionTrait>(
             districts: Set(super::typed(m.districts.iter().map(|s| s.to_string()).collect())?),
             languages: Set(super::typed(languages.iter().map(|s| s.to_string()).collect())?),
             interests: Set(super::typed(interests.iter().map(|s| s.to_string()).collect())?),
-            availability: Set(super::json(&availability)?),
+            availability: Set(super::typed(availability)?),
             capacity: Set(1 + (rng.below(4) == 0) as i16),
             age_min: Set(11 + rng.below(3) as i16),
             age_max: Set(18 + rng.below(7) as i16),

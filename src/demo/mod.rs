@@ -321,14 +321,18 @@ pub fn write_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<(), Strin
     Ok(())
 }
 
+/// A demo availability slot from its codes.
+fn slot(day: &str, part: &str) -> Result<crate::entities::availability::Slot, sea_orm::DbErr> {
+    use crate::entities::availability::{Day, PartOfDay, Slot};
+    match (Day::parse(day), PartOfDay::parse(part)) {
+        (Some(day), Some(part)) => Ok(Slot { day, part }),
+        _ => Err(sea_orm::DbErr::Custom(format!("no such slot: {day} {part}"))),
+    }
+}
+
 /// A demo value for a typed JSON column.
 fn typed<T: serde::Serialize>(value: T) -> Result<crate::entities::json::JsonText<T>, sea_orm::DbErr> {
     crate::entities::json::JsonText::new(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
-}
-
-/// A demo value as the JSON text its column holds.
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, sea_orm::DbErr> {
-    serde_json::to_string(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
 }
 
 #[cfg(test)]

@@ -243,10 +243,10 @@ pub async fn seed<C: ConnectionTrait>(
                 CareStatus::CareLeaver,
             ][rng.below(6)]),
             send: Set(rng.below(5) == 0),
-            aces: Set(super::json(&aces)?),
+            aces: Set(super::typed(aces.clone())?),
             ace_count: Set(rules::ace_count(&aces) as i16),
             risk_indicators: Set(super::typed(risks.clone())?),
-            consents: Set(super::json(&consents)?),
+            consents: Set(super::typed(consents.clone())?),
             gillick_competent: Set(None),
             interests: Set(super::typed(vec![
                 rng.pick::<&str>(super::mentors::INTERESTS).to_string(),
@@ -257,11 +257,10 @@ pub async fn seed<C: ConnectionTrait>(
             } else {
                 vec!["English".to_string()]
             })?),
-            availability: Set(serde_json::json!([
-                {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "afternoon"},
-                {"day": *rng.pick::<&str>(super::mentors::DAYS), "part": "evening"}
-            ])
-            .to_string()),
+            availability: Set(super::typed(vec![
+                super::slot(rng.pick::<&str>(super::mentors::DAYS), "afternoon")?,
+                super::slot(rng.pick::<&str>(super::mentors::DAYS), "evening")?,
+            ])?),
             mentor_preferences: Set(super::typed(match rng.below(5) {
                 2 => vec![MentorPreference::LivedExperience],
                 3 => vec![MentorPreference::SharedInterests],

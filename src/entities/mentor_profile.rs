@@ -13,7 +13,7 @@ pub struct Model {
     pub districts: JsonText<Vec<String>>,
     pub languages: JsonText<Vec<String>>,
     pub interests: JsonText<Vec<String>>,
-    pub availability: String,
+    pub availability: JsonText<Vec<super::availability::Slot>>,
     pub capacity: i16,
     pub age_min: i16,
     pub age_max: i16,

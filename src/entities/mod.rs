@@ -6,6 +6,7 @@
 pub mod assessment;
 pub mod audit_event;
 pub mod audit_event_subject;
+pub mod availability;
 pub mod case_note;
 pub mod concern;
 pub mod concern_entry;
@@ -33,3 +34,4 @@ pub mod training_course;
 pub mod training_record;
 pub mod user;
 pub mod young_person;
+pub mod young_person_json;

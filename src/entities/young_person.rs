@@ -29,19 +29,19 @@ pub struct Model {
     pub care_status: CareStatus,
     pub send: bool,
     /// JSON array of ACE answers.
-    pub aces: String,
+    pub aces: JsonText<Vec<super::young_person_json::AceAnswer>>,
     pub ace_count: i16,
     /// JSON array of risk indicator codes.
     pub risk_indicators: JsonText<Vec<RiskIndicator>>,
     /// JSON array of consent records.
-    pub consents: String,
+    pub consents: JsonText<Vec<super::young_person_json::Consent>>,
     pub gillick_competent: Option<bool>,
     pub safeguarding_flag: SafeguardingFlag,
     pub merged_into: Option<Uuid>,
     /// JSON arrays, for matching.
     pub interests: JsonText<Vec<String>>,
     pub languages: JsonText<Vec<String>>,
-    pub availability: String,
+    pub availability: JsonText<Vec<super::availability::Slot>>,
     pub mentor_preferences: JsonText<Vec<MentorPreference>>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -8,7 +8,7 @@ use crate::db::ID_CHUNK;
 use crate::entities::json::JsonText;
 use crate::entities::{match_transition, matching, mentor_conflict, mentor_profile, referral, young_person};
 use crate::error::ApiError;
-use crate::mentors::service::{ComplianceRecords, list, names_of};
+use crate::mentors::service::{ComplianceRecords, names_of};
 use crate::{access::Deny, state::AppState};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -127,14 +127,13 @@ pub fn resource(m: &matching::Model) -> Resource {
 }
 
 pub fn mentee(yp: &young_person::Model, today: NaiveDate) -> Result<Mentee, ApiError> {
-    const YP: &str = "young_people";
     Ok(Mentee {
         id: yp.id,
         age: rules::age_on(yp.date_of_birth, today),
         district: yp.district.clone(),
         interests: yp.interests.to_vec(),
         languages: yp.languages.to_vec(),
-        availability: list(&yp.availability, YP, "availability", yp.id)?,
+        availability: yp.availability.to_vec(),
         preferences: yp.mentor_preferences.to_vec(),
     })
 }
@@ -205,7 +204,7 @@ pub async fn candidates<C: ConnectionTrait>(
             districts: p.districts.to_vec(),
             interests: p.interests.to_vec(),
             languages: p.languages.to_vec(),
-            availability: list(&p.availability, "mentor_profiles", "availability", p.user_id)?,
+            availability: p.availability.to_vec(),
             age_min: p.age_min,
             age_max: p.age_max,
             lived_experience: p.lived_experience.is_some(),

@@ -7,15 +7,8 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use super::rules::*;
+pub use crate::entities::availability::Slot;
 use crate::http::extract::not_blank;
-
-/// When she is free: a day and a part of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Slot {
-    pub day: Day,
-    pub part: PartOfDay,
-}
 
 pub(crate) fn short_list(items: &[String]) -> Result<(), ValidationError> {
     if items.len() > 30 || items.iter().any(|i| i.trim().is_empty() || i.chars().count() > 100) {

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::dto::*;
 use super::rules::{self, CheckKind, MentorStatus};
-use super::service::{ComplianceRecords, TABLE, check_detail, checks_of, compliance_of, list, load, names_of, resource};
-use super::service::{audit_write, json_of, not_future};
+use super::service::{ComplianceRecords, TABLE, check_detail, checks_of, compliance_of, load, names_of, resource};
+use super::service::{audit_write, not_future};
 use crate::access::scope::RecordScope;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
@@ -37,7 +37,7 @@ fn view(state: &AppState, p: &mentor_profile::Model, u: &user::Model) -> Result<
         districts: p.districts.to_vec(),
         languages: p.languages.to_vec(),
         interests: p.interests.to_vec(),
-        availability: list(&p.availability, TABLE, "availability", p.user_id)?,
+        availability: p.availability.to_vec(),
         capacity: p.capacity,
         age_min: p.age_min,
         age_max: p.age_max,
@@ -128,7 +128,7 @@ pub async fn create_mentor(
         districts: Set(JsonText::of(&body.districts)?),
         languages: Set(JsonText::of(&body.languages)?),
         interests: Set(JsonText::of(&body.interests)?),
-        availability: Set(json_of(&body.availability)?),
+        availability: Set(JsonText::of(&body.availability)?),
         capacity: Set(body.capacity.unwrap_or(1)),
         age_min: Set(age_min),
         age_max: Set(age_max),
@@ -200,7 +200,7 @@ pub async fn update_mentor(
         changed.push("interests");
     }
     if let Some(v) = &body.availability {
-        am.availability = Set(json_of(v)?);
+        am.availability = Set(JsonText::of(v)?);
         changed.push("availability");
     }
     if let Some(v) = body.capacity {

@@ -1,6 +1,7 @@
 //! Safer recruitment as plain functions: which checks and courses are in place, when each
 //! lapses, and whether a mentor can be matched on a given day (docs/domain.md §Mentors).
 
+pub use crate::entities::availability::{Day, PartOfDay};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,26 +14,6 @@ pub use crate::entities::mentor_profile::MentorStatus;
 pub use crate::entities::mentor_profile::RecruitmentSource;
 
 pub use crate::entities::mentor_check::CheckKind;
-
-code_enum!(
-    Day {
-        Mon = "mon",
-        Tue = "tue",
-        Wed = "wed",
-        Thu = "thu",
-        Fri = "fri",
-        Sat = "sat",
-        Sun = "sun",
-    }
-);
-
-code_enum!(
-    PartOfDay {
-        Morning = "morning",
-        Afternoon = "afternoon",
-        Evening = "evening",
-    }
-);
 
 code_enum!(
     DbsWorkforce {

@@ -192,10 +192,6 @@ impl ComplianceRecords {
     }
 }
 
-pub fn json_of<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
-    serde_json::to_string(v).map_err(ApiError::internal)
-}
-
 pub fn not_future(d: NaiveDate, today: NaiveDate, field: &str) -> Result<(), ApiError> {
     if d > today { Err(ApiError::field(field, "in_future", "This date is in the future.")) } else { Ok(()) }
 }

@@ -375,7 +375,7 @@ pub async fn transition(
                 am.eligibility_override = Set(seal_opt(&state, TABLE, "eligibility_override", &r.id, Some(why))?);
                 detail["eligibility_override"] = json!(true);
             }
-            let consents: Vec<Consent> = ApiError::stored_json(&yp.consents, "young_people", "consents", yp.id)?;
+            let consents: Vec<Consent> = yp.consents.to_vec();
             let missing = yp_rules::missing_consent(&consents, yp_rules::age_on(yp.date_of_birth, r.received_on), yp.gillick_competent);
             if !missing.is_empty() {
                 let Some(why) = body.consent_override.as_deref() else {

@@ -26,7 +26,7 @@ pub fn resource(r: &referral::Model) -> Resource {
 
 /// Eligibility of a referral received on `received_on` for this young person.
 pub fn eligibility_of(yp: &young_person::Model, received_on: NaiveDate) -> Result<Eligibility, ApiError> {
-    let aces: Vec<AceAnswer> = ApiError::stored_json(&yp.aces, "young_people", "aces", yp.id)?;
+    let aces: Vec<AceAnswer> = yp.aces.to_vec();
     let risks: Vec<RiskIndicator> = yp.risk_indicators.to_vec();
     Ok(yp_rules::eligibility(&yp_rules::EligibilityInput {
         date_of_birth: yp.date_of_birth,

@@ -30,53 +30,10 @@ pub use crate::entities::young_person::EducationStatus;
 
 pub use crate::entities::young_person::CareStatus;
 
-code_enum!(
-    /// The ten ACE categories of the CDC–Kaiser study.
-    AceCategory {
-        PhysicalAbuse = "physical_abuse",
-        EmotionalAbuse = "emotional_abuse",
-        SexualAbuse = "sexual_abuse",
-        PhysicalNeglect = "physical_neglect",
-        EmotionalNeglect = "emotional_neglect",
-        DomesticViolence = "domestic_violence",
-        HouseholdSubstanceMisuse = "household_substance_misuse",
-        HouseholdMentalIllness = "household_mental_illness",
-        ParentalSeparation = "parental_separation",
-        HouseholdMemberInPrison = "household_member_in_prison",
-    }
-);
-
-code_enum!(
-    AceSource {
-        SelfReport = "self_report",
-        Referrer = "referrer",
-    }
-);
-
 pub use crate::entities::young_person::RiskIndicator;
-
-code_enum!(
-    ConsentKind {
-        Participation = "participation",
-        InformationSharing = "information_sharing",
-    }
-);
-
-code_enum!(
-    ConsentGivenBy {
-        YoungPerson = "young_person",
-        ParentCarer = "parent_carer",
-    }
-);
-
-code_enum!(
-    ConsentMethod {
-        Written = "written",
-        Verbal = "verbal",
-        Electronic = "electronic",
-    }
-);
 
 pub use crate::entities::young_person::IodEdition;
 
 pub use crate::entities::young_person::SafeguardingFlag;
+
+pub use crate::entities::young_person_json::{AceCategory, AceSource, ConsentGivenBy, ConsentKind, ConsentMethod};

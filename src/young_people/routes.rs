@@ -188,14 +188,14 @@ pub async fn update_young_person(
         set!(send, s);
     }
     if let Some(a) = &body.aces {
-        set!(aces, serde_json::to_string(a).map_err(ApiError::internal)?);
+        set!(aces, JsonText::of(a)?);
         set!(ace_count, rules::ace_count(a) as i16);
     }
     if let Some(r) = &body.risk_indicators {
         set!(risk_indicators, JsonText::of(r)?);
     }
     if let Some(c) = &body.consents {
-        set!(consents, serde_json::to_string(c).map_err(ApiError::internal)?);
+        set!(consents, JsonText::of(c)?);
     }
     if let Some(g) = body.gillick_competent {
         set!(gillick_competent, Some(g));
@@ -207,7 +207,7 @@ pub async fn update_young_person(
         set!(languages, JsonText::of(v)?);
     }
     if let Some(v) = &body.availability {
-        set!(availability, serde_json::to_string(v).map_err(ApiError::internal)?);
+        set!(availability, JsonText::of(v)?);
     }
     if let Some(v) = &body.mentor_preferences {
         set!(mentor_preferences, JsonText::of(v)?);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::codes::*;
+pub use crate::entities::young_person_json::{AceAnswer, Consent};
 
 /// Whole years between `dob` and `on` (her age on that day; a 29 February birthday falls on
 /// 1 March in other years).
@@ -20,26 +21,6 @@ pub fn age_on(dob: NaiveDate, on: NaiveDate) -> i32 {
 pub const MIN_AGE: i32 = 11;
 pub const MAX_AGE: i32 = 24;
 pub const MIN_ACES: usize = 4;
-
-/// One ACE answer: yes or no, who said so, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AceAnswer {
-    pub category: AceCategory,
-    pub answer: bool,
-    pub source: AceSource,
-    pub recorded_on: NaiveDate,
-}
-
-/// One consent: what was consented to, by whom, how and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Consent {
-    pub kind: ConsentKind,
-    pub given_by: ConsentGivenBy,
-    pub method: ConsentMethod,
-    pub recorded_on: NaiveDate,
-}
 
 /// Whether a referral meets the programme's criteria, and why (not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

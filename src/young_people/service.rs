@@ -20,10 +20,6 @@ use uuid::Uuid;
 
 pub const TABLE: &str = "young_people";
 
-pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &'static str, id: Uuid) -> Result<T, ApiError> {
-    ApiError::stored_json(text, TABLE, column, id)
-}
-
 pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonView, ApiError> {
     let today = state.now().date_naive();
     let ethnicity = yp.ethnicity;
@@ -48,14 +44,14 @@ pub fn view(state: &AppState, yp: &young_person::Model) -> Result<YoungPersonVie
         education_status: yp.education_status,
         care_status: yp.care_status,
         send: yp.send,
-        aces: parse_json(&yp.aces, "aces", yp.id)?,
+        aces: yp.aces.to_vec(),
         ace_count: yp.ace_count,
         risk_indicators: yp.risk_indicators.to_vec(),
-        consents: parse_json(&yp.consents, "consents", yp.id)?,
+        consents: yp.consents.to_vec(),
         gillick_competent: yp.gillick_competent,
         interests: yp.interests.to_vec(),
         languages: yp.languages.to_vec(),
-        availability: parse_json(&yp.availability, "availability", yp.id)?,
+        availability: yp.availability.to_vec(),
         mentor_preferences: yp.mentor_preferences.to_vec(),
         safeguarding_flag: yp.safeguarding_flag,
         merged_into: yp.merged_into,
@@ -165,7 +161,7 @@ pub async fn insert_young_person(
     }
 
     let id = Uuid::now_v7();
-    let aces_json = serde_json::to_string(&body.aces).map_err(ApiError::internal)?;
+    let aces_json = JsonText::of(&body.aces)?;
     let yp = young_person::ActiveModel {
         id: Set(id),
         organisation_id: Set(org.id),
@@ -189,11 +185,11 @@ pub async fn insert_young_person(
         aces: Set(aces_json),
         ace_count: Set(rules::ace_count(&body.aces) as i16),
         risk_indicators: Set(JsonText::of(&body.risk_indicators)?),
-        consents: Set(serde_json::to_string(&body.consents).map_err(ApiError::internal)?),
+        consents: Set(JsonText::of(&body.consents)?),
         gillick_competent: Set(body.gillick_competent),
         interests: Set(JsonText::of(&body.interests)?),
         languages: Set(JsonText::of(&body.languages)?),
-        availability: Set(serde_json::to_string(&body.availability).map_err(ApiError::internal)?),
+        availability: Set(JsonText::of(&body.availability)?),
         mentor_preferences: Set(JsonText::of(&body.mentor_preferences)?),
         safeguarding_flag: Set(SafeguardingFlag::Green),
         merged_into: Set(None),
