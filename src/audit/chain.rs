@@ -36,7 +36,7 @@ pub fn canonical(e: &audit_event::Model, seq: i64) -> String {
         e.outcome,
         e.request_id,
         e.client_address,
-        e.detail,
+        e.detail.text(),
     ]);
     if let (Some(subjects), Some(list)) = (&e.subjects, fields.as_array_mut()) {
         list.push(serde_json::Value::String(subjects.clone()));

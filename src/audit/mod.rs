@@ -10,6 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
+use crate::entities::json::JsonText;
 use crate::entities::{audit_event, audit_event_subject};
 use crate::http::context;
 
@@ -125,7 +126,7 @@ pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, actor: Opt
         outcome: Set(event.outcome.as_str().to_string()),
         request_id: Set(non_empty(ctx.request_id)),
         client_address: Set(non_empty(ctx.client_addr)),
-        detail: Set(event.detail.to_string()),
+        detail: Set(JsonText::new(event.detail).map_err(|e| DbErr::Custom(e.to_string()))?),
         prev_hash: Set(None),
         hash: Set(None),
         subjects: Set(subjects),

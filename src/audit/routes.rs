@@ -123,7 +123,7 @@ pub async fn list_audit_events(
     let mut items = Vec::with_capacity(page.items.len());
     for e in page.items {
         items.push(AuditEventView {
-            detail: ApiError::stored_json(&e.detail, "audit_events", "detail", e.id)?,
+            detail: e.detail.into_inner(),
             id: e.id,
             seq: e.seq,
             occurred_at: e.occurred_at,

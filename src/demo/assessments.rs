@@ -111,7 +111,7 @@ pub async fn seed<C: ConnectionTrait>(conn: &C, rng: &mut Rng, now: DateTime<Utc
                     _ => (rng.below(5) == 0) as u32,
                 },
             };
-            let indicators = serde_json::to_string(&indicators).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let indicators = super::typed(indicators)?;
             for (inst, start_level) in [(core, distress), (swemwbs, wellbeing)] {
                 if !inst.definition.fits_age(age) {
                     continue;

@@ -123,7 +123,7 @@ pub async fn seed<C: ConnectionTrait>(
             mentor_organisation_id: Set(r.organisation_id),
             status: Set(status),
             score: Set(Some(55 + rng.below(45) as i32)),
-            criteria: Set("[]".into()),
+            criteria: Set(super::typed(Vec::new())?),
             proposed_on: Set(proposed),
             first_meeting_on: Set((status != MatchStatus::Proposed).then_some(met)),
             staff_present: Set(if status != MatchStatus::Proposed { Some(seal("staff_present", "Coordinator")?) } else { None }),

@@ -19,7 +19,7 @@ pub struct Model {
     pub request_id: Option<String>,
     pub client_address: Option<String>,
     /// A small JSON object with no personal data.
-    pub detail: String,
+    pub detail: super::json::JsonText<serde_json::Value>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
     /// The young people the event is about: their ids, sorted, comma-separated (sealed into

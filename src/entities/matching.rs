@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "matches")]
@@ -14,7 +16,7 @@ pub struct Model {
     pub status: MatchStatus,
     pub score: Option<i32>,
     /// JSON: the score breakdown when the match was made (MENTOR standard 4).
-    pub criteria: String,
+    pub criteria: super::json::JsonText<Vec<Criterion>>,
     pub proposed_on: Date,
     pub first_meeting_on: Option<Date>,
     /// Sealed.
@@ -75,3 +77,14 @@ crate::codes::code_enum!(
         Other = "other",
     }
 );
+
+/// One criterion's part of the score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Criterion {
+    /// `district`, `availability`, `interests`, `language`, `age` or `preferences`.
+    pub criterion: String,
+    pub points: u32,
+    pub max_points: u32,
+    /// What was compared, in words.
+    pub explanation: String,
+}

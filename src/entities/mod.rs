@@ -1,7 +1,9 @@
 //! sea-orm entities, one file per table. A code-list column is typed by the code list defined
 //! beside its entity (`code_enum!(stored ...)`: the same codes the table's CHECK constraint
-//! holds, where it has one). JSON columns are text here, read through `ApiError::stored_json`,
-//! which names the table, column and row of a value that does not parse.
+//! holds, where it has one). A JSON column is `json::JsonText<T>`, its document type defined
+//! beside the entity; the two whose types belong to a capability above this layer (a session
+//! version's content, an idempotency key's grants and headers) are text here, read through
+//! `ApiError::stored_json`, which names the table, column and row of a value that does not parse.
 
 pub mod assessment;
 pub mod audit_event;

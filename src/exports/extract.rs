@@ -19,6 +19,7 @@ use super::anonymity::{Plan, Qi};
 use super::dictionary::{self, ExtractColumn, ExtractColumnType};
 use super::release::{Charities, ace_band, qi_of};
 use crate::crypto::Pseudonymiser;
+use crate::entities::json::JsonText;
 use crate::entities::{assessment, concern, matching, mentoring_session, referral, young_person};
 use crate::error::ApiError;
 use crate::outcomes::dto::Indicators;
@@ -350,7 +351,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
 
     // Outcomes, and the indicators of each young person's latest assessment.
     let outcomes = crate::outcomes::outcomes_for(conn, &yp_ids).await?;
-    let assessment_rows: Vec<(Uuid, Uuid, NaiveDate, chrono::DateTime<chrono::Utc>, String)> = assessment::Entity::find()
+    let assessment_rows: Vec<(Uuid, Uuid, NaiveDate, chrono::DateTime<chrono::Utc>, JsonText<Indicators>)> = assessment::Entity::find()
         .select_only()
         .column(assessment::Column::YoungPersonId)
         .column(assessment::Column::Id)
@@ -361,7 +362,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut latest: HashMap<Uuid, (NaiveDate, chrono::DateTime<chrono::Utc>, Uuid, String)> = HashMap::new();
+    let mut latest: HashMap<Uuid, (NaiveDate, chrono::DateTime<chrono::Utc>, Uuid, JsonText<Indicators>)> = HashMap::new();
     for (yp, id, taken_on, recorded_at, indicators) in assessment_rows {
         let key = (taken_on, recorded_at, id);
         match latest.get(&yp) {
@@ -433,15 +434,11 @@ pub async fn rows_chunk<C: ConnectionTrait>(
                 o.and_then(|o| o.change_kind).and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_string));
             row.put(&format!("{p}_reliable_change"), opt_str(kind.as_deref()))?;
         }
-        let indicators: Option<Indicators> =
-            latest.get(&yp.id).map(|l| ApiError::stored_json(&l.3, "assessments", "indicators", l.2)).transpose()?;
-        row.put("indicator_education_employment_status", opt_str(indicators.as_ref().map(|i| i.education_employment_status.as_str())))?;
-        row.put(
-            "indicator_police_contact",
-            indicators.as_ref().map(|i| Cell::Bool(i.police_contact_since_last_review)).unwrap_or(Cell::Null),
-        )?;
-        row.put("indicator_first_time_entrant", indicators.as_ref().map(|i| Cell::Bool(i.first_time_entrant)).unwrap_or(Cell::Null))?;
-        row.put("indicator_missing_episodes", opt_int(indicators.as_ref().map(|i| i64::from(i.missing_episodes))))?;
+        let indicators: Option<&Indicators> = latest.get(&yp.id).map(|l| &*l.3);
+        row.put("indicator_education_employment_status", opt_str(indicators.map(|i| i.education_employment_status.as_str())))?;
+        row.put("indicator_police_contact", indicators.map(|i| Cell::Bool(i.police_contact_since_last_review)).unwrap_or(Cell::Null))?;
+        row.put("indicator_first_time_entrant", indicators.map(|i| Cell::Bool(i.first_time_entrant)).unwrap_or(Cell::Null))?;
+        row.put("indicator_missing_episodes", opt_int(indicators.map(|i| i64::from(i.missing_episodes))))?;
         for c in Category::ALL {
             let n = concerns.get(&(yp.id, c.as_str().to_string())).copied().unwrap_or(0);
             row.put(&dictionary::concern_column(*c), Cell::Int(n))?;

@@ -18,13 +18,13 @@ use crate::access::scope::MatchScope;
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::json::JsonText;
 use crate::entities::{matching, mentor_profile, referral, young_person};
 use crate::error::{ApiError, Problem};
 use crate::http::etag::{self, IfMatch};
 use crate::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::http::pagination;
 use crate::http::problems::{InvalidFields, InvalidParameters, JsonBody, Refused, SignedIn};
-use crate::mentors::service::list;
 use crate::referrals::rules::Status as ReferralStatus;
 use crate::young_people::{open_opt, seal_opt};
 use crate::{access::Deny, state::AppState};
@@ -51,7 +51,7 @@ pub fn view(state: &AppState, m: &matching::Model) -> Result<MatchView, ApiError
         mentor_organisation_id: m.mentor_organisation_id,
         status: m.status,
         score: m.score,
-        criteria: list(&m.criteria, TABLE, "criteria", m.id)?,
+        criteria: m.criteria.clone().into_inner(),
         proposed_on: m.proposed_on,
         first_meeting_on: m.first_meeting_on,
         staff_present: open_opt(state, TABLE, "staff_present", &m.id, m.staff_present.as_deref())?,
@@ -167,7 +167,7 @@ pub async fn create_match(
         mentor_organisation_id: Set(mentor.organisation_id),
         status: Set(MatchStatus::Proposed),
         score: Set(Some(score.total as i32)),
-        criteria: Set(serde_json::to_string(&score.breakdown).map_err(ApiError::internal)?),
+        criteria: Set(JsonText::of(&score.breakdown)?),
         proposed_on: Set(today),
         first_meeting_on: Set(None),
         staff_present: Set(None),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use crate::entities::matching::Criterion;
 use crate::mentors::dto::Slot;
 use crate::young_people::codes::MentorPreference;
 
@@ -84,17 +85,6 @@ pub struct Candidate {
     pub conflicts: HashSet<Uuid>,
     /// Young people whose earlier match with her ended for a safeguarding reason.
     pub safeguarding_endings: HashSet<Uuid>,
-}
-
-/// One criterion's part of the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Criterion {
-    /// `district`, `availability`, `interests`, `language`, `age` or `preferences`.
-    pub criterion: String,
-    pub points: u32,
-    pub max_points: u32,
-    /// What was compared, in words.
-    pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

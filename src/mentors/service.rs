@@ -31,12 +31,6 @@ pub async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) 
     Ok(p)
 }
 
-/// A JSON list column read back from `table`.`column` of row `id`; one that does not parse is
-/// an error naming where it lies, never an empty list.
-pub fn list<T: serde::de::DeserializeOwned>(text: &str, table: &'static str, column: &'static str, id: Uuid) -> Result<Vec<T>, ApiError> {
-    ApiError::stored_json(text, table, column, id)
-}
-
 pub async fn checks_of<C: ConnectionTrait>(conn: &C, mentor: Uuid) -> Result<Vec<mentor_check::Model>, ApiError> {
     Ok(mentor_check::Entity::find()
         .filter(mentor_check::Column::MentorId.eq(mentor))

@@ -8,24 +8,8 @@ use validator::Validate;
 
 use super::scoring::{ChangeKind, Definition};
 use crate::http::extract::not_blank;
-use crate::young_people::codes::EducationStatus;
 
-pub use crate::entities::assessment::Timepoint;
-
-/// The programme indicators recorded beside each assessment (docs/domain.md §Outcome measures).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Indicators {
-    /// Her education or employment status on the day.
-    pub education_employment_status: EducationStatus,
-    /// Any contact with the police since the last review (or since referral, at baseline).
-    pub police_contact_since_last_review: bool,
-    /// She entered the youth justice system for the first time since the last review.
-    pub first_time_entrant: bool,
-    /// Missing episodes since the last review.
-    #[validate(range(max = 1000))]
-    pub missing_episodes: u32,
-}
+pub use crate::entities::assessment::{Indicators, Timepoint};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
 use uuid::Uuid;
 
+use crate::entities::json::JsonText;
 use crate::entities::{assessment, instrument};
 use crate::error::ApiError;
 use dto::Outcome;
@@ -39,7 +40,7 @@ pub async fn ensure_instruments<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>
             code: Set(code.into()),
             version: Set(version.into()),
             name: Set(name.into()),
-            definition: Set(serde_json::to_string(&definition).map_err(|e| DbErr::Custom(e.to_string()))?),
+            definition: Set(JsonText::new(definition).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_by: Set(None),
             created_at: Set(now),
         }
@@ -67,7 +68,7 @@ pub async fn instruments<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, L
     let rows = instrument::Entity::find().order_by_asc(instrument::Column::Id).all(conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for model in rows {
-        let definition: Definition = ApiError::stored_json(&model.definition, "instruments", "definition", model.id)?;
+        let definition = model.definition.clone().into_inner();
         out.insert(model.id, Loaded { model, definition });
     }
     Ok(out)

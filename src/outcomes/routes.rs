@@ -59,7 +59,6 @@ async fn load(state: &AppState, me: &CurrentUser, id: Uuid, action: Action) -> R
 fn view(a: assessment::Model, inst: &Loaded, date_of_birth: NaiveDate) -> Result<AssessmentView, ApiError> {
     let answers = answers_of(&a)?;
     let scored = inst.definition.score(&answers).map_err(|_| ApiError::internal("stored answers no longer score"))?;
-    let indicators: Indicators = ApiError::stored_json(&a.indicators, "assessments", "indicators", a.id)?;
     let warnings = inst.definition.validation_warning(&inst.model.code, age_on(date_of_birth, a.taken_on)).into_iter().collect();
     Ok(AssessmentView {
         id: a.id,
@@ -71,7 +70,7 @@ fn view(a: assessment::Model, inst: &Loaded, date_of_birth: NaiveDate) -> Result
         timepoint: a.timepoint,
         taken_on: a.taken_on,
         answers,
-        indicators,
+        indicators: a.indicators.clone().into_inner(),
         scores: Scores {
             raw_total: super::scoring::number(scored.raw),
             metric: scored.metric.map(super::scoring::number),
@@ -115,7 +114,7 @@ pub async fn create_instrument(
     }
     let now = state.now();
     let id = Uuid::now_v7();
-    let definition = serde_json::to_string(&body.definition).map_err(ApiError::internal)?;
+    let definition = JsonText::of(&body.definition)?;
     let mut txn = state.write(&me).await?;
     let model = instrument::ActiveModel {
         id: Set(id),
@@ -254,7 +253,7 @@ pub async fn create_assessment(
         timepoint: Set(body.timepoint),
         taken_on: Set(body.taken_on),
         answers: Set(JsonText::of(&body.answers)?),
-        indicators: Set(serde_json::to_string(&body.indicators).map_err(ApiError::internal)?),
+        indicators: Set(JsonText::of(&body.indicators)?),
         administered_by: Set(me.id()),
         recorded_at: Set(now),
     }

@@ -198,7 +198,7 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     let events = app.audit_events("reports.disproportionality").await;
     assert_eq!(events.len(), 4);
     assert!(events.iter().all(|e| e.actor_id == Some(evaluator.id)));
-    let details: Vec<Value> = events.iter().map(|e| serde_json::from_str(&e.detail).unwrap()).collect();
+    let details: Vec<Value> = events.iter().map(|e| e.detail.clone().into_inner()).collect();
     assert!(details.iter().any(|d| d["from"] == "2026-01-01" && d["to"] == "2026-10-31" && d["by"] == "ethnicity"));
     assert!(details.iter().any(|d| d["format"] == "csv" && d["groups"] == 7));
 }

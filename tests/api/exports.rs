@@ -337,8 +337,8 @@ async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_se
         assert_eq!(completed.action, "export.evaluation.completed");
         assert_eq!(started.resource_id, completed.resource_id);
         assert_eq!(started.actor_role.as_deref(), Some("evaluator"));
-        let s: Value = serde_json::from_str(&started.detail).unwrap();
-        let c: Value = serde_json::from_str(&completed.detail).unwrap();
+        let s: Value = started.detail.clone().into_inner();
+        let c: Value = completed.detail.clone().into_inner();
         let rows: u64 = r.header("trellis-rows").unwrap().parse().unwrap();
         assert!(rows > 0);
         assert_eq!(s["rows"], rows);
@@ -353,7 +353,7 @@ async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_se
         assert_eq!(c["bytes"], r.text.len());
         assert_eq!(c["sha256"], sha256_hex(r.text.as_bytes()));
         // Nothing personal in the audit detail.
-        assert!(!started.detail.contains("pseudonym") && !completed.detail.contains("pseudonym"));
+        assert!(!started.detail.text().contains("pseudonym") && !completed.detail.text().contains("pseudonym"));
     }
 }
 
@@ -436,11 +436,8 @@ async fn windows_are_whole_months() {
     assert_eq!(a.text, b.text);
     assert_eq!(a.header("trellis-from"), Some("2026-03"));
     let events = extract_events(&app).await;
-    let started: Vec<Value> = events
-        .iter()
-        .filter(|e| e.action == "export.evaluation.started")
-        .map(|e| serde_json::from_str::<Value>(&e.detail).unwrap())
-        .collect();
+    let started: Vec<Value> =
+        events.iter().filter(|e| e.action == "export.evaluation.started").map(|e| e.detail.clone().into_inner()).collect();
     assert_eq!(started[0]["filters"]["to"], "2026-08");
     assert_eq!(started[2]["filters"]["from"], "2026-03");
 }
@@ -622,7 +619,7 @@ async fn a_client_that_goes_away_is_audited_as_not_completed() {
     for _ in 0..200 {
         let events = extract_events(&app).await;
         if let Some(e) = events.iter().find(|e| e.action == "export.evaluation.completed") {
-            completed = Some(serde_json::from_str::<Value>(&e.detail).unwrap());
+            completed = Some(e.detail.clone().into_inner());
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;

@@ -113,7 +113,7 @@ async fn accepting_an_ineligible_referral_needs_a_written_override_which_is_audi
     let r = app.transition_referral(&admin, rid, over).await.assert_status(200);
     assert_eq!(r.body["eligibility_override"], "Police intelligence of exploitation not yet on her record.");
     let events = app.audit_events("referral.transitioned").await;
-    assert!(events.iter().any(|e| e.detail.contains("\"eligibility_override\":true")), "{events:?}");
+    assert!(events.iter().any(|e| e.detail.text().contains("\"eligibility_override\":true")), "{events:?}");
 }
 
 #[tokio::test]

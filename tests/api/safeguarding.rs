@@ -381,7 +381,7 @@ async fn break_glass_opens_the_detail_for_a_programme_admin_audited_and_told_to_
     assert_eq!(r.body["visibility"], "full");
     assert!(r.body["what_happened"].as_str().unwrap().contains(WORDS));
     assert_eq!(audit_count(app, "concern.break_glass").await, 1);
-    let detail = &app.audit_events("concern.break_glass").await[0].detail;
+    let detail = app.audit_events("concern.break_glass").await[0].detail.text().to_string();
     assert!(detail.contains("justification_sealed") && !detail.contains("Police on the phone"), "{detail}");
     let sent = outbox(app).await;
     assert_eq!(app.count("outbox_messages").await, before + 1);
