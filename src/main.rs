@@ -1,4 +1,4 @@
-//! The `trellis` command line: serve, migrate, demo, admin, audit, policies.
+//! The `trellis` command line: serve, migrate, demo, admin, audit, exports, policies.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -82,6 +82,13 @@ enum Command {
         #[arg(long, global = true)]
         database_url: Option<String>,
     },
+    /// Check an evaluation extract as a motivated intruder would.
+    Exports {
+        #[command(subcommand)]
+        action: ExportsCommand,
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+    },
     /// Check the authorization policies.
     Policies {
         #[command(subcommand)]
@@ -141,6 +148,27 @@ enum AdminCommand {
 enum AuditCommand {
     /// Recompute the hash chain: exit 0 with the count if intact, 1 naming the first break.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum ExportsCommand {
+    /// Join every young person's identifiable record to an evaluation extract on every
+    /// released column and count the rows only one record fits: exit 0 when none is, 1
+    /// otherwise. Prints what was found as JSON.
+    IntruderTest {
+        /// The project the extract is for.
+        #[arg(long)]
+        project: String,
+        /// The window's first month (any day of it, YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// The window's last month (any day of it, YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// An extract already released, as JSON (format=json), to test instead of building one.
+        #[arg(long)]
+        extract: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -380,6 +408,33 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Exports { action: ExportsCommand::IntruderTest { project, from, to, extract }, database_url } => {
+            let cfg = load_config(file, &[("database_url", database_url)])?;
+            init_logging(&cfg);
+            let keys = Keys::load(&cfg)?;
+            let conn = open_db(&cfg).await?;
+            let (from, to) = trellis::reports::whole_months(from, to).map_err(|_| "--from must not be after --to".to_string())?;
+            let released = match extract {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let value: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+                    Some(
+                        trellis::exports::intruder::rows_of_json(&value)
+                            .ok_or_else(|| format!("{} is not an extract in its JSON form", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let filters = trellis::exports::extract::Filters { from, to };
+            let found =
+                trellis::exports::service::intruder_test(&conn, &cfg, &keys.pseudonyms, &project, &filters, released, SystemClock.now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            seal(&conn).await?;
+            println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
+            Ok(if found.intruder.unique_pseudonyms == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Policies { action: PoliciesCommand::Check { policies } } => {
             let cfg = load_config(file, &[("policies", policies)])?;

@@ -57,6 +57,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "working days (Monday to Friday) a DSL has to acknowledge any other concern (default 1)",
     ),
     ("extract_k", "TRELLIS_EXTRACT_K", "k of the k-anonymity of the evaluation extract (default 5)"),
+    (
+        "extract_key_variables",
+        "TRELLIS_EXTRACT_KEY_VARIABLES",
+        "what an intruder is assumed to know, comma-separated: the extract is k-anonymous over them (default all seven: \
+         age_band,ethnic_group,imd_quintile,charity,district,referral_source,received_period)",
+    ),
     ("disclosure_mode", "TRELLIS_DISCLOSURE_MODE", "small-number rule of published counts: nhs or threshold (default nhs)"),
     (
         "disclosure_k",
@@ -120,6 +126,8 @@ pub struct Config {
     pub safeguarding_ack_working_days: u32,
     /// k of the evaluation extract's k-anonymity.
     pub extract_k: u32,
+    /// The variables an intruder is assumed to know, over which the extract is k-anonymous.
+    pub extract_key_variables: Vec<KeyVariable>,
     pub disclosure_mode: DisclosureMode,
     /// The threshold mode's k, and the fewest people a mean or median is shown for.
     pub disclosure_k: u32,
@@ -160,6 +168,7 @@ impl Default for Config {
             safeguarding_ack_immediate: Duration::minutes(60),
             safeguarding_ack_working_days: 1,
             extract_k: 5,
+            extract_key_variables: KeyVariable::ALL.to_vec(),
             disclosure_mode: DisclosureMode::Nhs,
             disclosure_k: 5,
             population_base: None,
@@ -356,6 +365,10 @@ impl Sources {
                     Some(n) => c.extract_k = n as u32,
                     None => bad("must be a number from 2 to 100"),
                 },
+                "extract_key_variables" => match parse_key_variables(raw) {
+                    Some(v) => c.extract_key_variables = v,
+                    None => bad(&format!("must name one or more of {}, comma-separated, each once", KeyVariable::CODES.join(", "))),
+                },
                 "disclosure_mode" => match raw {
                     "nhs" => c.disclosure_mode = DisclosureMode::Nhs,
                     "threshold" => c.disclosure_mode = DisclosureMode::Threshold,
@@ -451,6 +464,32 @@ impl Config {
     pub fn mfa_required(&self, role: Role) -> bool {
         self.mfa_required_roles.contains(&role)
     }
+}
+
+crate::codes::code_enum!(
+    /// A variable of the evaluation extract an intruder is assumed to know (its column name).
+    KeyVariable {
+        AgeBand = "age_band",
+        EthnicGroup = "ethnic_group",
+        ImdQuintile = "imd_quintile",
+        Charity = "charity",
+        District = "district",
+        ReferralSource = "referral_source",
+        ReceivedPeriod = "received_period",
+    }
+);
+
+/// A comma-separated list of key variables, each once; `None` when empty or wrong.
+fn parse_key_variables(raw: &str) -> Option<Vec<KeyVariable>> {
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim) {
+        let v = KeyVariable::parse(part)?;
+        if out.contains(&v) {
+            return None;
+        }
+        out.push(v);
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Points each criterion is worth when fully met. Defaults total 100.

@@ -6,8 +6,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::anonymity::{
-    COUNTY, GLOBAL_MAJORITY, NOT_STATED, QUINTILE_LEAST_DEPRIVED, QUINTILE_MOST_DEPRIVED, SMALL_CLASS_SHARE_PERCENT, SUPPRESSED, WHITE,
+    AGE_18_PLUS, AGE_UNDER_16, COUNTY, GLOBAL_MAJORITY, KeyVariable, NOT_STATED, QUINTILE_LEAST_DEPRIVED, QUINTILE_MOST_DEPRIVED,
+    SMALL_CLASS_SHARE_PERCENT, SOURCE_COMMUNITY, SOURCE_EDUCATION, SOURCE_STATUTORY, SUPPRESSED,
 };
+use super::protect::UNIQUENESS_FLOOR;
 use super::release::OTHER_DISTRICT;
 use crate::matches::rules::EndingReason;
 use crate::outcomes::scoring::built_in;
@@ -52,6 +54,29 @@ pub struct ExtractColumn {
     pub open: bool,
     /// How the value is derived.
     pub derivation: String,
+    /// Its part in the disclosure control: `key` (what an intruder is assumed to know: the
+    /// extract is k-anonymous over these), `sensitive` (what she would learn: l-diverse in
+    /// each class) or `other`.
+    pub role: ColumnRole,
+}
+
+/// A column's part in the disclosure control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnRole {
+    Key,
+    Sensitive,
+    Other,
+}
+
+impl ColumnRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnRole::Key => "key",
+            ColumnRole::Sensitive => "sensitive",
+            ColumnRole::Other => "other",
+        }
+    }
 }
 
 /// The data dictionary of the evaluation extract.
@@ -59,6 +84,10 @@ pub struct ExtractColumn {
 pub struct ExtractDictionary {
     /// k of the k-anonymity the extract is made to satisfy.
     pub k: u32,
+    /// l of the sensitive columns' l-diversity.
+    pub l: u32,
+    /// The key variables (what an intruder is assumed to know).
+    pub key_variables: Vec<KeyVariable>,
     /// How the extract is made k-anonymous.
     pub anonymisation: String,
     pub columns: Vec<ExtractColumn>,
@@ -71,7 +100,15 @@ fn col(
     allowed: Vec<String>,
     derivation: impl Into<String>,
 ) -> ExtractColumn {
-    ExtractColumn { name: name.into(), kind, nullable, allowed_values: allowed, open: false, derivation: derivation.into() }
+    ExtractColumn {
+        name: name.into(),
+        kind,
+        nullable,
+        allowed_values: allowed,
+        open: false,
+        derivation: derivation.into(),
+        role: ColumnRole::Other,
+    }
 }
 
 fn strs(v: &[&str]) -> Vec<String> {
@@ -81,7 +118,19 @@ fn strs(v: &[&str]) -> Vec<String> {
 /// The age bands, by age at referral.
 pub const AGE_BANDS: [&str; 7] = ["under_11", "11-13", "14-15", "16-17", "18-20", "21-24", "over_24"];
 /// The ACE count bands.
-pub const ACE_BANDS: [&str; 5] = ["0-3", "4", "5", "6", "7+"];
+pub const ACE_BANDS: [&str; 3] = ["0-3", "4-5", "6+"];
+/// Day-count bands (days to a decision, to a match).
+pub const DAY_BANDS: [&str; 5] = ["0-7", "8-14", "15-28", "29-56", "57+"];
+/// Match-duration bands.
+pub const DURATION_BANDS: [&str; 4] = ["under_3_months", "3_to_6_months", "6_to_12_months", "12_months_or_more"];
+/// Sessions-attended bands.
+pub const SESSION_BANDS: [&str; 5] = ["0", "1-5", "6-11", "12-23", "24+"];
+/// Session-hours bands.
+pub const HOUR_BANDS: [&str; 5] = ["0", "under_10", "10-24", "25-49", "50+"];
+/// Attendance-rate bands, in per cent.
+pub const ATTENDANCE_BANDS: [&str; 4] = ["0-49", "50-74", "75-89", "90-100"];
+/// Missing-episode bands.
+pub const MISSING_BANDS: [&str; 3] = ["0", "1-2", "3+"];
 
 /// The high-level ethnic groups of `Ethnicity::group()`, in order of first appearance.
 pub fn ethnic_groups() -> Vec<&'static str> {
@@ -113,7 +162,8 @@ pub fn concern_column(c: Category) -> String {
     format!("concerns_{}", c.as_str())
 }
 
-/// Every column, in order.
+/// Every column, in order: the pseudonym, the seven key columns, the others, and last the
+/// names of the row's suppressed columns.
 pub fn columns() -> Vec<ExtractColumn> {
     use ExtractColumnType::*;
     let mut cols = Vec::new();
@@ -124,118 +174,139 @@ pub fn columns() -> Vec<ExtractColumn> {
         Vec::new(),
         "HMAC-SHA256 of the young person's record under a key derived for the recipient project (the first 128 bits in lower-case hex, 32 characters, so a spreadsheet never reads one as a formula): \
          the same young person has the same pseudonym in every extract for one project, and unrelated ones across projects. \
-         Two referrals of one young person share it.",
+         Two referrals of one young person share it. Rows are in pseudonym order.",
     ));
     let mut ages = strs(&AGE_BANDS);
-    ages.push(SUPPRESSED.into());
-    cols.push(col(
+    ages.extend(strs(&[AGE_UNDER_16, AGE_18_PLUS, SUPPRESSED]));
+    ages.dedup();
+    cols.push(key(col(
         "age_band",
         String,
         false,
         ages,
         "Her age in whole years on the day her first referral within the extract's window was received: the same on all her \
-         rows of one extract. Quasi-identifier.",
-    ));
+         rows of one extract. Generalised: 11-15, 16-17, 18-24.",
+    )));
     let mut eth = strs(&ethnic_groups());
-    eth.extend(strs(&[GLOBAL_MAJORITY, WHITE, NOT_STATED, SUPPRESSED]));
-    cols.push(col(
+    eth.extend(strs(&[GLOBAL_MAJORITY, NOT_STATED, SUPPRESSED]));
+    cols.push(key(col(
         "ethnic_group",
         String,
         false,
         eth,
         "The ONS 2021 high-level group of her recorded ethnicity (asian, black, mixed, white, other), or prefer_not_to_say / \
          not_known. Generalised: white stays white, the other four groups become global_majority, and prefer_not_to_say and \
-         not_known both become not_stated. Quasi-identifier.",
-    ));
-    let mut imd = strs(&["1", "2", "3", "4", "5", "not_known", QUINTILE_MOST_DEPRIVED, QUINTILE_LEAST_DEPRIVED]);
-    imd.push(SUPPRESSED.into());
-    cols.push(col(
+         not_known both become not_stated.",
+    )));
+    cols.push(key(col(
         "imd_quintile",
         String,
         false,
-        imd,
+        strs(&["1", "2", "3", "4", "5", "not_known", QUINTILE_MOST_DEPRIVED, QUINTILE_LEAST_DEPRIVED, SUPPRESSED]),
         "The IMD quintile of her home area (1 = the most deprived fifth), from the recorded decile; not_known without one. \
-         Generalised: 1-2 and 3-5. Quasi-identifier.",
-    ));
-    let mut charity = col(
+         Generalised: 1-2 and 3-5.",
+    )));
+    let mut charity = key(col(
         "charity",
         String,
         false,
         strs(&[SUPPRESSED]),
-        "The name of the charity holding her record. Quasi-identifier (never generalised, only suppressed).",
-    );
+        "The name of the charity holding her record (never generalised, only suppressed).",
+    ));
     charity.open = true;
     cols.push(charity);
-    let mut district = col(
+    let mut district = key(col(
         "district",
         String,
         false,
         strs(&[OTHER_DISTRICT, COUNTY, SUPPRESSED]),
         "The district of her home address as recorded, when it is one of the districts her charity covers; other when it \
-         is not (the recorded district is free text and is never released otherwise). Generalised: county. \
-         Quasi-identifier.",
-    );
+         is not (the recorded district is free text and is never released otherwise). Generalised: county.",
+    ));
     district.open = true;
     cols.push(district);
-    cols.push(col("referral_source", String, false, codes(SourceType::ALL.iter().map(|s| s.as_str())), "Who referred her."));
-    cols.push(col("received_month", String, false, Vec::new(), "The month the referral was received, YYYY-MM (never the day)."));
+    let mut sources = codes(SourceType::ALL.iter().map(|s| s.as_str()));
+    sources.extend(strs(&[SOURCE_STATUTORY, SOURCE_EDUCATION, SOURCE_COMMUNITY, SUPPRESSED]));
+    cols.push(key(col(
+        "referral_source",
+        String,
+        false,
+        sources,
+        "Who referred her. Generalised: statutory (police, children's social care, youth justice, health), education \
+         (school or college), community_and_family (voluntary sector, family, self).",
+    )));
+    let mut period = key(col(
+        "received_period",
+        String,
+        false,
+        strs(&[SUPPRESSED]),
+        "When the referral was received: the month (YYYY-MM), never the day. Generalised: the quarter (YYYY-Q1..Q4), the \
+         half-year (YYYY-H1, H2), the year (YYYY).",
+    ));
+    period.open = true;
+    cols.push(period);
     cols.push(col(
         "eligible",
         Boolean,
-        false,
+        true,
         Vec::new(),
         "Whether she met the eligibility criteria (age, gender, four or more ACEs) when last assessed.",
     ));
-    cols.push(col("ace_count_band", String, false, strs(&ACE_BANDS), "The number of ACE categories recorded for her, banded."));
+    cols.push(col("ace_count_band", String, true, strs(&ACE_BANDS), "The number of ACE categories recorded for her, banded."));
     for r in RiskIndicator::ALL {
         cols.push(col(
             risk_column(*r),
             Boolean,
-            false,
+            true,
             Vec::new(),
             format!("Whether the risk indicator {} is recorded for her.", r.as_str()),
         ));
     }
-    cols.push(col("status", String, false, codes(Status::ALL.iter().map(|s| s.as_str())), "Where the referral is now."));
+    cols.push(col("status", String, true, codes(Status::ALL.iter().map(|s| s.as_str())), "Where the referral is now."));
     cols.push(col(
         "days_to_decision",
-        Integer,
+        String,
         true,
-        Vec::new(),
-        "Days from receipt to the decision (accepted, declined or waitlisted); empty before one.",
+        strs(&DAY_BANDS),
+        "Days from receipt to the decision (accepted, declined or waitlisted), banded; empty before one.",
     ));
     cols.push(col(
         "days_to_match",
-        Integer,
+        String,
         true,
-        Vec::new(),
-        "Days from receipt to the first match proposed for the referral; empty without one.",
+        strs(&DAY_BANDS),
+        "Days from receipt to the first match proposed for the referral, banded; empty without one.",
     ));
     cols.push(col(
-        "match_duration_days",
-        Integer,
+        "match_duration",
+        String,
         true,
-        Vec::new(),
-        "For the referral's latest match that had a first meeting: days from the first meeting to its ending; empty \
-         while that match goes on (see match_ongoing: measured to any day the recipient knows, it would give away the day \
-         of the first meeting) and without such a match.",
+        strs(&DURATION_BANDS),
+        "For the referral's latest match that had a first meeting: from the first meeting to its ending, banded; empty \
+         while that match goes on (see match_ongoing) and without such a match.",
     ));
     cols.push(col(
         "match_ongoing",
         Boolean,
         true,
         Vec::new(),
-        "Whether the referral's latest match that had a first meeting is still going on (then match_duration_days is empty); \
+        "Whether the referral's latest match that had a first meeting is still going on (then match_duration is empty); \
          empty without such a match.",
     ));
-    cols.push(col("sessions_attended", Integer, false, Vec::new(), "Mentoring sessions she attended, over all the referral's matches."));
-    cols.push(col("session_hours", Number, false, Vec::new(), "Hours of the sessions she attended (two decimals)."));
+    cols.push(col(
+        "sessions_attended",
+        String,
+        true,
+        strs(&SESSION_BANDS),
+        "Mentoring sessions she attended, over all the referral's matches, banded.",
+    ));
+    cols.push(col("session_hours", String, true, strs(&HOUR_BANDS), "Hours of the sessions she attended, banded."));
     cols.push(col(
         "attendance_rate",
-        Number,
+        String,
         true,
-        Vec::new(),
-        "Sessions attended ÷ sessions logged (0 to 1, three decimals); empty when none was logged.",
+        strs(&ATTENDANCE_BANDS),
+        "Sessions attended ÷ sessions logged, in per cent, banded; empty when none was logged.",
     ));
     let kinds = strs(&["reliable_improvement", "reliable_deterioration", "no_reliable_change"]);
     for code in instrument_codes() {
@@ -286,21 +357,21 @@ pub fn columns() -> Vec<ExtractColumn> {
     ));
     cols.push(col(
         "indicator_missing_episodes",
-        Integer,
+        String,
         true,
-        Vec::new(),
-        "Missing episodes since the last review, as recorded with her latest assessment.",
+        strs(&MISSING_BANDS),
+        "Missing episodes since the last review, as recorded with her latest assessment, banded.",
     ));
     for c in Category::ALL {
-        cols.push(col(
+        cols.push(sensitive(col(
             concern_column(*c),
-            Integer,
-            false,
+            Boolean,
+            true,
             Vec::new(),
-            format!("Safeguarding concerns of category {} raised about her (over her whole record).", c.as_str()),
-        ));
+            format!("Whether a safeguarding concern of category {} was raised about her (over her whole record).", c.as_str()),
+        )));
     }
-    cols.push(col(
+    cols.push(sensitive(col(
         "closure_reason",
         String,
         true,
@@ -309,44 +380,125 @@ pub fn columns() -> Vec<ExtractColumn> {
             "Why the referral was closed; empty while open. A match's ending reason maps onto it ({} ending reasons).",
             EndingReason::ALL.len()
         ),
-    ));
+    )));
+    let mut suppressed = col(
+        SUPPRESSED_COLUMNS,
+        String,
+        true,
+        Vec::new(),
+        "The columns of this row released empty to protect her (a sensitive column withheld in her class, or a column \
+         suppressed by the uniqueness guard), separated by ;. Empty when none is.",
+    );
+    suppressed.open = true;
+    cols.push(suppressed);
     cols
+}
+
+/// The column naming a row's suppressed columns.
+pub const SUPPRESSED_COLUMNS: &str = "suppressed_columns";
+
+fn key(mut c: ExtractColumn) -> ExtractColumn {
+    c.role = ColumnRole::Key;
+    c
+}
+
+fn sensitive(mut c: ExtractColumn) -> ExtractColumn {
+    c.role = ColumnRole::Sensitive;
+    c
+}
+
+/// The order in which the uniqueness guard suppresses a young person's columns: the most
+/// identifying and least needed first; what the evaluation needs most (the stage she
+/// reached, whether she improved) last.
+pub fn guard_order() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for code in instrument_codes() {
+        let p = instrument_prefix(code);
+        out.extend([format!("{p}_baseline"), format!("{p}_latest"), format!("{p}_change")]);
+    }
+    out.extend(
+        [
+            "indicator_missing_episodes",
+            "indicator_first_time_entrant",
+            "indicator_police_contact",
+            "indicator_education_employment_status",
+            "attendance_rate",
+            "session_hours",
+            "days_to_decision",
+            "days_to_match",
+            "sessions_attended",
+            "match_duration",
+        ]
+        .map(str::to_string),
+    );
+    out.extend(RiskIndicator::ALL.iter().map(|r| risk_column(*r)));
+    out.extend(["ace_count_band", "eligible"].map(str::to_string));
+    out.extend(Category::ALL.iter().map(|c| concern_column(*c)));
+    out.push("closure_reason".into());
+    out.extend(instrument_codes().into_iter().map(|c| format!("{}_reliable_change", instrument_prefix(c))));
+    out.extend(["match_ongoing", "status"].map(str::to_string));
+    out
 }
 
 fn codes<'a>(it: impl Iterator<Item = &'a str>) -> Vec<String> {
     it.map(str::to_string).collect()
 }
 
-/// The dictionary for `k`.
-pub fn dictionary(k: u32) -> ExtractDictionary {
+/// The dictionary for `k` over `key_variables`.
+pub fn dictionary(k: u32, key_variables: &[KeyVariable]) -> ExtractDictionary {
+    let keys: Vec<&str> = key_variables.iter().map(|v| v.as_str()).collect();
+    let mut columns = columns();
+    // A key column that is not configured as one is released as an ordinary column, and the
+    // uniqueness guard covers it.
+    for c in &mut columns {
+        if c.role == ColumnRole::Key && !keys.contains(&c.name.as_str()) {
+            c.role = ColumnRole::Other;
+        }
+    }
     ExtractDictionary {
         k,
+        l: L,
+        key_variables: key_variables.to_vec(),
         anonymisation: format!(
-            "The five quasi-identifiers (age_band, ethnic_group, imd_quintile, charity, district) are the young person's: all \
-             her rows in one extract carry the same five values. Every combination of them that occurs is shared by at least \
-             k distinct young people (k distinct pseudonyms), not merely k rows. Generalisation comes first, one step at a time (district to county; then imd_quintile to 1-2 / 3-5; \
-             then ethnic_group to global_majority / white / not_stated), stopping at the first step after which at most \
-             {SMALL_CLASS_SHARE_PERCENT}% of young people are in combinations smaller than k. The rows still in such combinations then lose \
-             values one at a time, in the order charity, district, imd_quintile, age_band, ethnic_group (each replaced by \
-             \"suppressed\"), and stop as soon as they form a combination of at least k young people with the others suppressed as far; \
-             if the young people left with all five suppressed are fewer than k, the next-smallest whole combinations join them. \
-             An extract of fewer than k young people is withheld (no rows). The window is whole months: from is taken as the \
-             first day of its month and to as the last day of its month. In CSV a text value starting with =, +, -, @, a tab \
-             or a carriage return is prefixed with ' so that a spreadsheet does not run it as a formula. The response says what was \
-             generalised and how many values were suppressed (headers Trellis-Generalised, Trellis-Suppressed-Values, \
-             Trellis-Rows, Trellis-K, Trellis-Withheld; in JSON also the envelope)."
+            "The intruder assumed is someone who knows a young woman and the referral: her age, ethnic group, home area \
+             (district, deprivation), the charity, who referred her and when. Those are the key variables (configured; now: {}). \
+             k counts young people, not rows: what the extract shows of a young person is all her rows together (one per \
+             referral in the window, sharing her pseudonym), and every such combination of key values is shared by at least \
+             k young people. Generalisation comes first, one step at a time (received month to quarter; district to county; \
+             source to statutory / education / community_and_family; quarter to half-year; imd_quintile to 1-2 / 3-5; \
+             half-year to year; age to 11-15 / 16-17 / 18-24; ethnic_group to global_majority / white / not_stated), stopping \
+             at the first step after which at most {SMALL_CLASS_SHARE_PERCENT}% of young people are in combinations smaller \
+             than k. The young people still in such combinations then lose key values one at a time, in the order charity, \
+             district, received_period, referral_source, imd_quintile, age_band, ethnic_group (each replaced by \"suppressed\"), \
+             and stop as soon as they form a combination of at least k; if those left with every key suppressed are fewer \
+             than k, the next-smallest whole combinations with as many rows join them, and a young person with more rows \
+             than anyone else is withheld. Sensitive columns (the concern categories and the closure reason) are l-diverse: \
+             in each combination they are released only when they take at least {L} distinct values, and are otherwise \
+             released empty and named in suppressed_columns. Then the uniqueness guard: joined on every released column, \
+             each young person's rows must fit the true records of at least {UNIQUENESS_FLOOR} young people; where only hers \
+             do, her columns are released empty one at a time (exact scores first, the stage she reached last) until another \
+             fits. Day counts, durations, sessions and hours are released in bands; never a day. Rows are in pseudonym \
+             order. An extract of fewer than k young people is withheld (no rows). The window is whole months. In CSV a text \
+             value starting with =, +, -, @, a tab or a carriage return is prefixed with ' so that a spreadsheet does not \
+             run it as a formula. The response says what was done (headers Trellis-Generalised, Trellis-Suppressed-Values, \
+             Trellis-Rows, Trellis-K, Trellis-K-Achieved, Trellis-L-Achieved, Trellis-Withheld; in JSON also the envelope).",
+            keys.join(", ")
         ),
-        columns: columns(),
+        columns,
     }
 }
 
+/// l of the sensitive columns' l-diversity.
+pub const L: u32 = 2;
+
 /// The dictionary as CSV: name, type, nullable, allowed_values (separated by `|`), open, derivation.
 pub fn dictionary_csv(d: &ExtractDictionary) -> String {
-    let mut out = String::from("name,type,nullable,allowed_values,open,derivation\r\n");
+    let mut out = String::from("name,type,role,nullable,allowed_values,open,derivation\r\n");
     for c in &d.columns {
         let fields = [
             c.name.clone(),
             c.kind.as_str().to_string(),
+            c.role.as_str().to_string(),
             c.nullable.to_string(),
             c.allowed_values.join("|"),
             c.open.to_string(),

@@ -1,12 +1,11 @@
-//! The rows of the evaluation extract: pass 1 counts the young people (and the rows) of each
-//! quasi-identifier class, pass 2 builds the rows a chunk of referrals at a time, with one
-//! grouped query per related table per chunk. Both run on the caller's (read-only)
-//! transaction so they see the same data.
+//! The rows of the evaluation extract as built from the records, before the disclosure
+//! control: a chunk of referrals at a time, with one grouped query per related table per
+//! chunk, on the caller's (read-only) transaction.
 //!
-//! The quasi-identifiers are the young person's, not the referral's: her age band is her age
-//! at her first referral within the extract's window, and ethnicity, quintile, charity and
-//! district are on her record. So all her rows in one extract carry the same five values, and
-//! k counts people, not rows.
+//! Five key values are the young person's, not the referral's: her age band is her age at her
+//! first referral within the extract's window, and ethnicity, quintile, charity and district
+//! are on her record, so all her rows carry the same five. The referral source and the
+//! received period are each referral's.
 
 use std::collections::HashMap;
 
@@ -15,9 +14,8 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
 
-use super::anonymity::{Plan, Qi};
 use super::dictionary::{self, ExtractColumn, ExtractColumnType};
-use super::release::{Charities, ace_band, qi_of};
+use super::release::{Charities, ace_band, attendance_band, day_band, duration_band, hour_band, missing_band, qi_of, session_band};
 use crate::crypto::Pseudonymiser;
 use crate::entities::json::JsonText;
 use crate::entities::{assessment, concern, matching, mentoring_session, referral, young_person};
@@ -25,15 +23,13 @@ use crate::error::ApiError;
 use crate::outcomes::dto::Indicators;
 use crate::referrals::rules::ClosureReason;
 use crate::safeguarding::rules::Category;
-use crate::young_people::codes::{Ethnicity, RiskIndicator};
+use crate::young_people::codes::RiskIndicator;
 
-/// Referrals per chunk of pass 2.
+/// Referrals per chunk.
 pub const CHUNK: u64 = 500;
-/// Referrals per chunk of pass 1 (only five short columns each).
-pub const COUNT_CHUNK: u64 = 2000;
 
 /// The filters of an extract: whole months (see [`crate::reports::whole_months`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Filters {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -62,6 +58,17 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The value as plain text (empty for null), as the intruder check compares values.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => x.to_string(),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+
     pub fn csv(&self) -> String {
         match self {
             Cell::Null => String::new(),
@@ -93,21 +100,12 @@ impl Cell {
     }
 }
 
-fn opt_int(v: Option<i64>) -> Cell {
-    v.map(Cell::Int).unwrap_or(Cell::Null)
-}
-
 fn opt_num(v: Option<f64>) -> Cell {
     v.map(Cell::Num).unwrap_or(Cell::Null)
 }
 
 fn opt_str(v: Option<&str>) -> Cell {
     v.map(|s| Cell::Str(s.to_string())).unwrap_or(Cell::Null)
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
 }
 
 /// Builds a row in the order of the column definitions, refusing a value put under the
@@ -169,76 +167,16 @@ async fn first_referrals<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// What pass 1 counted: the young people of each class of ungeneralised quasi-identifiers
-/// (what k is about), and the rows (referrals) of each class (what the response reports).
-#[derive(Debug, Default)]
-pub struct ClassCounts {
-    pub people: HashMap<Qi, u64>,
-    pub rows: HashMap<Qi, u64>,
-}
-
-/// Pass 1: the young people and the referrals in each class of ungeneralised
-/// quasi-identifiers. It walks the young people with a referral in the window (each counted
-/// once, as all her rows have the same class), [`COUNT_CHUNK`] at a time: memory is bounded by
-/// the number of classes and one chunk, with no set of ids kept.
-pub async fn count_classes<C: ConnectionTrait>(conn: &C, filters: &Filters, charities: &Charities) -> Result<ClassCounts, ApiError> {
-    let mut counts = ClassCounts::default();
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut q = filters.apply(referral::Entity::find());
-        if let Some(a) = after {
-            q = q.filter(referral::Column::YoungPersonId.gt(a));
-        }
-        let yp_ids: Vec<Uuid> = q
-            .select_only()
-            .column(referral::Column::YoungPersonId)
-            .distinct()
-            .order_by_asc(referral::Column::YoungPersonId)
-            .limit(COUNT_CHUNK)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let Some(last) = yp_ids.last() else { break };
-        after = Some(*last);
-        let first = first_referrals(conn, filters, &yp_ids).await?;
-        let people: Vec<(Uuid, Uuid, NaiveDate, Ethnicity, Option<i16>, String)> = young_person::Entity::find()
-            .select_only()
-            .column(young_person::Column::Id)
-            .column(young_person::Column::OrganisationId)
-            .column(young_person::Column::DateOfBirth)
-            .column(young_person::Column::Ethnicity)
-            .column(young_person::Column::ImdDecile)
-            .column(young_person::Column::District)
-            .filter(young_person::Column::Id.is_in(yp_ids.clone()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        if people.len() != yp_ids.len() {
-            return Err(ApiError::internal("a referral without its young person"));
-        }
-        for (id, org, dob, eth, dec, district) in &people {
-            let Some((first_received, n)) = first.get(id) else {
-                return Err(ApiError::internal("a young person without a referral in the window"));
-            };
-            let qi = qi_of(*dob, *first_received, *eth, *dec, charities, *org, district);
-            *counts.rows.entry(qi.clone()).or_insert(0) += n;
-            *counts.people.entry(qi).or_insert(0) += 1;
-        }
-        if (yp_ids.len() as u64) < COUNT_CHUNK {
-            break;
-        }
-    }
-    Ok(counts)
-}
-
-/// What pass 2 needs to build rows.
+/// What building rows needs.
 pub struct RowContext<'a> {
     pub columns: &'a [ExtractColumn],
-    pub plan: &'a Plan,
     pub project: &'a str,
     pub pseudonyms: &'a Pseudonymiser,
     pub charities: &'a Charities,
 }
+
+/// An assessment's young person, id, day taken, time recorded and indicators.
+type AssessmentRow = (Uuid, Uuid, NaiveDate, chrono::DateTime<chrono::Utc>, JsonText<Indicators>);
 
 /// A match's id, referral, proposed day, first meeting and end.
 type MatchRow = (Uuid, Uuid, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
@@ -257,21 +195,29 @@ struct SessionFacts {
     minutes: i64,
 }
 
-/// Pass 2, one chunk: the rows of up to [`CHUNK`] referrals after `after` (by id), and the
-/// last id seen (None when there are no more).
+/// One row as built, before the disclosure control: its young person, and its cells in
+/// dictionary order (the key columns ungeneralised, `suppressed_columns` empty).
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub person: Uuid,
+    pub cells: Vec<Cell>,
+}
+
+/// One chunk: the rows of up to [`CHUNK`] referrals after `after` (by id), and the last id
+/// seen (None when there are no more).
 pub async fn rows_chunk<C: ConnectionTrait>(
     conn: &C,
     filters: &Filters,
     after: Option<Uuid>,
     ctx: &RowContext<'_>,
-) -> Result<(Vec<Vec<Cell>>, Option<Uuid>, Vec<Uuid>), ApiError> {
+) -> Result<(Vec<Built>, Option<Uuid>), ApiError> {
     let mut q = filters.apply(referral::Entity::find());
     if let Some(a) = after {
         q = q.filter(referral::Column::Id.gt(a));
     }
     let referrals = q.order_by_asc(referral::Column::Id).limit(CHUNK).all(conn).await?;
     let Some(last) = referrals.last().map(|r| r.id) else {
-        return Ok((Vec::new(), None, Vec::new()));
+        return Ok((Vec::new(), None));
     };
     let referral_ids: Vec<Uuid> = referrals.iter().map(|r| r.id).collect();
     let mut yp_ids: Vec<Uuid> = referrals.iter().map(|r| r.young_person_id).collect();
@@ -351,7 +297,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
 
     // Outcomes, and the indicators of each young person's latest assessment.
     let outcomes = crate::outcomes::outcomes_for(conn, &yp_ids).await?;
-    let assessment_rows: Vec<(Uuid, Uuid, NaiveDate, chrono::DateTime<chrono::Utc>, JsonText<Indicators>)> = assessment::Entity::find()
+    let assessment_rows: Vec<AssessmentRow> = assessment::Entity::find()
         .select_only()
         .column(assessment::Column::YoungPersonId)
         .column(assessment::Column::Id)
@@ -385,31 +331,23 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         let Some((first_received, _)) = first.get(&yp.id) else {
             return Err(ApiError::internal("a young person without a referral in the window"));
         };
-        let qi = ctx.plan.apply(&qi_of(
-            yp.date_of_birth,
-            *first_received,
-            yp.ethnicity,
-            yp.imd_decile,
-            ctx.charities,
-            yp.organisation_id,
-            &yp.district,
-        ));
+        let qi = qi_of(yp.date_of_birth, *first_received, yp.ethnicity, yp.imd_decile, ctx.charities, yp.organisation_id, &yp.district);
         row.put("age_band", Cell::Str(qi.age_band))?;
         row.put("ethnic_group", Cell::Str(qi.ethnic_group))?;
         row.put("imd_quintile", Cell::Str(qi.imd_quintile))?;
         row.put("charity", Cell::Str(qi.charity))?;
         row.put("district", Cell::Str(qi.district))?;
         row.put("referral_source", Cell::Str(r.source_type.as_str().into()))?;
-        row.put("received_month", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
+        row.put("received_period", Cell::Str(r.received_on.format("%Y-%m").to_string()))?;
         row.put("eligible", Cell::Bool(r.eligible))?;
         row.put("ace_count_band", Cell::Str(ace_band(yp.ace_count).into()))?;
         for ri in RiskIndicator::ALL {
             row.put(&dictionary::risk_column(*ri), Cell::Bool(yp.risk_indicators.contains(ri)))?;
         }
         row.put("status", Cell::Str(r.status.as_str().to_string()))?;
-        row.put("days_to_decision", opt_int(r.decided_on.map(|d| (d - r.received_on).num_days())))?;
+        row.put("days_to_decision", opt_str(r.decided_on.map(|d| day_band((d - r.received_on).num_days()))))?;
         let ms = matches.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
-        row.put("days_to_match", opt_int(ms.iter().map(|m| m.proposed_on).min().map(|d| (d - r.received_on).num_days())))?;
+        row.put("days_to_match", opt_str(ms.iter().map(|m| m.proposed_on).min().map(|d| day_band((d - r.received_on).num_days()))))?;
         // A running match has no duration: measured to any day the recipient can work out
         // (the extract's, a month end), it would give away the day of the first meeting.
         let latest_met = ms.iter().filter(|m| m.first_meeting_on.is_some()).max_by_key(|m| (m.proposed_on, m.id));
@@ -417,12 +355,12 @@ pub async fn rows_chunk<C: ConnectionTrait>(
             (Some(start), Some(end)) => Some(Ord::max((end - start).num_days(), 0)),
             _ => None,
         });
-        row.put("match_duration_days", opt_int(duration))?;
+        row.put("match_duration", opt_str(duration.map(duration_band)))?;
         row.put("match_ongoing", latest_met.map(|m| Cell::Bool(m.ended_on.is_none())).unwrap_or(Cell::Null))?;
         let s = sessions.remove(&r.id).unwrap_or_default();
-        row.put("sessions_attended", Cell::Int(s.attended))?;
-        row.put("session_hours", Cell::Num(round(s.minutes as f64 / 60.0, 2)))?;
-        row.put("attendance_rate", opt_num((s.logged > 0).then(|| round(s.attended as f64 / s.logged as f64, 3))))?;
+        row.put("sessions_attended", Cell::Str(session_band(s.attended).into()))?;
+        row.put("session_hours", Cell::Str(hour_band(s.minutes).into()))?;
+        row.put("attendance_rate", opt_str((s.logged > 0).then(|| attendance_band(s.attended, s.logged))))?;
         let her_outcomes = outcomes.get(&yp.id).map(Vec::as_slice).unwrap_or(&[]);
         for code in &instruments {
             let p = dictionary::instrument_prefix(code);
@@ -438,15 +376,16 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         row.put("indicator_education_employment_status", opt_str(indicators.map(|i| i.education_employment_status.as_str())))?;
         row.put("indicator_police_contact", indicators.map(|i| Cell::Bool(i.police_contact_since_last_review)).unwrap_or(Cell::Null))?;
         row.put("indicator_first_time_entrant", indicators.map(|i| Cell::Bool(i.first_time_entrant)).unwrap_or(Cell::Null))?;
-        row.put("indicator_missing_episodes", opt_int(indicators.map(|i| i64::from(i.missing_episodes))))?;
+        row.put("indicator_missing_episodes", opt_str(indicators.map(|i| missing_band(i.missing_episodes))))?;
         for c in Category::ALL {
             let n = concerns.get(&(yp.id, c.as_str().to_string())).copied().unwrap_or(0);
-            row.put(&dictionary::concern_column(*c), Cell::Int(n))?;
+            row.put(&dictionary::concern_column(*c), Cell::Bool(n > 0))?;
         }
         row.put("closure_reason", opt_str(r.closure_reason.map(ClosureReason::as_str)))?;
-        rows.push(row.finish()?);
+        row.put(dictionary::SUPPRESSED_COLUMNS, Cell::Null)?;
+        rows.push(Built { person: yp.id, cells: row.finish()? });
     }
-    Ok((rows, Some(last), yp_ids))
+    Ok((rows, Some(last)))
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
-//! Record-level evaluation extracts: pseudonymised, k-anonymous, streamed; and their data
-//! dictionary.
+//! Record-level evaluation extracts: pseudonymised, k-anonymous over what an intruder is
+//! assumed to know, l-diverse in what she would learn, checked by a motivated-intruder test;
+//! and their data dictionary.
 
 pub mod anonymity;
+pub mod control;
 pub mod dictionary;
 pub mod extract;
+pub mod intruder;
+pub mod protect;
 pub mod release;
 pub mod routes;
+pub mod service;
 
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     use utoipa_axum::routes;

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 use uuid::Uuid;
 
-use super::anonymity::Qi;
 use crate::entities::organisation;
 use crate::error::ApiError;
 use crate::young_people::codes::{Ethnicity, imd_quintile};
@@ -29,10 +28,71 @@ pub fn age_band(age: i32) -> &'static str {
 pub fn ace_band(count: i16) -> &'static str {
     match count {
         i16::MIN..=3 => "0-3",
-        4 => "4",
-        5 => "5",
-        6 => "6",
-        _ => "7+",
+        4..=5 => "4-5",
+        _ => "6+",
+    }
+}
+
+/// Days to a decision or a match.
+pub fn day_band(days: i64) -> &'static str {
+    match days {
+        i64::MIN..=7 => "0-7",
+        8..=14 => "8-14",
+        15..=28 => "15-28",
+        29..=56 => "29-56",
+        _ => "57+",
+    }
+}
+
+/// A match's length in days.
+pub fn duration_band(days: i64) -> &'static str {
+    match days {
+        i64::MIN..=90 => "under_3_months",
+        91..=182 => "3_to_6_months",
+        183..=364 => "6_to_12_months",
+        _ => "12_months_or_more",
+    }
+}
+
+/// Sessions attended.
+pub fn session_band(n: i64) -> &'static str {
+    match n {
+        i64::MIN..=0 => "0",
+        1..=5 => "1-5",
+        6..=11 => "6-11",
+        12..=23 => "12-23",
+        _ => "24+",
+    }
+}
+
+/// Minutes of sessions attended, as hours.
+pub fn hour_band(minutes: i64) -> &'static str {
+    match minutes {
+        i64::MIN..=0 => "0",
+        1..=599 => "under_10",
+        600..=1499 => "10-24",
+        1500..=2999 => "25-49",
+        _ => "50+",
+    }
+}
+
+/// Sessions attended of those logged (`logged` > 0), in per cent.
+pub fn attendance_band(attended: i64, logged: i64) -> &'static str {
+    let percent = attended * 100 / logged.max(1);
+    match percent {
+        i64::MIN..=49 => "0-49",
+        50..=74 => "50-74",
+        75..=89 => "75-89",
+        _ => "90-100",
+    }
+}
+
+/// Missing episodes since the last review.
+pub fn missing_band(n: u32) -> &'static str {
+    match n {
+        0 => "0",
+        1..=2 => "1-2",
+        _ => "3+",
     }
 }
 
@@ -62,7 +122,17 @@ pub fn release_district(charity: Option<&Charity>, district: &str) -> String {
     }
 }
 
-/// The ungeneralised quasi-identifiers of a young person, her age taken on `first_received`
+/// The ungeneralised key values that are hers rather than her referral's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Qi {
+    pub age_band: String,
+    pub ethnic_group: String,
+    pub imd_quintile: String,
+    pub charity: String,
+    pub district: String,
+}
+
+/// The ungeneralised key values of a young person, her age taken on `first_received`
 /// (her first referral within the extract's window).
 pub fn qi_of(
     dob: NaiveDate,
@@ -116,9 +186,22 @@ mod tests {
         assert_eq!(age_band(25), "over_24");
         assert_eq!(ace_band(0), "0-3");
         assert_eq!(ace_band(3), "0-3");
-        assert_eq!(ace_band(4), "4");
-        assert_eq!(ace_band(7), "7+");
-        assert_eq!(ace_band(10), "7+");
+        assert_eq!(ace_band(4), "4-5");
+        assert_eq!(ace_band(5), "4-5");
+        assert_eq!(ace_band(6), "6+");
+        assert_eq!(ace_band(10), "6+");
+        assert_eq!((day_band(0), day_band(7), day_band(8), day_band(56), day_band(57)), ("0-7", "0-7", "8-14", "29-56", "57+"));
+        assert_eq!(
+            (duration_band(90), duration_band(91), duration_band(364), duration_band(365)),
+            ("under_3_months", "3_to_6_months", "6_to_12_months", "12_months_or_more")
+        );
+        assert_eq!((session_band(0), session_band(5), session_band(6), session_band(24)), ("0", "1-5", "6-11", "24+"));
+        assert_eq!((hour_band(0), hour_band(599), hour_band(600), hour_band(3000)), ("0", "under_10", "10-24", "50+"));
+        assert_eq!(
+            (attendance_band(1, 2), attendance_band(49, 100), attendance_band(9, 10), attendance_band(3, 3)),
+            ("50-74", "0-49", "90-100", "90-100")
+        );
+        assert_eq!((missing_band(0), missing_band(2), missing_band(3)), ("0", "1-2", "3+"));
         assert_eq!(quintile(Some(3)), "2");
         assert_eq!(quintile(None), "not_known");
     }

@@ -1,5 +1,7 @@
-//! The evaluation extract and its dictionary: HTTP only; the rows are built in `extract.rs`,
-//! the anonymity decided in `anonymity.rs`, the columns defined in `dictionary.rs`.
+//! The evaluation extract and its dictionary: HTTP only. The rows are built in `extract.rs`
+//! (through `service.rs`), protected in `control.rs` (k-anonymity in `anonymity.rs`,
+//! l-diversity and the uniqueness guard in `protect.rs`); the columns are defined in
+//! `dictionary.rs`; `intruder.rs` is the motivated-intruder test.
 
 use std::collections::HashMap;
 
@@ -16,9 +18,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::anonymity::{self, Plan};
+use super::control;
 use super::dictionary::{self, ExtractColumn, ExtractDictionary};
-use super::extract::{self, Cell, Filters, RowContext};
+use super::extract::{Cell, Filters};
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
@@ -93,13 +95,22 @@ pub struct EvaluationExtract {
     pub from: Option<String>,
     /// The last month of the window (`YYYY-MM`), null without `to`.
     pub to: Option<String>,
-    /// The quasi-identifiers generalised, in the order they were: `district`, `imd_quintile`,
-    /// `ethnic_group`.
+    /// The key variables generalised, in the order they were first raised.
     pub generalised: Vec<String>,
-    /// How many quasi-identifier values were replaced by "suppressed".
+    /// The fewest young people sharing a released combination of key values (0 when nothing
+    /// is released).
+    pub k_achieved: u64,
+    /// The fewest distinct values of a sensitive column released in a combination; null when
+    /// none is released.
+    pub l_achieved: Option<u64>,
+    /// How many values were released as "suppressed" or empty to protect someone (key values
+    /// suppressed, sensitive values withheld, values suppressed by the uniqueness guard).
     pub suppressed_values: u64,
     /// True when the extract had fewer than k young people and none is released.
     pub withheld: bool,
+    /// Rows of the window not released: those of a young person with more referrals in it
+    /// than anyone else (they cannot be hidden), or all when `withheld`.
+    pub withheld_rows: u64,
     /// One object per referral, keyed by the dictionary's column names.
     pub rows: Vec<HashMap<String, serde_json::Value>>,
 }
@@ -108,7 +119,10 @@ const HEADER_GENERALISED: &str = "trellis-generalised";
 const HEADER_SUPPRESSED: &str = "trellis-suppressed-values";
 const HEADER_ROWS: &str = "trellis-rows";
 const HEADER_K: &str = "trellis-k";
+const HEADER_K_ACHIEVED: &str = "trellis-k-achieved";
+const HEADER_L_ACHIEVED: &str = "trellis-l-achieved";
 const HEADER_WITHHELD: &str = "trellis-withheld";
+const HEADER_WITHHELD_ROWS: &str = "trellis-withheld-rows";
 const HEADER_FROM: &str = "trellis-from";
 const HEADER_TO: &str = "trellis-to";
 /// How long one piece of the body may wait for the client to take it before the extract
@@ -134,11 +148,14 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
     responses(SignedIn, Refused, (status = 200, description = "The extract, streamed: CSV (a header line, then one line per referral) or JSON",
             content((EvaluationExtract = "application/json"), (String = "text/csv")),
             headers(
-                ("Trellis-Generalised" = String, description = "The quasi-identifiers generalised, comma-separated, or `none`"),
-                ("Trellis-Suppressed-Values" = u64, description = "How many quasi-identifier values were replaced by `suppressed`"),
+                ("Trellis-Generalised" = String, description = "The key variables generalised, comma-separated, or `none`"),
+                ("Trellis-Suppressed-Values" = u64, description = "How many values were released `suppressed` or empty to protect someone"),
                 ("Trellis-Rows" = u64, description = "The number of rows"),
                 ("Trellis-K" = u32, description = "k of the k-anonymity"),
+                ("Trellis-K-Achieved" = u64, description = "The fewest young people sharing a released combination of key values (0 when nothing is released)"),
+                ("Trellis-L-Achieved" = String, description = "The fewest distinct values of a sensitive column released in a combination, or `none` when none is released"),
                 ("Trellis-Withheld" = bool, description = "True when fewer than k young people matched and none is released"),
+                ("Trellis-Withheld-Rows" = u64, description = "Rows of the window not released: a young person with more referrals than anyone else in it, or all when fewer than k young people matched"),
                 ("Trellis-From" = String, description = "The first month of the window, `YYYY-MM` (absent without `from`)"),
                 ("Trellis-To" = String, description = "The last month of the window, `YYYY-MM` (absent without `to`)"),
                 ("Content-Disposition" = String, description = "attachment"))),
@@ -154,15 +171,16 @@ pub async fn evaluation_extract(
     let filters = Filters { from, to };
     let (from_month, to_month) = (filters.from.map(|d| d.format("%Y-%m").to_string()), filters.to.map(|d| d.format("%Y-%m").to_string()));
     let k = state.config.extract_k;
+    let key_variables = state.config.extract_key_variables.clone();
 
-    // Pass 1, in the snapshot that pass 2 will read too: k is about young people.
+    // Every row of the window, read in one snapshot, then the disclosure control.
     let txn = snapshot(&state).await?;
-    let charities = super::release::charities(&txn).await?;
-    let counts = extract::count_classes(&txn, &filters, &charities).await?;
-    let mut plan = anonymity::plan(&counts.people, u64::from(k));
-    plan.count_rows(&counts.rows);
-    drop(counts);
-    let generalised: Vec<&str> = plan.level.generalised();
+    let built = super::service::build(&txn, &filters, &q.project, &state.keys.pseudonyms, k, &key_variables).await;
+    // Nothing was written: ending the snapshot cannot lose anything.
+    let _ = txn.rollback().await;
+    let (_, protected) = built?;
+    let generalised: Vec<&str> = protected.plan.generalised();
+    let stats = Stats::of(&protected, k);
 
     // Audited, and committed, before the first byte.
     let extract_id = Uuid::now_v7();
@@ -174,10 +192,14 @@ pub async fn evaluation_extract(
             Event::new("export.evaluation.started", "evaluation_extract").resource(extract_id, None).detail(json!({
                 "filters": filters_json,
                 "k": k,
-                "rows": plan.rows,
+                "key_variables": key_variables,
+                "rows": stats.rows,
                 "generalised": generalised,
-                "suppressed_values": plan.suppressed_values(),
-                "withheld": plan.withheld,
+                "suppressed_values": stats.suppressed_values,
+                "withheld_rows": stats.withheld_rows,
+                "k_achieved": stats.k_achieved,
+                "l_achieved": stats.l_achieved,
+                "withheld": stats.withheld,
             })),
         )
         .await?;
@@ -192,10 +214,14 @@ pub async fn evaluation_extract(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let list = if generalised.is_empty() { "none".to_string() } else { generalised.join(",") };
     headers.insert(HeaderName::from_static(HEADER_GENERALISED), header_value(&list)?);
-    headers.insert(HeaderName::from_static(HEADER_SUPPRESSED), header_value(&plan.suppressed_values().to_string())?);
-    headers.insert(HeaderName::from_static(HEADER_ROWS), header_value(&plan.rows.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_SUPPRESSED), header_value(&stats.suppressed_values.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_ROWS), header_value(&stats.rows.to_string())?);
     headers.insert(HeaderName::from_static(HEADER_K), header_value(&k.to_string())?);
-    headers.insert(HeaderName::from_static(HEADER_WITHHELD), header_value(&plan.withheld.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_K_ACHIEVED), header_value(&stats.k_achieved.to_string())?);
+    headers
+        .insert(HeaderName::from_static(HEADER_L_ACHIEVED), header_value(&stats.l_achieved.map_or("none".to_string(), |l| l.to_string()))?);
+    headers.insert(HeaderName::from_static(HEADER_WITHHELD), header_value(&stats.withheld.to_string())?);
+    headers.insert(HeaderName::from_static(HEADER_WITHHELD_ROWS), header_value(&stats.withheld_rows.to_string())?);
     if let Some(m) = &from_month {
         headers.insert(HeaderName::from_static(HEADER_FROM), header_value(m)?);
     }
@@ -204,26 +230,52 @@ pub async fn evaluation_extract(
     }
 
     let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
+    let generalised = generalised.into_iter().map(str::to_string).collect();
     let job =
-        Stream { state: state.clone(), actor, extract_id, project: q.project, format, filters, from_month, to_month, plan, charities, k };
+        Stream { state: state.clone(), actor, extract_id, project: q.project, format, from_month, to_month, protected, generalised, stats };
     let ctx = context::current();
-    tokio::spawn(context::scope(ctx, job.run(txn, sender)));
+    tokio::spawn(context::scope(ctx, job.run(sender)));
     Ok((headers, Body::new(body)).into_response())
 }
 
-/// Pass 2 and the second audit event, in a task of its own that feeds the response body.
+/// What the response says was done.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    k: u32,
+    rows: u64,
+    suppressed_values: u64,
+    k_achieved: u64,
+    l_achieved: Option<usize>,
+    withheld: bool,
+    withheld_rows: u64,
+}
+
+impl Stats {
+    fn of(p: &control::Protected, k: u32) -> Self {
+        Stats {
+            k,
+            rows: p.rows.len() as u64,
+            suppressed_values: p.suppressed_values(),
+            k_achieved: p.plan.k_achieved,
+            l_achieved: p.l_achieved,
+            withheld: p.plan.withheld,
+            withheld_rows: p.withheld_rows,
+        }
+    }
+}
+
+/// The sending and the second audit event, in a task of its own that feeds the response body.
 struct Stream {
     state: AppState,
     actor: Actor,
     extract_id: Uuid,
     project: String,
     format: ExtractFormat,
-    filters: Filters,
     from_month: Option<String>,
     to_month: Option<String>,
-    plan: Plan,
-    charities: super::release::Charities,
-    k: u32,
+    protected: control::Protected,
+    generalised: Vec<String>,
+    stats: Stats,
 }
 
 /// Why streaming stopped early.
@@ -272,13 +324,11 @@ impl Out {
 }
 
 impl Stream {
-    async fn run(self, txn: DatabaseTransaction, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
+    async fn run(self, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
         let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: SEND_TIMEOUT };
         let mut rows = 0u64;
-        let mut included = Vec::new();
-        let result = self.body(&txn, &mut out, &mut rows, &mut included).await;
-        // Nothing was written: ending the snapshot cannot lose anything.
-        let _ = txn.rollback().await;
+        let result = self.body(&mut out, &mut rows).await;
+        let included = if rows > 0 { self.protected.people.clone() } else { Vec::new() };
         let (outcome, completed, error) = match &result {
             Ok(()) => (Outcome::Allowed, true, None),
             Err(Stop::Gone) => (Outcome::Allowed, false, Some("client_disconnected")),
@@ -307,7 +357,7 @@ impl Stream {
         }
     }
 
-    async fn body(&self, txn: &DatabaseTransaction, out: &mut Out, rows: &mut u64, included: &mut Vec<Uuid>) -> Result<(), Stop> {
+    async fn body(&self, out: &mut Out, rows: &mut u64) -> Result<(), Stop> {
         let columns = dictionary::columns();
         match self.format {
             ExtractFormat::Csv => {
@@ -318,12 +368,15 @@ impl Stream {
             ExtractFormat::Json => {
                 let envelope = json!({
                     "project": self.project,
-                    "k": self.k,
+                    "k": self.stats.k,
+                    "k_achieved": self.stats.k_achieved,
+                    "l_achieved": self.stats.l_achieved,
                     "from": self.from_month,
                     "to": self.to_month,
-                    "generalised": self.plan.level.generalised(),
-                    "suppressed_values": self.plan.suppressed_values(),
-                    "withheld": self.plan.withheld,
+                    "generalised": self.generalised,
+                    "suppressed_values": self.stats.suppressed_values,
+                    "withheld": self.stats.withheld,
+                    "withheld_rows": self.stats.withheld_rows,
                 });
                 let text = envelope.to_string();
                 // The envelope without its closing brace, then the rows.
@@ -332,35 +385,13 @@ impl Stream {
                 out.write(",\"rows\":[").await?;
             }
         }
-        if !self.plan.withheld {
-            let ctx = RowContext {
-                columns: &columns,
-                plan: &self.plan,
-                project: &self.project,
-                pseudonyms: &self.state.keys.pseudonyms,
-                charities: &self.charities,
+        for row in &self.protected.rows {
+            let line = match self.format {
+                ExtractFormat::Csv => csv_line(row),
+                ExtractFormat::Json => json_row(&columns, row, *rows == 0)?,
             };
-            let mut after = None;
-            loop {
-                let (chunk, last, people) = extract::rows_chunk(txn, &self.filters, after, &ctx).await?;
-                included.extend(people);
-                for row in &chunk {
-                    let line = match self.format {
-                        ExtractFormat::Csv => csv_line(row),
-                        ExtractFormat::Json => json_row(&columns, row, *rows == 0)?,
-                    };
-                    out.write(&line).await?;
-                    *rows += 1;
-                }
-                match last {
-                    Some(l) if chunk.len() as u64 == extract::CHUNK => after = Some(l),
-                    _ => break,
-                }
-            }
-        }
-        if *rows != self.plan.rows {
-            // The snapshot should make this impossible; never release rows the plan did not see.
-            return Err(Stop::Failed(ApiError::internal("the extract's two passes saw different rows")));
+            out.write(&line).await?;
+            *rows += 1;
         }
         if self.format == ExtractFormat::Json {
             out.write("]}").await?;
@@ -398,7 +429,7 @@ pub async fn evaluation_dictionary(
     ApiQuery(q): ApiQuery<EvaluationDictionaryParams>,
 ) -> Result<Response, ApiError> {
     state.authorize(&me, Action::ExportsDictionary, &Resource::Programme, &[]).await?;
-    let d: ExtractDictionary = dictionary::dictionary(state.config.extract_k);
+    let d: ExtractDictionary = dictionary::dictionary(state.config.extract_k, &state.config.extract_key_variables);
     Ok(match q.format.unwrap_or(DictionaryFormat::Json) {
         DictionaryFormat::Json => axum::Json(d).into_response(),
         DictionaryFormat::Csv => {

@@ -42,6 +42,7 @@ pub enum DisproportionalityStage {
     Referred,
     Accepted,
     Matched,
+    CouldReachSixMonths,
     SustainedSixMonths,
     WithOutcomes,
     ImprovedOutcome,
@@ -49,8 +50,15 @@ pub enum DisproportionalityStage {
 
 pub(super) use DisproportionalityStage as Stage;
 
-pub(super) const STAGES: [Stage; 6] =
-    [Stage::Referred, Stage::Accepted, Stage::Matched, Stage::SustainedSixMonths, Stage::WithOutcomes, Stage::ImprovedOutcome];
+pub(super) const STAGES: [Stage; 7] = [
+    Stage::Referred,
+    Stage::Accepted,
+    Stage::Matched,
+    Stage::CouldReachSixMonths,
+    Stage::SustainedSixMonths,
+    Stage::WithOutcomes,
+    Stage::ImprovedOutcome,
+];
 
 impl Stage {
     fn index(self) -> usize {
@@ -62,6 +70,7 @@ impl Stage {
             Stage::Referred => "referred",
             Stage::Accepted => "accepted",
             Stage::Matched => "matched",
+            Stage::CouldReachSixMonths => "could_reach_six_months",
             Stage::SustainedSixMonths => "sustained_six_months",
             Stage::WithOutcomes => "with_outcomes",
             Stage::ImprovedOutcome => "improved_outcome",
@@ -73,6 +82,7 @@ impl Stage {
             Stage::Referred => "Referred",
             Stage::Accepted => "Accepted",
             Stage::Matched => "Matched",
+            Stage::CouldReachSixMonths => "Matched six months before",
             Stage::SustainedSixMonths => "Sustained six months",
             Stage::WithOutcomes => "With outcomes",
             Stage::ImprovedOutcome => "Improved outcome",
@@ -80,19 +90,20 @@ impl Stage {
     }
 
     /// The stage whose count is this stage's base; `None` for referral (the population base)
-    /// and for "with outcomes", which is only the base of "improved outcome".
+    /// and for the stages that are only the base of the next ("could reach six months" of
+    /// "sustained", "with outcomes" of "improved outcome").
     fn base(self) -> Option<Stage> {
         match self {
-            Stage::Referred | Stage::WithOutcomes => None,
+            Stage::Referred | Stage::WithOutcomes | Stage::CouldReachSixMonths => None,
             Stage::Accepted => Some(Stage::Referred),
             Stage::Matched => Some(Stage::Accepted),
-            Stage::SustainedSixMonths => Some(Stage::Matched),
+            Stage::SustainedSixMonths => Some(Stage::CouldReachSixMonths),
             Stage::ImprovedOutcome => Some(Stage::WithOutcomes),
         }
     }
 
     pub(super) fn has_rri(self) -> bool {
-        self != Stage::WithOutcomes
+        !matches!(self, Stage::WithOutcomes | Stage::CouldReachSixMonths)
     }
 
     pub(super) fn rate(self) -> Option<&'static str> {
@@ -100,8 +111,8 @@ impl Stage {
             Stage::Referred => Some("referred ÷ population base"),
             Stage::Accepted => Some("accepted ÷ referred"),
             Stage::Matched => Some("matched ÷ accepted"),
-            Stage::SustainedSixMonths => Some("sustained six months ÷ matched"),
-            Stage::WithOutcomes => None,
+            Stage::SustainedSixMonths => Some("sustained six months ÷ matched six months before"),
+            Stage::WithOutcomes | Stage::CouldReachSixMonths => None,
             Stage::ImprovedOutcome => Some("improved outcome ÷ with outcomes"),
         }
     }
@@ -114,9 +125,15 @@ impl Stage {
                  needs acceptance first)."
             }
             Stage::Matched => "Of those, young people with a match confirmed for a referral of the period (whatever became of it).",
+            Stage::CouldReachSixMonths => {
+                "Of the matched, young people with a match whose mentoring agreement was signed at least six calendar months \
+                 before the day the tables are measured to (as_of): the only ones whose match could have run six months, so \
+                 a match too young to have reached six months is not counted as one that did not. Only the base of the \
+                 sustained stage: it has no RRI of its own."
+            }
             Stage::SustainedSixMonths => {
                 "Of those, young people whose match ran at least six calendar months: from the day the mentoring agreement was \
-                 signed to the day it ended, or to today for a match still running (paused time included)."
+                 signed to the day it ended, or to as_of for a match still running (paused time included)."
             }
             Stage::WithOutcomes => {
                 "Of the matched, young people with a baseline and a later assessment on at least one outcome instrument. Only the \
@@ -193,9 +210,9 @@ async fn count<C: ConnectionTrait>(
     to: Option<NaiveDate>,
     by: By,
     today: NaiveDate,
-) -> Result<Vec<[u64; 6]>, ApiError> {
+) -> Result<Vec<[u64; 7]>, ApiError> {
     let groups = groups_of(by);
-    let mut counts = vec![[0u64; 6]; groups.len()];
+    let mut counts = vec![[0u64; 7]; groups.len()];
 
     // Referred, accepted and matched: one grouped query, by stored ethnicity and decile (a
     // young person has one of each, so summing the cells' distinct counts into groups is exact).
@@ -265,6 +282,17 @@ async fn count<C: ConnectionTrait>(
             group_of.insert(id, group_index(by, &ethnicity, decile));
         }
     }
+    // Right-censoring: only a match signed six months before `today` could have run six.
+    let could_reach: HashSet<Uuid> = matches
+        .iter()
+        .filter(|(_, signed, _)| signed.is_some_and(|s| s.checked_add_months(Months::new(6)).is_some_and(|six| six <= today)))
+        .map(|m| m.0)
+        .collect();
+    for id in &could_reach {
+        if let Some(&g) = group_of.get(id) {
+            counts[g][Stage::CouldReachSixMonths.index()] += 1;
+        }
+    }
     let sustained: HashSet<Uuid> = matches
         .iter()
         .filter(|(_, signed, ended)| {
@@ -298,8 +326,10 @@ fn rri_rule(rule: &Rule) -> String {
     format!(
         "An RRI and its 95% interval are shown only when the group's and the reference group's events and bases are all \
          published (none hidden by the small-number rule, primary or secondary), at least {} people in each had the event, \
-         and the reference group had events. RRIs are computed from the true counts, never from rounded ones.",
-        rule.min_people()
+         and the reference group had events. RRIs are computed from the true counts, never from rounded ones. The interval \
+         is the {}.",
+        rule.min_people(),
+        rri::METHOD
     )
 }
 
@@ -319,7 +349,7 @@ pub async fn compute_as_of<C: ConnectionTrait>(
 
 /// Publishes the true counts: the small-number rule on every count, RRIs where allowed.
 fn assemble(
-    counts: Vec<[u64; 6]>,
+    counts: Vec<[u64; 7]>,
     base: Option<&PopulationBase>,
     rule: &Rule,
     from: Option<NaiveDate>,
@@ -354,7 +384,10 @@ fn assemble(
             let count = published.get(g).and_then(|p| p.get(stage.index())).cloned().unwrap_or(Published::Shown(0));
             let mut cell = DisproportionalityCell { stage, count, rri: None, ci_low: None, ci_high: None, note: None };
             if !stage.has_rri() {
-                cell.note = Some("the base of the improved-outcome stage: no RRI of its own".into());
+                cell.note = Some(match stage {
+                    Stage::CouldReachSixMonths => "the base of the sustained stage: no RRI of its own".into(),
+                    _ => "the base of the improved-outcome stage: no RRI of its own".into(),
+                });
             } else if g == reference {
                 cell.rri = Some(1.0);
                 cell.note = Some("reference group".into());
@@ -387,7 +420,6 @@ fn assemble(
                     rri::rri(a, n1, c, n2).map_err(|e| match e {
                         NoRri::EmptyBase => "no one in this group at the previous stage",
                         NoRri::NoReferenceEvents => "no events in the reference group",
-                        NoRri::NoEvents => "no events in this group",
                         NoRri::EventsAboveBase => "inconsistent counts",
                     })
                 });
@@ -505,16 +537,21 @@ mod tests {
     #[test]
     fn assembled_tables_follow_the_hand_worked_example() {
         // asian, black, mixed, white, other, prefer not to say, not known; stages referred,
-        // accepted, matched, sustained, with outcomes, improved.
-        let counts = vec![[1, 0, 0, 0, 0, 0], [3, 3, 2, 1, 0, 0], [0; 6], [6, 4, 2, 2, 2, 1], [0; 6], [2, 0, 0, 0, 0, 0], [0; 6]];
+        // accepted, matched, could reach six months, sustained, with outcomes, improved.
+        let counts =
+            vec![[1, 0, 0, 0, 0, 0, 0], [3, 3, 2, 2, 1, 0, 0], [0; 7], [6, 4, 2, 2, 2, 2, 1], [0; 7], [2, 0, 0, 0, 0, 0, 0], [0; 7]];
         let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
         let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, day);
-        // Black referred: (3/100) / (6/1000) = 5.0, interval 1.27 to 19.69.
+        // Black referred: (3/100) / (6/1000) = 5.0, MOVER-Wilson interval 1.35 to 18.54.
         let b = cell(&d, "black", Stage::Referred);
-        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(5.0), Some(1.27), Some(19.69)));
-        // Accepted: (3/3) / (4/6) = 1.5 (0.85 to 2.64).
+        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(5.0), Some(1.35), Some(18.54)));
+        // Accepted: (3/3) / (4/6) = 1.5 (0.63 to 3.33): everyone accepted keeps its uncertainty.
         let b = cell(&d, "black", Stage::Accepted);
-        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(1.5), Some(0.85), Some(2.64)));
+        assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(1.5), Some(0.63), Some(3.33)));
+        assert_eq!(
+            cell(&d, "black", Stage::CouldReachSixMonths).note.as_deref(),
+            Some("the base of the sustained stage: no RRI of its own")
+        );
         // The 1 Asian referral is hidden, and so is the smallest other count of the column (2).
         assert_eq!(cell(&d, "asian", Stage::Referred).count, Published::Hidden("<2".into()));
         assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).count, Published::Hidden("<2".into()));
@@ -530,12 +567,12 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("1 (parity)"));
         assert!(!html.contains("http") && !html.contains("<script"));
         let csv = to_csv(&d);
-        assert!(csv.lines().count() == 1 + 7 * 6);
+        assert!(csv.lines().count() == 1 + 7 * 7);
     }
 
     #[test]
     fn without_a_base_the_first_stage_says_so() {
-        let counts = vec![[0; 6], [3, 3, 2, 0, 0, 0], [0; 6], [6, 4, 2, 0, 0, 0], [0; 6], [0; 6], [0; 6]];
+        let counts = vec![[0; 7], [3, 3, 2, 2, 0, 0, 0], [0; 7], [6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7]];
         let d = assemble(counts, None, &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
         assert_eq!(cell(&d, "black", Stage::Referred).note.as_deref(), Some("no population base configured"));
         assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.5));
@@ -547,7 +584,7 @@ mod tests {
     fn html_escapes_text() {
         let mut b = base();
         b.source = "<b>Census & co</b>".into();
-        let d = assemble(vec![[0; 6]; 7], Some(&b), &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
+        let d = assemble(vec![[0; 7]; 7], Some(&b), &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
         let html = render_html(&d);
         assert!(html.contains("&lt;b&gt;Census &amp; co&lt;/b&gt;") && !html.contains("<b>Census"));
     }

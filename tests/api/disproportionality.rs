@@ -48,12 +48,12 @@ const DECLINE: &[&str] = &["screening", "declined"];
 
 /// The hand-worked programme (referrals received 2026-11-02, matches begun 2026-11-23):
 ///
-/// | group (decile)      | referred | accepted | matched | sustained 6m | with outcomes | improved |
-/// |---------------------|----------|----------|---------|--------------|---------------|----------|
-/// | Asian (5: q3)       | 1        | 0        | 0       | 0            | 0             | 0        |
-/// | Black (1: q1)       | 3        | 3        | 2       | 1            | 0             | 0        |
-/// | White (9, 10: q5)   | 6        | 4        | 2       | 2            | 2             | 1        |
-/// | Prefer not to say   | 2        | 0        | 0       | 0            | 0             | 0        |
+/// | group (decile)      | referred | accepted | matched | matched 6m before | sustained 6m | with outcomes | improved |
+/// |---------------------|----------|----------|---------|-------------------|--------------|---------------|----------|
+/// | Asian (5: q3)       | 1        | 0        | 0       | 0                 | 0            | 0             | 0        |
+/// | Black (1: q1)       | 3        | 3        | 2       | 2                 | 1            | 0             | 0        |
+/// | White (9, 10: q5)   | 6        | 4        | 2       | 2                 | 2            | 2             | 1        |
+/// | Prefer not to say   | 2        | 0        | 0       | 0                 | 0            | 0             | 0        |
 ///
 /// One Black girl's match ends after a month, so it is not sustained. The clock ends at
 /// 2027-06-01, more than six months after the matches began. Returns an evaluator.
@@ -143,29 +143,32 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     assert_eq!(b["population_base"], json!({"source": "Test county, females 11-24", "synthetic": false}));
     assert_eq!(b["warnings"], json!([]));
     assert_eq!(b["disclosure"]["mode"], "threshold");
-    assert_eq!(b["stages"].as_array().unwrap().len(), 6);
+    assert_eq!(b["stages"].as_array().unwrap().len(), 7);
     assert!(b["stages"].as_array().unwrap().iter().all(|s| s["definition"].as_str().is_some_and(|d| !d.is_empty())));
 
     // Counts (k = 2): the lone Asian referral is hidden, and so is the smallest other count of
     // the referral column (the 2 who preferred not to say), so neither can be worked out
     // from the total. One sustained Black match is hidden, and so the 2 White ones are too.
-    assert_eq!(counts(b, "black"), [json!(3), json!(3), json!(2), json!("<2"), json!(0), json!(0)]);
-    assert_eq!(counts(b, "white"), [json!(6), json!(4), json!(2), json!("<2"), json!(2), json!("<2")]);
-    assert_eq!(counts(b, "asian"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0)]);
-    assert_eq!(counts(b, "prefer_not_to_say"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0)]);
-    assert_eq!(counts(b, "mixed"), vec![json!(0); 6]);
+    assert_eq!(counts(b, "black"), [json!(3), json!(3), json!(2), json!(2), json!("<2"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "white"), [json!(6), json!(4), json!(2), json!(2), json!("<2"), json!(2), json!("<2")]);
+    assert_eq!(counts(b, "asian"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "prefer_not_to_say"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "mixed"), vec![json!(0); 7]);
     let totals: Vec<Value> = b["totals"].as_array().unwrap().iter().map(|t| t["count"].clone()).collect();
-    assert_eq!(totals, [json!(12), json!(7), json!(4), json!(3), json!(2), json!("<2")]);
+    assert_eq!(totals, [json!(12), json!(7), json!(4), json!(4), json!(3), json!(2), json!("<2")]);
     assert_eq!(group(b, "white")["population"], 1000);
     assert_eq!(group(b, "prefer_not_to_say")["population"], Value::Null);
 
-    // Referred: (3/100) / (6/1000) = 5.0; SE = √(1/3 − 1/100 + 1/6 − 1/1000) = 0.6993,
-    // interval exp(ln 5 ± 1.96 × 0.6993) = 1.27 to 19.69.
-    assert_eq!(rri(b, "black", "referred"), (json!(5.0), json!(1.27), json!(19.69)));
-    // Accepted: (3/3) / (4/6) = 1.5; SE = √(1/3 − 1/3 + 1/4 − 1/6) = 0.2887 → 0.85 to 2.64.
-    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
-    // Matched: (2/3) / (2/4) = 1.33; SE = √(1/2 − 1/3 + 1/2 − 1/4) = 0.6455 → 0.38 to 4.72.
-    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.72)));
+    // MOVER-Wilson intervals from each rate's Wilson interval (z = 1.959964).
+    // Referred: (3/100) / (6/1000) = 5.0; Wilson 0.010255–0.084519 and 0.002753–0.013028:
+    // 1.35 to 18.54.
+    assert_eq!(rri(b, "black", "referred"), (json!(5.0), json!(1.35), json!(18.54)));
+    // Accepted: (3/3) / (4/6) = 1.5; Wilson 0.438503–1 and 0.299993–0.903231: 0.63 to 3.33
+    // (the log interval, 0.85 to 2.64, lost the uncertainty of 3 of 3).
+    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.63), json!(3.33)));
+    // Matched: (2/3) / (2/4) = 1.33: 0.38 to 4.60.
+    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.6)));
+    assert!(b["disclosure"]["rule"].as_str().unwrap().contains("MOVER-Wilson"));
     // Small numbers hide the RRI.
     assert_eq!(cell(b, "black", "sustained_six_months")["rri"], Value::Null);
     assert_eq!(cell(b, "black", "sustained_six_months")["note"], "small numbers");
@@ -191,8 +194,8 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     let r = app.get("/api/v1/reports/disproportionality?format=csv").token(&token).send().await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.header("content-type").unwrap().starts_with("text/csv"));
-    assert_eq!(r.text.lines().count(), 1 + 7 * 6);
-    assert!(r.text.contains("ethnicity,black,Black,false,100,referred,3,5.00,1.27,19.69,,configured"), "{}", r.text);
+    assert_eq!(r.text.lines().count(), 1 + 7 * 7);
+    assert!(r.text.contains("ethnicity,black,Black,false,100,referred,3,5.00,1.35,18.54,,configured"), "{}", r.text);
 
     // Audited with the filters and what was returned, no personal data.
     let events = app.audit_events("reports.disproportionality").await;
@@ -201,6 +204,33 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     let details: Vec<Value> = events.iter().map(|e| e.detail.clone().into_inner()).collect();
     assert!(details.iter().any(|d| d["from"] == "2026-01-01" && d["to"] == "2026-10-31" && d["by"] == "ethnicity"));
     assert!(details.iter().any(|d| d["format"] == "csv" && d["groups"] == 7));
+}
+
+#[tokio::test]
+async fn a_match_too_young_to_have_run_six_months_is_not_in_the_sustained_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with_base(&dir).await;
+    let evaluator = programme(&app).await;
+    // The matches were signed on 2026-11-23: on 2027-05-01 none of them can have run six
+    // months, so none is in the base and none counts as not sustained.
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 5, 1, 9, 0, 0).unwrap());
+    let token = app.token(&evaluator).await;
+    let r = app.get("/api/v1/reports/disproportionality").token(&token).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for g in ["black", "white"] {
+        assert_eq!(cell(&r.body, g, "matched")["count"], 2, "{g}");
+        assert_eq!(cell(&r.body, g, "could_reach_six_months")["count"], 0, "{g}");
+        assert_eq!(cell(&r.body, g, "sustained_six_months")["count"], 0, "{g}");
+    }
+    assert_eq!(cell(&r.body, "black", "sustained_six_months")["note"], "no events in the reference group");
+    // On 2027-05-23 they all can: the base is the matched again.
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 5, 23, 9, 0, 0).unwrap());
+    let token = app.token(&evaluator).await;
+    let r = app.get("/api/v1/reports/disproportionality").token(&token).send().await;
+    assert_eq!(cell(&r.body, "white", "could_reach_six_months")["count"], 2);
+    assert_eq!(cell(&r.body, "black", "could_reach_six_months")["count"], 2);
+    // One Black match of the two ran six months: hidden (k = 2), and the White count with it.
+    assert_eq!(cell(&r.body, "black", "sustained_six_months")["count"], "<2");
 }
 
 #[tokio::test]
@@ -216,12 +246,12 @@ async fn by_imd_uses_quintile_five_as_reference() {
     let keys: Vec<&str> = b["groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
     assert_eq!(keys, ["1", "2", "3", "4", "5", "not_known"]);
     assert_eq!(group(b, "5")["reference"], true);
-    assert_eq!(counts(b, "1"), [json!(3), json!(3), json!(2), json!("<2"), json!(0), json!(0)]);
-    assert_eq!(counts(b, "5"), [json!(6), json!(4), json!(2), json!("<2"), json!(2), json!("<2")]);
+    assert_eq!(counts(b, "1"), [json!(3), json!(3), json!(2), json!(2), json!("<2"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "5"), [json!(6), json!(4), json!(2), json!(2), json!("<2"), json!(2), json!("<2")]);
     assert_eq!(counts(b, "not_known")[0], "<2");
-    // Referred: (3/200) / (6/400) = 1.0; SE = √(1/3 − 1/200 + 1/6 − 1/400) = 0.7018 → 0.25 to 3.96.
-    assert_eq!(rri(b, "1", "referred"), (json!(1.0), json!(0.25), json!(3.96)));
-    assert_eq!(rri(b, "1", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
+    // Referred: (3/200) / (6/400) = 1.0, MOVER-Wilson 0.27 to 3.77.
+    assert_eq!(rri(b, "1", "referred"), (json!(1.0), json!(0.27), json!(3.77)));
+    assert_eq!(rri(b, "1", "accepted"), (json!(1.5), json!(0.63), json!(3.33)));
     assert_eq!(cell(b, "3", "referred")["note"], "small numbers");
     assert_eq!(cell(b, "not_known", "referred")["note"], "no population base for this group");
 }
@@ -242,8 +272,8 @@ async fn without_a_population_base_the_first_stage_says_so_and_later_stages_comp
     assert_eq!(group(b, "black")["population"], Value::Null);
     assert_eq!(cell(b, "black", "referred")["rri"], Value::Null);
     assert_eq!(cell(b, "black", "referred")["note"], "no population base configured");
-    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.85), json!(2.64)));
-    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.72)));
+    assert_eq!(rri(b, "black", "accepted"), (json!(1.5), json!(0.63), json!(3.33)));
+    assert_eq!(rri(b, "black", "matched"), (json!(1.33), json!(0.38), json!(4.6)));
 }
 
 #[tokio::test]

@@ -1,0 +1,147 @@
+//! The disclosure control of one evaluation extract, in order: k-anonymity over the key
+//! variables ([`anonymity`]), l-diversity of the sensitive columns and the uniqueness guard
+//! ([`protect`]), then the rows in pseudonym order. Pure: built rows in, released rows out.
+
+use std::collections::{BTreeSet, HashMap};
+
+use uuid::Uuid;
+
+use super::anonymity::{self, KeyVariable, Keys, Plan, SUPPRESSED};
+use super::dictionary::{self, ColumnRole, ExtractColumn, L, SUPPRESSED_COLUMNS};
+use super::extract::{Built, Cell};
+use super::protect::Release;
+use crate::error::ApiError;
+
+/// An extract ready to send.
+#[derive(Debug)]
+pub struct Protected {
+    /// The released rows, in pseudonym order.
+    pub rows: Vec<Vec<Cell>>,
+    pub plan: Plan,
+    /// The young people released.
+    pub people: Vec<Uuid>,
+    /// The fewest distinct values of a sensitive column in a class, where one is released.
+    pub l_achieved: Option<usize>,
+    /// Key values replaced by "suppressed".
+    pub suppressed_keys: u64,
+    /// Sensitive values withheld for l-diversity.
+    pub withheld_sensitive: u64,
+    /// Values suppressed by the uniqueness guard.
+    pub guarded: u64,
+    /// Rows withheld (young people who could not be hidden, or all when fewer than k).
+    pub withheld_rows: u64,
+}
+
+impl Protected {
+    /// Every value released empty or as "suppressed" to protect someone.
+    pub fn suppressed_values(&self) -> u64 {
+        self.suppressed_keys + self.withheld_sensitive + self.guarded
+    }
+}
+
+fn position(columns: &[ExtractColumn], name: &str) -> Result<usize, ApiError> {
+    columns.iter().position(|c| c.name == name).ok_or_else(|| ApiError::internal("an extract column is missing from the dictionary"))
+}
+
+fn text(c: &Cell) -> String {
+    c.text()
+}
+
+/// Applies the disclosure control to `built` (every row of the window, each with its young
+/// person), with k-anonymity at `k` over `key_variables`. `columns` is the dictionary's for
+/// those key variables (its roles say which columns are key and sensitive).
+pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[KeyVariable], k: u64) -> Result<Protected, ApiError> {
+    let key_at: Vec<usize> = KeyVariable::ALL.iter().map(|v| position(columns, v.as_str())).collect::<Result<_, _>>()?;
+    let suppressed_at = position(columns, SUPPRESSED_COLUMNS)?;
+    let keys_of = |cells: &[Cell]| -> Keys { std::array::from_fn(|i| text(&cells[key_at[i]])) };
+
+    // Her rows, by young person (in order of first appearance, which is by referral id).
+    let mut order: Vec<Uuid> = Vec::new();
+    let mut rows_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, b) in built.iter().enumerate() {
+        rows_of
+            .entry(b.person)
+            .or_insert_with(|| {
+                order.push(b.person);
+                Vec::new()
+            })
+            .push(i);
+    }
+    let people: Vec<(Uuid, Vec<Keys>)> = order
+        .iter()
+        .map(|p| (*p, rows_of.get(p).map(|rs| rs.iter().map(|&r| keys_of(&built[r].cells)).collect()).unwrap_or_default()))
+        .collect();
+    let plan = anonymity::plan(&people, key_variables, k);
+    if plan.withheld {
+        return Ok(Protected {
+            rows: Vec::new(),
+            withheld_rows: built.len() as u64,
+            plan,
+            people: Vec::new(),
+            l_achieved: None,
+            suppressed_keys: 0,
+            withheld_sensitive: 0,
+            guarded: 0,
+        });
+    }
+    let classes = anonymity::classes(&people, &plan);
+
+    // The key values as released; each young person's rows in released-key order.
+    let mut truth: Vec<Vec<Cell>> = built.into_iter().map(|b| b.cells).collect();
+    let mut suppressed_keys = 0;
+    for (who, _) in &people {
+        for &r in rows_of.get(who).map(Vec::as_slice).unwrap_or(&[]) {
+            let shown = plan.apply(who, &keys_of(&truth[r]));
+            for (i, v) in shown.into_iter().enumerate() {
+                if v == SUPPRESSED {
+                    suppressed_keys += 1;
+                }
+                truth[r][key_at[i]] = Cell::Str(v);
+            }
+        }
+    }
+    let person_rows: Vec<Vec<usize>> = people
+        .iter()
+        .map(|(who, _)| {
+            let mut rs = rows_of.get(who).cloned().unwrap_or_default();
+            rs.sort_by_cached_key(|&r| truth[r].iter().map(text).collect::<Vec<_>>());
+            rs
+        })
+        .collect();
+
+    // l-diversity, then the uniqueness guard, on the key columns as released.
+    let sensitive: Vec<usize> = (0..columns.len()).filter(|&c| columns[c].role == ColumnRole::Sensitive).collect();
+    let compared: Vec<usize> = (1..columns.len()).filter(|&c| c != suppressed_at && columns[c].role != ColumnRole::Key).collect();
+    let mut guard_order: Vec<usize> = compared.iter().copied().filter(|&c| key_at.contains(&c)).collect();
+    for name in dictionary::guard_order() {
+        guard_order.push(position(columns, &name)?);
+    }
+    let mut shown = truth.clone();
+    let mut suppressed: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); shown.len()];
+    let mut release = Release { people: &person_rows, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+    let (l_achieved, withheld_sensitive) = release.l_diversify(&sensitive, L as usize);
+    let guarded = release.guard(&compared, &guard_order);
+
+    // The rows released, in pseudonym order (then by their values: never by an internal key).
+    let withheld: BTreeSet<Uuid> = plan.withheld_people.iter().copied().collect();
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(shown.len());
+    let mut released_people = Vec::new();
+    let mut withheld_rows = 0;
+    for ((who, _), rs) in people.iter().zip(&person_rows) {
+        if withheld.contains(who) {
+            withheld_rows += rs.len() as u64;
+            continue;
+        }
+        released_people.push(*who);
+        for &r in rs {
+            let mut row = std::mem::take(&mut shown[r]);
+            if !suppressed[r].is_empty() {
+                let names: Vec<&str> = suppressed[r].iter().map(|&c| columns[c].name.as_str()).collect();
+                row[suppressed_at] = Cell::Str(names.join(";"));
+            }
+            out.push(row);
+        }
+    }
+    out.sort_by_cached_key(|row| row.iter().map(text).collect::<Vec<_>>());
+    Ok(Protected { rows: out, plan, people: released_people, l_achieved, suppressed_keys, withheld_sensitive, guarded, withheld_rows })
+}
