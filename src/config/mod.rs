@@ -70,6 +70,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "threshold of the threshold mode, and the fewest people a mean or median is shown for (default 5)",
     ),
     (
+        "disproportionality_reference",
+        "TRELLIS_DISPROPORTIONALITY_REFERENCE",
+        "the ethnic group the disproportionality tables compare with: asian, black, mixed, white, other or a detailed White category (default white)",
+    ),
+    (
         "population_base",
         "TRELLIS_POPULATION_BASE",
         "TOML file of the county's females aged 11-24 by ethnic group and IMD quintile, for the disproportionality tables (off when unset)",
@@ -131,6 +136,8 @@ pub struct Config {
     pub disclosure_mode: DisclosureMode,
     /// The threshold mode's k, and the fewest people a mean or median is shown for.
     pub disclosure_k: u32,
+    /// The ethnic group the disproportionality tables compare with.
+    pub disproportionality_reference: String,
     /// The population base file for the disproportionality tables.
     pub population_base: Option<PathBuf>,
     /// Without `population_base`, use the synthetic example base built into the binary
@@ -171,6 +178,7 @@ impl Default for Config {
             extract_key_variables: KeyVariable::ALL.to_vec(),
             disclosure_mode: DisclosureMode::Nhs,
             disclosure_k: 5,
+            disproportionality_reference: "white".into(),
             population_base: None,
             population_base_demo: false,
             trust_proxy: false,
@@ -374,6 +382,13 @@ impl Sources {
                     "threshold" => c.disclosure_mode = DisclosureMode::Threshold,
                     _ => bad("must be nhs or threshold"),
                 },
+                "disproportionality_reference" => {
+                    if ETHNIC_REFERENCE_GROUPS.contains(&raw) {
+                        c.disproportionality_reference = raw.to_string();
+                    } else {
+                        bad(&format!("must be one of {}", ETHNIC_REFERENCE_GROUPS.join(", ")));
+                    }
+                }
                 "disclosure_k" => match parse_range(raw, 2, 100) {
                     Some(n) => c.disclosure_k = n as u32,
                     None => bad("must be a number from 2 to 100"),
@@ -465,6 +480,20 @@ impl Config {
         self.mfa_required_roles.contains(&role)
     }
 }
+
+/// The lines of the disproportionality tables by ethnicity that may be the reference group.
+pub const ETHNIC_REFERENCE_GROUPS: [&str; 10] = [
+    "asian",
+    "black",
+    "mixed",
+    "white",
+    "other",
+    "white_british",
+    "white_irish",
+    "white_gypsy_irish_traveller",
+    "white_roma",
+    "white_other",
+];
 
 crate::codes::code_enum!(
     /// A variable of the evaluation extract an intruder is assumed to know (its column name).

@@ -148,7 +148,10 @@ impl Stage {
     }
 }
 
-/// The groups of a grouping, in report order: (key, label).
+/// The groups of a grouping, in report order: (key, label). By ethnicity, the detailed
+/// White categories follow the five groups and the two unstated ones, each on its own line
+/// (a young person counts in White and in her own category), so that Gypsy, Roma and Irish
+/// Traveller girls' disproportionality is not hidden inside the White group.
 fn groups_of(by: By) -> &'static [(&'static str, &'static str)] {
     match by {
         By::Ethnicity => &[
@@ -159,6 +162,11 @@ fn groups_of(by: By) -> &'static [(&'static str, &'static str)] {
             ("other", "Other"),
             ("prefer_not_to_say", "Prefer not to say"),
             ("not_known", "Not known"),
+            ("white_british", "White: English, Welsh, Scottish, Northern Irish or British"),
+            ("white_irish", "White: Irish"),
+            ("white_gypsy_irish_traveller", "White: Gypsy or Irish Traveller"),
+            ("white_roma", "White: Roma"),
+            ("white_other", "White: any other White background"),
         ],
         By::Imd => &[
             ("1", "Quintile 1 (most deprived)"),
@@ -171,9 +179,16 @@ fn groups_of(by: By) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-fn reference_of(by: By) -> &'static str {
+/// The group a detailed line belongs to (its counts are part of that group's).
+fn within(by: By, key: &str) -> Option<&'static str> {
+    (by == By::Ethnicity && key.starts_with("white_")).then_some("white")
+}
+
+/// The reference group: by ethnicity the configured one (`disproportionality_reference`,
+/// default White), by deprivation quintile 5.
+fn reference_of<'a>(by: By, ethnic_reference: &'a str) -> &'a str {
     match by {
-        By::Ethnicity => "white",
+        By::Ethnicity => ethnic_reference,
         By::Imd => "5",
     }
 }
@@ -186,6 +201,18 @@ fn group_index(by: By, ethnicity: &str, decile: Option<i16>) -> usize {
     };
     let groups = groups_of(by);
     groups.iter().position(|(k, _)| *k == key).unwrap_or(groups.len() - 1)
+}
+
+/// Every line a young person counts in: her group, and her detailed White category if she
+/// has one.
+fn lines_of(by: By, ethnicity: &str, decile: Option<i16>) -> Vec<usize> {
+    let mut out = vec![group_index(by, ethnicity, decile)];
+    if by == By::Ethnicity
+        && let Some(detail) = groups_of(by).iter().position(|(k, _)| *k == ethnicity && within(by, k).is_some())
+    {
+        out.push(detail);
+    }
+    out
 }
 
 fn population_of(base: Option<&PopulationBase>, by: By, key: &str) -> Option<u64> {
@@ -243,10 +270,11 @@ async fn count<C: ConnectionTrait>(
     for row in conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
         let ethnicity: String = row.try_get("", "ethnicity")?;
         let decile: Option<i16> = row.try_get("", "imd_decile")?;
-        let g = group_index(by, &ethnicity, decile);
-        for (stage, column) in [(Stage::Referred, "referred"), (Stage::Accepted, "accepted"), (Stage::Matched, "matched")] {
-            let n: i64 = row.try_get("", column)?;
-            counts[g][stage.index()] += u64::try_from(n).unwrap_or(0);
+        for g in lines_of(by, &ethnicity, decile) {
+            for (stage, column) in [(Stage::Referred, "referred"), (Stage::Accepted, "accepted"), (Stage::Matched, "matched")] {
+                let n: i64 = row.try_get("", column)?;
+                counts[g][stage.index()] += u64::try_from(n).unwrap_or(0);
+            }
         }
     }
 
@@ -269,7 +297,7 @@ async fn count<C: ConnectionTrait>(
         .await?;
     let mut matched: Vec<Uuid> = matches.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
     matched.sort();
-    let mut group_of: HashMap<Uuid, usize> = HashMap::with_capacity(matched.len());
+    let mut group_of: HashMap<Uuid, Vec<usize>> = HashMap::with_capacity(matched.len());
     for chunk in matched.chunks(crate::db::ID_CHUNK) {
         let rows: Vec<(Uuid, String, Option<i16>)> = young_person::Entity::find()
             .select_only()
@@ -279,7 +307,7 @@ async fn count<C: ConnectionTrait>(
             .all(conn)
             .await?;
         for (id, ethnicity, decile) in rows {
-            group_of.insert(id, group_index(by, &ethnicity, decile));
+            group_of.insert(id, lines_of(by, &ethnicity, decile));
         }
     }
     // Right-censoring: only a match signed six months before `today` could have run six.
@@ -289,7 +317,7 @@ async fn count<C: ConnectionTrait>(
         .map(|m| m.0)
         .collect();
     for id in &could_reach {
-        if let Some(&g) = group_of.get(id) {
+        for &g in group_of.get(id).map(Vec::as_slice).unwrap_or(&[]) {
             counts[g][Stage::CouldReachSixMonths.index()] += 1;
         }
     }
@@ -304,18 +332,19 @@ async fn count<C: ConnectionTrait>(
         .map(|m| m.0)
         .collect();
     for id in &sustained {
-        if let Some(&g) = group_of.get(id) {
+        for &g in group_of.get(id).map(Vec::as_slice).unwrap_or(&[]) {
             counts[g][Stage::SustainedSixMonths.index()] += 1;
         }
     }
     let outcomes = crate::outcomes::outcomes_for(conn, &matched).await?;
     for (id, items) in &outcomes {
-        let Some(&g) = group_of.get(id) else { continue };
-        if items.iter().any(|o| o.change_kind.is_some()) {
-            counts[g][Stage::WithOutcomes.index()] += 1;
-        }
-        if items.iter().any(|o| o.change_kind == Some(ChangeKind::ReliableImprovement)) {
-            counts[g][Stage::ImprovedOutcome.index()] += 1;
+        for &g in group_of.get(id).map(Vec::as_slice).unwrap_or(&[]) {
+            if items.iter().any(|o| o.change_kind.is_some()) {
+                counts[g][Stage::WithOutcomes.index()] += 1;
+            }
+            if items.iter().any(|o| o.change_kind == Some(ChangeKind::ReliableImprovement)) {
+                counts[g][Stage::ImprovedOutcome.index()] += 1;
+            }
         }
     }
     Ok(counts)
@@ -344,7 +373,8 @@ pub async fn compute_as_of<C: ConnectionTrait>(
 ) -> Result<Disproportionality, ApiError> {
     let base = population::load(config).await.map_err(ApiError::internal)?;
     let counts = count(conn, from, to, by, today).await?;
-    Ok(assemble(counts, base.as_ref(), &Rule::from_config(config), from, to, by, today))
+    let reference = reference_of(by, &config.disproportionality_reference);
+    Ok(assemble(counts, base.as_ref(), &Rule::from_config(config), from, to, by, reference, today))
 }
 
 /// Publishes the true counts: the small-number rule on every count, RRIs where allowed.
@@ -355,24 +385,36 @@ fn assemble(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     by: By,
+    reference_key: &str,
     today: NaiveDate,
 ) -> Disproportionality {
     let groups = groups_of(by);
-    let reference = groups.iter().position(|(k, _)| *k == reference_of(by)).unwrap_or(0);
+    let reference = groups.iter().position(|(k, _)| *k == reference_key).unwrap_or(0);
     // Each stage's column is one table row whose total is published, so a single hidden cell
     // is protected by hiding another (threshold mode): nothing can be worked out from the
-    // total, here or in the programme report.
+    // total, here or in the programme report. The detailed White lines are a table of their
+    // own whose total is White's count; where White's is hidden, so are they all but zeros.
+    let main: Vec<usize> = (0..groups.len()).filter(|&g| within(by, groups[g].0).is_none()).collect();
+    let detail: Vec<usize> = (0..groups.len()).filter(|&g| within(by, groups[g].0).is_some()).collect();
+    let white = groups.iter().position(|(k, _)| *k == "white");
     let mut published: Vec<Vec<Published>> = vec![Vec::new(); groups.len()];
     let mut totals = Vec::new();
     for stage in STAGES {
-        let column: Vec<u64> = counts.iter().map(|c| c[stage.index()]).collect();
-        let table = rule.table(&[column]);
-        for (g, cell) in table.cells.into_iter().next().unwrap_or_default().into_iter().enumerate() {
-            if let Some(p) = published.get_mut(g) {
-                p.push(cell);
-            }
+        let column = |lines: &[usize]| -> Vec<u64> { lines.iter().map(|&g| counts[g][stage.index()]).collect() };
+        let table = rule.table(&[column(&main)]);
+        for (&g, cell) in main.iter().zip(table.cells.into_iter().next().unwrap_or_default()) {
+            published[g].push(cell);
         }
         totals.push(DisproportionalityTotal { stage, count: table.row_totals.into_iter().next().unwrap_or(Published::Shown(0)) });
+        if !detail.is_empty() {
+            let white_hidden = white.and_then(|w| published[w].last()).is_some_and(Published::is_hidden);
+            let table = rule.table(&[column(&detail)]);
+            for (&g, cell) in detail.iter().zip(table.cells.into_iter().next().unwrap_or_default()) {
+                // A zero says nothing of White's hidden count; any other detailed count would.
+                let hide = white_hidden && counts[g][stage.index()] > 0;
+                published[g].push(if hide { Published::Hidden(rule.hidden_symbol()) } else { cell });
+            }
+        }
     }
     let shown = |g: usize, s: Stage| published.get(g).and_then(|p| p.get(s.index())).is_some_and(|c| !c.is_hidden());
 
@@ -396,7 +438,7 @@ fn assemble(
                 let c = counts[reference][stage.index()];
                 let bases = match stage.base() {
                     Some(b) => Ok((counts[g][b.index()], counts[reference][b.index()], shown(g, b) && shown(reference, b))),
-                    None => match (base, population, population_of(base, by, reference_of(by))) {
+                    None => match (base, population, population_of(base, by, reference_key)) {
                         (None, ..) => Err("no population base configured"),
                         (Some(_), Some(n1), Some(n2)) => Ok((n1, n2, true)),
                         _ => Err("no population base for this group"),
@@ -437,6 +479,7 @@ fn assemble(
         out_groups.push(DisproportionalityGroup {
             group: (*key).to_string(),
             label: (*label).to_string(),
+            within: within(by, key).map(str::to_string),
             reference: g == reference,
             population,
             stages: cells,
@@ -482,7 +525,7 @@ fn assemble(
         from,
         to,
         as_of: today,
-        reference_group: reference_of(by).to_string(),
+        reference_group: reference_key.to_string(),
         population_base: base.map(|b| PopulationBaseSource { source: b.source.clone(), synthetic: b.synthetic }),
         warnings,
         disclosure,
@@ -532,16 +575,60 @@ mod tests {
         assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", Some(10))].0, "5");
         assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", Some(1))].0, "1");
         assert_eq!(groups_of(By::Imd)[group_index(By::Imd, "white_british", None)].0, "not_known");
+        let lines = |code: &str| lines_of(By::Ethnicity, code, None).into_iter().map(|g| groups_of(By::Ethnicity)[g].0).collect::<Vec<_>>();
+        assert_eq!(lines("white_roma"), ["white", "white_roma"]);
+        assert_eq!(lines("white_gypsy_irish_traveller"), ["white", "white_gypsy_irish_traveller"]);
+        assert_eq!(lines("black_african"), ["black"]);
+        assert_eq!(lines_of(By::Imd, "white_roma", Some(1)).len(), 1);
+        // Every group the settings accept as the reference is a line of the table.
+        for r in crate::config::ETHNIC_REFERENCE_GROUPS {
+            assert!(groups_of(By::Ethnicity).iter().any(|(k, _)| *k == r), "{r}");
+        }
+    }
+
+    #[test]
+    fn the_detailed_white_lines_are_published_on_their_own_and_may_be_the_reference() {
+        // Six White girls: four White British, two Roma (hidden at k = 3, and so the smallest
+        // other detailed count with them); against White British, Black is 3/3 ÷ 4/4.
+        let mut counts = vec![[0u64; 7]; 12];
+        counts[1] = [3, 3, 3, 3, 3, 0, 0];
+        counts[3] = [6, 6, 6, 6, 6, 0, 0];
+        counts[7] = [4, 4, 4, 4, 4, 0, 0];
+        counts[10] = [2, 2, 2, 2, 2, 0, 0];
+        let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+        let d = assemble(counts.clone(), Some(&base()), &threshold(3), None, None, By::Ethnicity, "white", day);
+        let roma = d.groups.iter().find(|g| g.group == "white_roma").unwrap();
+        assert_eq!(roma.within.as_deref(), Some("white"));
+        assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Hidden("<3".into()));
+        assert!(cell(&d, "white_british", Stage::Referred).count.is_hidden(), "the other detailed count is hidden with it");
+        assert_eq!(cell(&d, "white", Stage::Referred).count, Published::Shown(6));
+        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white_british", day);
+        assert_eq!(d.reference_group, "white_british");
+        assert_eq!(cell(&d, "white_british", Stage::Accepted).note.as_deref(), Some("reference group"));
+        assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.0));
+        assert_eq!(cell(&d, "white", Stage::Accepted).rri, Some(1.0));
+        assert_eq!(cell(&d, "black", Stage::Referred).note.as_deref(), Some("no population base for this group"));
+        // Where White itself is hidden, every detailed line is too, but for its zeros.
+        let mut small = vec![[0u64; 7]; 12];
+        small[1] = [5, 0, 0, 0, 0, 0, 0];
+        small[3] = [1, 0, 0, 0, 0, 0, 0];
+        small[7] = [1, 0, 0, 0, 0, 0, 0];
+        let d = assemble(small, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white", day);
+        assert!(cell(&d, "white", Stage::Referred).count.is_hidden());
+        assert!(cell(&d, "white_british", Stage::Referred).count.is_hidden());
+        assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Shown(0));
     }
 
     #[test]
     fn assembled_tables_follow_the_hand_worked_example() {
         // asian, black, mixed, white, other, prefer not to say, not known; stages referred,
         // accepted, matched, could reach six months, sustained, with outcomes, improved.
-        let counts =
+        // Then the detailed White lines: all six White girls are White British.
+        let mut counts =
             vec![[1, 0, 0, 0, 0, 0, 0], [3, 3, 2, 2, 1, 0, 0], [0; 7], [6, 4, 2, 2, 2, 2, 1], [0; 7], [2, 0, 0, 0, 0, 0, 0], [0; 7]];
+        counts.extend([[6, 4, 2, 2, 2, 2, 1], [0; 7], [0; 7], [0; 7], [0; 7]]);
         let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
-        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, day);
+        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white", day);
         // Black referred: (3/100) / (6/1000) = 5.0, MOVER-Wilson interval 1.35 to 18.54.
         let b = cell(&d, "black", Stage::Referred);
         assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(5.0), Some(1.35), Some(18.54)));
@@ -567,13 +654,14 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("1 (parity)"));
         assert!(!html.contains("http") && !html.contains("<script"));
         let csv = to_csv(&d);
-        assert!(csv.lines().count() == 1 + 7 * 7);
+        assert!(csv.lines().count() == 1 + 12 * 7);
     }
 
     #[test]
     fn without_a_base_the_first_stage_says_so() {
-        let counts = vec![[0; 7], [3, 3, 2, 2, 0, 0, 0], [0; 7], [6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7]];
-        let d = assemble(counts, None, &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
+        let mut counts = vec![[0; 7], [3, 3, 2, 2, 0, 0, 0], [0; 7], [6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7]];
+        counts.extend([[6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7], [0; 7]]);
+        let d = assemble(counts, None, &threshold(2), None, None, By::Ethnicity, "white", NaiveDate::MIN);
         assert_eq!(cell(&d, "black", Stage::Referred).note.as_deref(), Some("no population base configured"));
         assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.5));
         assert_eq!(cell(&d, "black", Stage::SustainedSixMonths).note.as_deref(), Some("no events in the reference group"));
@@ -584,7 +672,7 @@ mod tests {
     fn html_escapes_text() {
         let mut b = base();
         b.source = "<b>Census & co</b>".into();
-        let d = assemble(vec![[0; 7]; 7], Some(&b), &threshold(2), None, None, By::Ethnicity, NaiveDate::MIN);
+        let d = assemble(vec![[0; 7]; 12], Some(&b), &threshold(2), None, None, By::Ethnicity, "white", NaiveDate::MIN);
         let html = render_html(&d);
         assert!(html.contains("&lt;b&gt;Census &amp; co&lt;/b&gt;") && !html.contains("<b>Census"));
     }

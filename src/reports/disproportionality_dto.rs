@@ -39,10 +39,14 @@ pub struct DisproportionalityCell {
 /// One group's row.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DisproportionalityGroup {
-    /// `asian`, `black`, `mixed`, `white`, `other`, `prefer_not_to_say`, `not_known`; or the
-    /// quintile `1` to `5` and `not_known`.
+    /// `asian`, `black`, `mixed`, `white`, `other`, `prefer_not_to_say`, `not_known`, then
+    /// the detailed White categories (`white_british`, `white_irish`,
+    /// `white_gypsy_irish_traveller`, `white_roma`, `white_other`); or the quintile `1` to `5`
+    /// and `not_known`.
     pub group: String,
     pub label: String,
+    /// The group a detailed line's young people also count in (`white`); null for a group.
+    pub within: Option<String>,
     /// The reference group (RRI 1 by definition).
     pub reference: bool,
     /// The county's females aged 11–24 in this group, from the population base (public
@@ -90,7 +94,8 @@ pub struct Disproportionality {
     pub to: Option<NaiveDate>,
     /// The day "sustained six months" is measured to for matches still running.
     pub as_of: NaiveDate,
-    /// The reference group's key (`white` or `5`).
+    /// The reference group's key (by ethnicity `disproportionality_reference`, default
+    /// `white`; by deprivation `5`).
     pub reference_group: String,
     /// Null when no population base is configured (the first stage then has no RRIs).
     pub population_base: Option<PopulationBaseSource>,

@@ -157,6 +157,12 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     let totals: Vec<Value> = b["totals"].as_array().unwrap().iter().map(|t| t["count"].clone()).collect();
     assert_eq!(totals, [json!(12), json!(7), json!(4), json!(4), json!(3), json!(2), json!("<2")]);
     assert_eq!(group(b, "white")["population"], 1000);
+    // The detailed White lines: all six White girls are White British.
+    assert_eq!(counts(b, "white_british"), counts(b, "white"));
+    assert_eq!(group(b, "white_british")["within"], "white");
+    assert_eq!(group(b, "white")["within"], Value::Null);
+    assert_eq!(counts(b, "white_roma"), vec![json!(0); 7]);
+    assert_eq!(cell(b, "white_british", "referred")["note"], "no population base for this group");
     assert_eq!(group(b, "prefer_not_to_say")["population"], Value::Null);
 
     // MOVER-Wilson intervals from each rate's Wilson interval (z = 1.959964).
@@ -194,7 +200,7 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     let r = app.get("/api/v1/reports/disproportionality?format=csv").token(&token).send().await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.header("content-type").unwrap().starts_with("text/csv"));
-    assert_eq!(r.text.lines().count(), 1 + 7 * 7);
+    assert_eq!(r.text.lines().count(), 1 + 12 * 7);
     assert!(r.text.contains("ethnicity,black,Black,false,100,referred,3,5.00,1.35,18.54,,configured"), "{}", r.text);
 
     // Audited with the filters and what was returned, no personal data.
@@ -203,7 +209,7 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     assert!(events.iter().all(|e| e.actor_id == Some(evaluator.id)));
     let details: Vec<Value> = events.iter().map(|e| e.detail.clone().into_inner()).collect();
     assert!(details.iter().any(|d| d["from"] == "2026-01-01" && d["to"] == "2026-10-31" && d["by"] == "ethnicity"));
-    assert!(details.iter().any(|d| d["format"] == "csv" && d["groups"] == 7));
+    assert!(details.iter().any(|d| d["format"] == "csv" && d["groups"] == 12));
 }
 
 #[tokio::test]
