@@ -186,7 +186,7 @@ fn within(by: By, key: &str) -> Option<&'static str> {
 
 /// The reference group: by ethnicity the configured one (`disproportionality_reference`,
 /// default White), by deprivation quintile 5.
-fn reference_of<'a>(by: By, ethnic_reference: &'a str) -> &'a str {
+fn reference_of(by: By, ethnic_reference: &str) -> &str {
     match by {
         By::Ethnicity => ethnic_reference,
         By::Imd => "5",
@@ -374,7 +374,7 @@ pub async fn compute_as_of<C: ConnectionTrait>(
     let base = population::load(config).await.map_err(ApiError::internal)?;
     let counts = count(conn, from, to, by, today).await?;
     let reference = reference_of(by, &config.disproportionality_reference);
-    Ok(assemble(counts, base.as_ref(), &Rule::from_config(config), from, to, by, reference, today))
+    Ok(assemble(counts, base.as_ref(), &Rule::from_config(config), (from, to), by, reference, today))
 }
 
 /// Publishes the true counts: the small-number rule on every count, RRIs where allowed.
@@ -382,8 +382,7 @@ fn assemble(
     counts: Vec<[u64; 7]>,
     base: Option<&PopulationBase>,
     rule: &Rule,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
     by: By,
     reference_key: &str,
     today: NaiveDate,
@@ -596,13 +595,13 @@ mod tests {
         counts[7] = [4, 4, 4, 4, 4, 0, 0];
         counts[10] = [2, 2, 2, 2, 2, 0, 0];
         let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
-        let d = assemble(counts.clone(), Some(&base()), &threshold(3), None, None, By::Ethnicity, "white", day);
+        let d = assemble(counts.clone(), Some(&base()), &threshold(3), (None, None), By::Ethnicity, "white", day);
         let roma = d.groups.iter().find(|g| g.group == "white_roma").unwrap();
         assert_eq!(roma.within.as_deref(), Some("white"));
         assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Hidden("<3".into()));
         assert!(cell(&d, "white_british", Stage::Referred).count.is_hidden(), "the other detailed count is hidden with it");
         assert_eq!(cell(&d, "white", Stage::Referred).count, Published::Shown(6));
-        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white_british", day);
+        let d = assemble(counts, Some(&base()), &threshold(2), (None, None), By::Ethnicity, "white_british", day);
         assert_eq!(d.reference_group, "white_british");
         assert_eq!(cell(&d, "white_british", Stage::Accepted).note.as_deref(), Some("reference group"));
         assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.0));
@@ -613,7 +612,7 @@ mod tests {
         small[1] = [5, 0, 0, 0, 0, 0, 0];
         small[3] = [1, 0, 0, 0, 0, 0, 0];
         small[7] = [1, 0, 0, 0, 0, 0, 0];
-        let d = assemble(small, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white", day);
+        let d = assemble(small, Some(&base()), &threshold(2), (None, None), By::Ethnicity, "white", day);
         assert!(cell(&d, "white", Stage::Referred).count.is_hidden());
         assert!(cell(&d, "white_british", Stage::Referred).count.is_hidden());
         assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Shown(0));
@@ -628,7 +627,7 @@ mod tests {
             vec![[1, 0, 0, 0, 0, 0, 0], [3, 3, 2, 2, 1, 0, 0], [0; 7], [6, 4, 2, 2, 2, 2, 1], [0; 7], [2, 0, 0, 0, 0, 0, 0], [0; 7]];
         counts.extend([[6, 4, 2, 2, 2, 2, 1], [0; 7], [0; 7], [0; 7], [0; 7]]);
         let day = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
-        let d = assemble(counts, Some(&base()), &threshold(2), None, None, By::Ethnicity, "white", day);
+        let d = assemble(counts, Some(&base()), &threshold(2), (None, None), By::Ethnicity, "white", day);
         // Black referred: (3/100) / (6/1000) = 5.0, MOVER-Wilson interval 1.35 to 18.54.
         let b = cell(&d, "black", Stage::Referred);
         assert_eq!((b.rri, b.ci_low, b.ci_high), (Some(5.0), Some(1.35), Some(18.54)));
@@ -661,7 +660,7 @@ mod tests {
     fn without_a_base_the_first_stage_says_so() {
         let mut counts = vec![[0; 7], [3, 3, 2, 2, 0, 0, 0], [0; 7], [6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7]];
         counts.extend([[6, 4, 2, 2, 0, 0, 0], [0; 7], [0; 7], [0; 7], [0; 7]]);
-        let d = assemble(counts, None, &threshold(2), None, None, By::Ethnicity, "white", NaiveDate::MIN);
+        let d = assemble(counts, None, &threshold(2), (None, None), By::Ethnicity, "white", NaiveDate::MIN);
         assert_eq!(cell(&d, "black", Stage::Referred).note.as_deref(), Some("no population base configured"));
         assert_eq!(cell(&d, "black", Stage::Accepted).rri, Some(1.5));
         assert_eq!(cell(&d, "black", Stage::SustainedSixMonths).note.as_deref(), Some("no events in the reference group"));
@@ -672,7 +671,7 @@ mod tests {
     fn html_escapes_text() {
         let mut b = base();
         b.source = "<b>Census & co</b>".into();
-        let d = assemble(vec![[0; 7]; 12], Some(&b), &threshold(2), None, None, By::Ethnicity, "white", NaiveDate::MIN);
+        let d = assemble(vec![[0; 7]; 12], Some(&b), &threshold(2), (None, None), By::Ethnicity, "white", NaiveDate::MIN);
         let html = render_html(&d);
         assert!(html.contains("&lt;b&gt;Census &amp; co&lt;/b&gt;") && !html.contains("<b>Census"));
     }
