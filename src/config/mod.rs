@@ -67,7 +67,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     (
         "disclosure_k",
         "TRELLIS_DISCLOSURE_K",
-        "threshold of the threshold mode, and the fewest people a mean or median is shown for (default 5)",
+        "threshold of the threshold mode, and the fewest people a share is shown for (a mean, median or quartile needs at least 10; default 5)",
     ),
     (
         "disproportionality_reference",
@@ -95,7 +95,7 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
 pub enum DisclosureMode {
     /// NHS Digital: 0 shown, 1–7 shown as "*", 8 and above rounded to the nearest 5.
     Nhs,
-    /// Counts below k shown as "<k", with secondary suppression.
+    /// Counts below k hidden (shown as "[c]"), with secondary suppression.
     Threshold,
 }
 

@@ -6,20 +6,30 @@
 //!   8 and above rounded to the nearest 5. Rounding already hides the exact small values, so
 //!   no secondary suppression is needed: a total is rounded on its own, never summed from
 //!   rounded cells.
-//! - `threshold`: a count from 1 to k − 1 is shown as "<k" (0 is shown: a structural zero
-//!   discloses nothing about a person). In a table whose row and column totals are published,
+//! - `threshold`: a count from 1 to k − 1 is hidden (0 is shown: a structural zero
+//!   discloses nothing about a person). Every hidden cell, whether below k or hidden to
+//!   protect another, is shown as the one neutral symbol "[c]" (the Government Statistical
+//!   Service's convention), so the symbol never says which cells are small. In a table whose row and column totals are published,
 //!   a single hidden value in a row (or column) could be worked out from the others; so the
 //!   totals are treated as one more column and one more row (the grand total in the corner),
 //!   and in every line of that extended table with exactly one hidden value the smallest
 //!   other non-zero value (a cell or a total) is hidden too, repeated until every line has
 //!   none or at least two.
 //!
-//! A mean or median is published only when it is over at least [`Rule::min_people`] people.
+//! A share is published only when it is over at least [`Rule::min_people`] people; a mean,
+//! median or quartile only over at least [`MIN_PEOPLE_FOR_AVERAGES`] (with five values,
+//! the mean and the quartiles leave only two unknown).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::{Config, DisclosureMode};
+
+/// The symbol of every hidden count in `threshold` mode.
+pub const THRESHOLD_SYMBOL: &str = "[c]";
+
+/// The fewest people a mean, median or quartile is published for, whatever the mode.
+pub const MIN_PEOPLE_FOR_AVERAGES: u64 = 10;
 
 /// A published count: the number shown, or the symbol that stands in for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -27,7 +37,7 @@ use crate::config::{Config, DisclosureMode};
 pub enum Published {
     /// The count as published (rounded to the nearest 5 in `nhs` mode).
     Shown(u64),
-    /// "*" (`nhs`) or "<k" (`threshold`).
+    /// "*" (`nhs`) or "[c]" (`threshold`).
     Hidden(String),
 }
 
@@ -91,7 +101,7 @@ impl Rule {
     pub fn hidden_symbol(&self) -> String {
         match self.mode {
             DisclosureMode::Nhs => "*".into(),
-            DisclosureMode::Threshold => format!("<{}", self.k),
+            DisclosureMode::Threshold => THRESHOLD_SYMBOL.into(),
         }
     }
 
@@ -107,6 +117,16 @@ impl Rule {
     /// Whether a statistic over `n` people may be published.
     pub fn statistic_allowed(&self, n: u64) -> bool {
         n >= self.min_people()
+    }
+
+    /// The fewest people a mean, median or quartile is published for.
+    pub fn min_people_for_averages(&self) -> u64 {
+        self.min_people().max(MIN_PEOPLE_FOR_AVERAGES)
+    }
+
+    /// Whether a mean, median or quartiles over `n` people may be published.
+    pub fn average_allowed(&self, n: u64) -> bool {
+        n >= self.min_people_for_averages()
     }
 
     /// A table whose row totals, column totals and grand total are published beside it.
@@ -210,8 +230,8 @@ mod tests {
     fn threshold_mode_hides_below_k_but_not_zero() {
         let r = threshold(5);
         assert_eq!(r.count(0), s(0));
-        assert_eq!(r.count(1), h("<5"));
-        assert_eq!(r.count(4), h("<5"));
+        assert_eq!(r.count(1), h("[c]"));
+        assert_eq!(r.count(4), h("[c]"));
         assert_eq!(r.count(5), s(5));
         assert_eq!(r.count(23), s(23));
         assert!(!r.statistic_allowed(4));
@@ -248,7 +268,7 @@ mod tests {
         // hidden cell (3) and column 2 one (10): each hides its smallest other cell (20 and
         // 15). Fenwick's row now has two hidden cells, and every line has 0 or 2.
         let t = threshold(5).table(&[vec![3, 10, 12], vec![20, 15, 9]]);
-        assert_eq!(t.cells, vec![vec![h("<5"), h("<5"), s(12)], vec![h("<5"), h("<5"), s(9)]]);
+        assert_eq!(t.cells, vec![vec![h("[c]"), h("[c]"), s(12)], vec![h("[c]"), h("[c]"), s(9)]]);
         assert_eq!(t.row_totals, vec![s(25), s(44)]);
         assert_eq!(t.column_totals, vec![s(23), s(25), s(21)]);
         assert_eq!(t.total, s(69));
@@ -268,8 +288,8 @@ mod tests {
         // columns of 1, 2 and 3 each have one hidden value, so 20, 30 and 50 are hidden too;
         // then a + b = e, c + d = f, a + c = 21, b + d = 32, e + f = 53 leave a free.
         let t = threshold(5).table(&[vec![1, 2], vec![20, 30]]);
-        assert_eq!(t.cells, vec![vec![h("<5"), h("<5")], vec![h("<5"), h("<5")]]);
-        assert_eq!(t.row_totals, vec![h("<5"), h("<5")]);
+        assert_eq!(t.cells, vec![vec![h("[c]"), h("[c]")], vec![h("[c]"), h("[c]")]]);
+        assert_eq!(t.row_totals, vec![h("[c]"), h("[c]")]);
         assert_eq!(t.column_totals, vec![s(21), s(32)]);
         assert_eq!(t.total, s(53));
     }
@@ -279,9 +299,9 @@ mod tests {
         // 2 and 4 are both hidden; the row total 6 reveals only their sum. Each column has a
         // single hidden cell, though, so the columns' other cells (30, 40) are hidden too.
         let t = threshold(5).table(&[vec![2, 4], vec![30, 40]]);
-        assert_eq!(t.cells, vec![vec![h("<5"), h("<5")], vec![h("<5"), h("<5")]]);
+        assert_eq!(t.cells, vec![vec![h("[c]"), h("[c]")], vec![h("[c]"), h("[c]")]]);
         // A single row: both small cells hide each other and nothing more is needed.
         let t = threshold(5).table(&[vec![2, 4, 50]]);
-        assert_eq!(t.cells, vec![vec![h("<5"), h("<5"), s(50)]]);
+        assert_eq!(t.cells, vec![vec![h("[c]"), h("[c]"), s(50)]]);
     }
 }

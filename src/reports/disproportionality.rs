@@ -510,10 +510,9 @@ fn assemble(
             match rule.mode {
                 DisclosureMode::Nhs => "Counts: 0 shown; 1 to 7 shown as \"*\"; 8 and above rounded to the nearest 5.".to_string(),
                 DisclosureMode::Threshold => format!(
-                    "Counts: 0 shown; 1 to {} shown as \"<{}\", and within each stage the smallest other count is hidden too \
-                     so that no hidden count can be worked out from the stage's total.",
-                    rule.k.saturating_sub(1),
-                    rule.k
+                    "Counts: 0 shown; 1 to {} hidden, and within each stage the smallest other count is hidden too so that \
+                     no hidden count can be worked out from the stage's total; every hidden count is shown as \"[c]\".",
+                    rule.k.saturating_sub(1)
                 ),
             },
             rri_rule(rule)
@@ -598,7 +597,7 @@ mod tests {
         let d = assemble(counts.clone(), Some(&base()), &threshold(3), (None, None), By::Ethnicity, "white", day);
         let roma = d.groups.iter().find(|g| g.group == "white_roma").unwrap();
         assert_eq!(roma.within.as_deref(), Some("white"));
-        assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Hidden("<3".into()));
+        assert_eq!(cell(&d, "white_roma", Stage::Referred).count, Published::Hidden("[c]".into()));
         assert!(cell(&d, "white_british", Stage::Referred).count.is_hidden(), "the other detailed count is hidden with it");
         assert_eq!(cell(&d, "white", Stage::Referred).count, Published::Shown(6));
         let d = assemble(counts, Some(&base()), &threshold(2), (None, None), By::Ethnicity, "white_british", day);
@@ -639,8 +638,8 @@ mod tests {
             Some("the base of the sustained stage: no RRI of its own")
         );
         // The 1 Asian referral is hidden, and so is the smallest other count of the column (2).
-        assert_eq!(cell(&d, "asian", Stage::Referred).count, Published::Hidden("<2".into()));
-        assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).count, Published::Hidden("<2".into()));
+        assert_eq!(cell(&d, "asian", Stage::Referred).count, Published::Hidden("[c]".into()));
+        assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).count, Published::Hidden("[c]".into()));
         assert_eq!(cell(&d, "asian", Stage::Referred).note.as_deref(), Some("small numbers"));
         assert_eq!(cell(&d, "prefer_not_to_say", Stage::Referred).note.as_deref(), Some("no population base for this group"));
         // Sustained: 1 Black girl is hidden, so the 2 White are too, and no RRI is shown.

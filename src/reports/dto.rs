@@ -32,8 +32,10 @@ pub struct ReportDisclosureRule {
     pub mode: String,
     /// The `threshold` mode's k (also shown in `nhs` mode, where it is not used).
     pub k: u32,
-    /// The fewest people a mean, median, quartile or share is published for.
+    /// The fewest people a share is published for.
     pub min_people: u64,
+    /// The fewest people a mean, median or quartile is published for (at least 10).
+    pub min_people_for_averages: u64,
     /// What a hidden count is shown as.
     pub hidden_symbol: String,
     /// The rule in words.

@@ -91,8 +91,8 @@ pub(super) fn quantile_figure(rule: &Rule, period: &str, values: &[f64]) -> Repo
     };
     if n == 0 {
         fig.note = Some("No one in this period.".into());
-    } else if !rule.statistic_allowed(n) {
-        fig.note = Some(withheld(rule));
+    } else if !rule.average_allowed(n) {
+        fig.note = Some(format!("Not shown: fewer than {} people.", rule.min_people_for_averages()));
     } else {
         let mut v = values.to_vec();
         v.sort_by(f64::total_cmp);
@@ -164,23 +164,30 @@ pub fn disclosure_rule(rule: &Rule) -> ReportDisclosureRule {
         DisclosureMode::Nhs => (
             "nhs",
             "Counts follow NHS Digital's rule for published statistics: 0 is shown as 0, 1 to 7 as \"*\", and 8 or more \
-             rounded to the nearest 5 (totals are rounded on their own). Means, medians, quartiles and shares are shown \
-             only over 8 or more people."
+             rounded to the nearest 5 (totals are rounded on their own). Shares are shown only over 8 or more people; \
+             means, medians and quartiles only over 10 or more."
                 .to_string(),
         ),
         DisclosureMode::Threshold => (
             "threshold",
             format!(
-                "Counts from 1 to {} are shown as \"<{}\"; where a table has totals, further cells are hidden so that \
-                 no hidden count can be worked out from the totals. Means, medians, quartiles and shares are shown only \
-                 over {} or more people.",
+                "Counts from 1 to {} are hidden; where a table has totals, further cells are hidden so that no hidden \
+                 count can be worked out from the totals. Every hidden count is shown as \"[c]\", whichever the reason. \
+                 Shares are shown only over {} or more people; means, medians and quartiles only over {} or more.",
                 rule.k.saturating_sub(1),
                 rule.k,
-                rule.k
+                rule.min_people_for_averages()
             ),
         ),
     };
-    ReportDisclosureRule { mode: mode.into(), k: rule.k, min_people: rule.min_people(), hidden_symbol: rule.hidden_symbol(), description }
+    ReportDisclosureRule {
+        mode: mode.into(),
+        k: rule.k,
+        min_people: rule.min_people(),
+        min_people_for_averages: rule.min_people_for_averages(),
+        hidden_symbol: rule.hidden_symbol(),
+        description,
+    }
 }
 
 #[cfg(test)]
@@ -217,9 +224,17 @@ mod tests {
         let f = quantile_figure(&rule, "total", &[1.0, 9.0]);
         assert_eq!(f.median, None);
         assert!(f.note.is_some());
-        assert_eq!(f.people, Published::Hidden("<3".into()));
-        let f = quantile_figure(&rule, "total", &[1.0, 9.0, 5.0]);
-        assert_eq!((f.median, f.q1, f.q3, f.mean), (Some(5.0), Some(3.0), Some(7.0), Some(5.0)));
+        assert_eq!(f.people, Published::Hidden("[c]".into()));
+        // Quartiles over nine people: withheld (three of five values follow from them over
+        // five people); over ten, shown.
+        let nine: Vec<f64> = (1..=9).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &nine);
+        assert_eq!((f.median, f.q1, f.q3, f.mean), (None, None, None, None));
+        assert!(f.note.as_deref().unwrap_or("").contains("fewer than 10"));
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &ten);
+        assert_eq!((f.median, f.q1, f.q3, f.mean), (Some(5.5), Some(3.25), Some(7.75), Some(5.5)));
+        // A share needs only k.
         let v = value_figure(&rule, "total", 2, 0.5, 3);
         assert_eq!(v.value, None);
         let v = value_figure(&rule, "total", 3, 2.0 / 3.0, 3);
@@ -227,16 +242,19 @@ mod tests {
     }
 
     #[test]
-    fn means_medians_and_quartiles_follow_the_nhs_minimum_of_eight() {
+    fn means_medians_and_quartiles_need_ten_people_and_shares_the_nhs_minimum_of_eight() {
         let rule = Rule { mode: DisclosureMode::Nhs, k: 5 };
         let seven: Vec<f64> = (1..=7).map(f64::from).collect();
         let f = quantile_figure(&rule, "total", &seven);
         assert_eq!((f.mean, f.median, f.q1, f.q3), (None, None, None, None));
         assert_eq!(f.people, Published::Hidden("*".into()));
-        assert!(f.note.as_deref().unwrap_or("").contains("fewer than 8"));
-        let eight: Vec<f64> = (1..=8).map(f64::from).collect();
-        let f = quantile_figure(&rule, "total", &eight);
-        assert_eq!((f.mean, f.median, f.q1, f.q3), (Some(4.5), Some(4.5), Some(2.75), Some(6.25)));
+        let nine: Vec<f64> = (1..=9).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &nine);
+        assert_eq!((f.mean, f.median, f.q1, f.q3), (None, None, None, None));
+        assert!(f.note.as_deref().unwrap_or("").contains("fewer than 10"));
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        let f = quantile_figure(&rule, "total", &ten);
+        assert_eq!((f.mean, f.median, f.q1, f.q3), (Some(5.5), Some(5.5), Some(3.25), Some(7.75)));
         assert_eq!(value_figure(&rule, "total", 7, 12.5, 1).value, None);
         assert_eq!(value_figure(&rule, "total", 8, 12.5, 1).value, Some(12.5));
     }

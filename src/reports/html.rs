@@ -310,10 +310,10 @@ mod tests {
 
     #[test]
     fn a_hidden_count_is_a_fixed_mark_not_a_bar() {
-        let items = vec![("Referred".to_string(), Published::Shown(40)), ("Improved".to_string(), Published::Hidden("<5".into()))];
+        let items = vec![("Referred".to_string(), Published::Shown(40)), ("Improved".to_string(), Published::Hidden("[c]".into()))];
         let svg = horizontal_bars("t", &items);
         assert!(svg.contains("data-value=\"40\""));
-        assert!(svg.contains("data-hidden=\"&lt;5\""));
+        assert!(svg.contains("data-hidden=\"[c]\""));
         assert_eq!(svg.matches("data-value").count(), 1);
     }
 }

@@ -149,13 +149,13 @@ async fn counts_and_rris_by_ethnic_group_match_the_hand_worked_values() {
     // Counts (k = 2): the lone Asian referral is hidden, and so is the smallest other count of
     // the referral column (the 2 who preferred not to say), so neither can be worked out
     // from the total. One sustained Black match is hidden, and so the 2 White ones are too.
-    assert_eq!(counts(b, "black"), [json!(3), json!(3), json!(2), json!(2), json!("<2"), json!(0), json!(0)]);
-    assert_eq!(counts(b, "white"), [json!(6), json!(4), json!(2), json!(2), json!("<2"), json!(2), json!("<2")]);
-    assert_eq!(counts(b, "asian"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
-    assert_eq!(counts(b, "prefer_not_to_say"), [json!("<2"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "black"), [json!(3), json!(3), json!(2), json!(2), json!("[c]"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "white"), [json!(6), json!(4), json!(2), json!(2), json!("[c]"), json!(2), json!("[c]")]);
+    assert_eq!(counts(b, "asian"), [json!("[c]"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
+    assert_eq!(counts(b, "prefer_not_to_say"), [json!("[c]"), json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]);
     assert_eq!(counts(b, "mixed"), vec![json!(0); 7]);
     let totals: Vec<Value> = b["totals"].as_array().unwrap().iter().map(|t| t["count"].clone()).collect();
-    assert_eq!(totals, [json!(12), json!(7), json!(4), json!(4), json!(3), json!(2), json!("<2")]);
+    assert_eq!(totals, [json!(12), json!(7), json!(4), json!(4), json!(3), json!(2), json!("[c]")]);
     assert_eq!(group(b, "white")["population"], 1000);
     // The detailed White lines: all six White girls are White British.
     assert_eq!(counts(b, "white_british"), counts(b, "white"));
@@ -236,7 +236,7 @@ async fn a_match_too_young_to_have_run_six_months_is_not_in_the_sustained_base()
     assert_eq!(cell(&r.body, "white", "could_reach_six_months")["count"], 2);
     assert_eq!(cell(&r.body, "black", "could_reach_six_months")["count"], 2);
     // One Black match of the two ran six months: hidden (k = 2), and the White count with it.
-    assert_eq!(cell(&r.body, "black", "sustained_six_months")["count"], "<2");
+    assert_eq!(cell(&r.body, "black", "sustained_six_months")["count"], "[c]");
 }
 
 #[tokio::test]
@@ -252,9 +252,9 @@ async fn by_imd_uses_quintile_five_as_reference() {
     let keys: Vec<&str> = b["groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
     assert_eq!(keys, ["1", "2", "3", "4", "5", "not_known"]);
     assert_eq!(group(b, "5")["reference"], true);
-    assert_eq!(counts(b, "1"), [json!(3), json!(3), json!(2), json!(2), json!("<2"), json!(0), json!(0)]);
-    assert_eq!(counts(b, "5"), [json!(6), json!(4), json!(2), json!(2), json!("<2"), json!(2), json!("<2")]);
-    assert_eq!(counts(b, "not_known")[0], "<2");
+    assert_eq!(counts(b, "1"), [json!(3), json!(3), json!(2), json!(2), json!("[c]"), json!(0), json!(0)]);
+    assert_eq!(counts(b, "5"), [json!(6), json!(4), json!(2), json!(2), json!("[c]"), json!(2), json!("[c]")]);
+    assert_eq!(counts(b, "not_known")[0], "[c]");
     // Referred: (3/200) / (6/400) = 1.0, MOVER-Wilson 0.27 to 3.77.
     assert_eq!(rri(b, "1", "referred"), (json!(1.0), json!(0.27), json!(3.77)));
     assert_eq!(rri(b, "1", "accepted"), (json!(1.5), json!(0.63), json!(3.33)));
