@@ -153,8 +153,8 @@ enum AuditCommand {
 #[derive(Subcommand)]
 enum ExportsCommand {
     /// Join every young person's identifiable record to an evaluation extract on every
-    /// released column and count the rows only one record fits: exit 0 when none is, 1
-    /// otherwise. Prints what was found as JSON.
+    /// released column and count, both ways, what only one fits: exit 0 when nothing is (and
+    /// every pseudonym fits two records or more), 1 otherwise. Prints what was found as JSON.
     IntruderTest {
         /// The project the extract is for.
         #[arg(long)]
@@ -434,7 +434,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| e.to_string())?;
             seal(&conn).await?;
             println!("{}", serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?);
-            Ok(if found.intruder.unique_pseudonyms == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if found.intruder.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Policies { action: PoliciesCommand::Check { policies } } => {
             let cfg = load_config(file, &[("policies", policies)])?;

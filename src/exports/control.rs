@@ -88,23 +88,30 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
 
     // The key values as released; each young person's rows in released-key order.
     let mut truth: Vec<Vec<Cell>> = built.into_iter().map(|b| b.cells).collect();
+    let withheld: BTreeSet<Uuid> = plan.withheld_people.iter().copied().collect();
     let mut suppressed_keys = 0;
     for (who, _) in &people {
         for &r in rows_of.get(who).map(Vec::as_slice).unwrap_or(&[]) {
             let shown = plan.apply(who, &keys_of(&truth[r]));
             for (i, v) in shown.into_iter().enumerate() {
-                if v == SUPPRESSED {
+                if v == SUPPRESSED && !withheld.contains(who) {
                     suppressed_keys += 1;
                 }
                 truth[r][key_at[i]] = Cell::Str(v);
             }
         }
     }
+    // Rows are paired across young people in this order: the configured key columns first
+    // (equal, as multisets, within a class), then the rest.
+    let configured: Vec<usize> = key_variables.iter().map(|v| key_at[anonymity::index(*v)]).collect();
     let person_rows: Vec<Vec<usize>> = people
         .iter()
         .map(|(who, _)| {
             let mut rs = rows_of.get(who).cloned().unwrap_or_default();
-            rs.sort_by_cached_key(|&r| truth[r].iter().map(text).collect::<Vec<_>>());
+            rs.sort_by_cached_key(|&r| {
+                let keys = configured.iter().map(|&c| text(&truth[r][c]));
+                keys.chain(truth[r].iter().map(text)).collect::<Vec<_>>()
+            });
             rs
         })
         .collect();
@@ -120,10 +127,9 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
     let mut suppressed: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); shown.len()];
     let mut release = Release { people: &person_rows, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
     let (l_achieved, withheld_sensitive) = release.l_diversify(&sensitive, L as usize);
-    let guarded = release.guard(&compared, &guard_order);
+    let guarded = release.guard(&compared, &guard_order, &sensitive);
 
     // The rows released, in pseudonym order (then by their values: never by an internal key).
-    let withheld: BTreeSet<Uuid> = plan.withheld_people.iter().copied().collect();
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(shown.len());
     let mut released_people = Vec::new();
     let mut withheld_rows = 0;

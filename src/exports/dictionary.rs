@@ -453,6 +453,8 @@ pub fn dictionary(k: u32, key_variables: &[KeyVariable]) -> ExtractDictionary {
     for c in &mut columns {
         if c.role == ColumnRole::Key && !keys.contains(&c.name.as_str()) {
             c.role = ColumnRole::Other;
+            // The uniqueness guard may release it empty.
+            c.nullable = true;
         }
     }
     ExtractDictionary {
@@ -471,13 +473,14 @@ pub fn dictionary(k: u32, key_variables: &[KeyVariable]) -> ExtractDictionary {
              than k. The young people still in such combinations then lose key values one at a time, in the order charity, \
              district, received_period, referral_source, imd_quintile, age_band, ethnic_group (each replaced by \"suppressed\"), \
              and stop as soon as they form a combination of at least k; if those left with every key suppressed are fewer \
-             than k, the next-smallest whole combinations with as many rows join them, and a young person with more rows \
-             than anyone else is withheld. Sensitive columns (the concern categories and the closure reason) are l-diverse: \
+             than k, the next-smallest whole combinations with as many rows join them, and young people still too few \
+             for their number of rows are withheld. Sensitive columns (the concern categories and the closure reason) are l-diverse: \
              in each combination they are released only when they take at least {L} distinct values, and are otherwise \
-             released empty and named in suppressed_columns. Then the uniqueness guard: joined on every released column, \
-             each young person's rows must fit the true records of at least {UNIQUENESS_FLOOR} young people; where only hers \
-             do, her columns are released empty one at a time (exact scores first, the stage she reached last) until another \
-             fits. Day counts, durations, sessions and hours are released in bands; never a day. Rows are in pseudonym \
+             released empty and named in suppressed_columns. Then the uniqueness guard, both ways: joined on every released column, \
+             each young person's rows must fit at least {UNIQUENESS_FLOOR} young people's true records and her record at \
+             least {UNIQUENESS_FLOOR} young people's rows; where not, she and the young person nearest to her both release \
+             empty the columns on which they differ (exact scores cheapest, the stage she reached dearest), and a sensitive \
+             column taken from anyone in a combination is withheld from all of it. Day counts, durations, sessions and hours are released in bands; never a day. Rows are in pseudonym \
              order. An extract of fewer than k young people is withheld (no rows). The window is whole months. In CSV a text \
              value starting with =, +, -, @, a tab or a carriage return is prefixed with ' so that a spreadsheet does not \
              run it as a formula. The response says what was done (headers Trellis-Generalised, Trellis-Suppressed-Values, \

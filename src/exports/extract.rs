@@ -331,7 +331,7 @@ pub async fn rows_chunk<C: ConnectionTrait>(
         let Some((first_received, _)) = first.get(&yp.id) else {
             return Err(ApiError::internal("a young person without a referral in the window"));
         };
-        let qi = qi_of(yp.date_of_birth, *first_received, yp.ethnicity, yp.imd_decile, ctx.charities, yp.organisation_id, &yp.district);
+        let qi = qi_of(yp.date_of_birth, *first_received, yp.ethnicity, yp.imd_decile, ctx.charities, yp.organisation_id, &yp.district)?;
         row.put("age_band", Cell::Str(qi.age_band))?;
         row.put("ethnic_group", Cell::Str(qi.ethnic_group))?;
         row.put("imd_quintile", Cell::Str(qi.imd_quintile))?;

@@ -1,6 +1,7 @@
 //! The motivated-intruder test: an intruder holding every young person's identifiable record
-//! joins it to a released extract on every released column and counts the pseudonyms (and
-//! their rows) that only one young person's record fits. It must find none.
+//! joins it to a released extract on every released column and counts, both ways, what she
+//! can single out: the pseudonyms (and their rows) that only one young person's record fits,
+//! and the young people whose record only one pseudonym fits. It must find neither.
 //!
 //! Written apart from the disclosure control it tests, from the released values and the
 //! published hierarchies only: a released key value fits a true one when it is the true value
@@ -35,6 +36,9 @@ pub struct Report {
     pub unique_pseudonyms: u64,
     /// The rows of those pseudonyms.
     pub unique_rows: u64,
+    /// Young people whose record only one pseudonym fits: an intruder who knows her finds
+    /// her rows.
+    pub unique_records: u64,
     /// The fewest records fitting any pseudonym (none when nothing was released).
     pub fewest_fitting: Option<u64>,
 }
@@ -134,10 +138,13 @@ fn level_of(v: KeyVariable, value: &str) -> Option<u8> {
 /// The levels a released row's key values stand at.
 type Pattern = [Option<u8>; 7];
 
-fn pattern(row: &Row) -> Pattern {
+fn pattern(shown: &Shown) -> Pattern {
     std::array::from_fn(|i| {
         let v = KeyVariable::ALL[i];
-        row.get(v.as_str()).and_then(|value| level_of(v, value))
+        if shown.suppressed.contains(v.as_str()) {
+            return None;
+        }
+        shown.row.get(v.as_str()).and_then(|value| level_of(v, value))
     })
 }
 
@@ -175,8 +182,9 @@ pub fn attack(released: &[Row], records: &[Record]) -> Report {
     // values at it: a pseudonym is compared only with the records its first row's keys fit.
     let mut index: HashMap<Pattern, HashMap<Vec<String>, Vec<usize>>> = HashMap::new();
     let mut report = Report { rows: released.len() as u64, pseudonyms: groups.len() as u64, ..Report::default() };
+    let mut fitted_by = vec![0u64; records.len()];
     for rows in groups.values() {
-        let p = pattern(rows[0].row);
+        let p = pattern(&rows[0]);
         let by_keys = index.entry(p).or_insert_with(|| {
             let mut m: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
             for (i, r) in records.iter().enumerate() {
@@ -190,14 +198,31 @@ pub fn attack(released: &[Row], records: &[Record]) -> Report {
             m
         });
         let candidates = by_keys.get(&shown_keys(rows[0].row, &p)).map_or(&[][..], Vec::as_slice);
-        let fitting = candidates.iter().filter(|&&i| fits(rows, &records[i].rows)).take(2).count() as u64;
+        let mut fitting = 0;
+        for &i in candidates {
+            if fits(rows, &records[i].rows) {
+                fitting += 1;
+                fitted_by[i] += 1;
+            }
+        }
         if fitting == 1 {
             report.unique_pseudonyms += 1;
             report.unique_rows += rows.len() as u64;
         }
         report.fewest_fitting = Some(report.fewest_fitting.map_or(fitting, |f| f.min(fitting)));
     }
+    // A record no pseudonym fits is of a young person not released (withheld).
+    report.unique_records = fitted_by.iter().filter(|n| **n == 1).count() as u64;
     report
+}
+
+impl Report {
+    /// Whether the extract passes: nothing singled out either way, and every pseudonym fits
+    /// at least two records (a pseudonym no record fits says the records are not the
+    /// extract's: another window, another database).
+    pub fn passed(&self) -> bool {
+        self.unique_pseudonyms == 0 && self.unique_records == 0 && self.fewest_fitting.is_none_or(|f| f >= 2)
+    }
 }
 
 #[cfg(test)]
@@ -219,7 +244,9 @@ mod tests {
             record(2, vec![row(&[("received_period", "2025-02"), ("status", "matched")])]),
         ];
         let shown = vec![row(&[("pseudonym", "a"), ("received_period", "2025-01"), ("status", "matched")])];
-        assert_eq!(attack(&shown, &records).unique_pseudonyms, 1);
+        let r = attack(&shown, &records);
+        assert_eq!((r.unique_pseudonyms, r.unique_records), (1, 1));
+        assert!(!r.passed());
         let generalised = vec![row(&[("pseudonym", "a"), ("received_period", "2025-Q1"), ("status", "matched")])];
         let r = attack(&generalised, &records);
         assert_eq!((r.unique_pseudonyms, r.fewest_fitting), (0, Some(2)));
@@ -227,6 +254,33 @@ mod tests {
         assert_eq!(attack(&other, &records).fewest_fitting, Some(0));
         let suppressed = vec![row(&[("pseudonym", "a"), ("received_period", "2025-Q1"), ("status", ""), ("suppressed_columns", "status")])];
         assert_eq!(attack(&suppressed, &records).unique_pseudonyms, 0);
+        // A key column released empty because it is suppressed fits any value.
+        let blank =
+            vec![row(&[("pseudonym", "a"), ("received_period", ""), ("status", "matched"), ("suppressed_columns", "received_period")])];
+        let r = attack(&blank, &records);
+        assert_eq!((r.unique_pseudonyms, r.fewest_fitting), (0, Some(2)));
+    }
+
+    #[test]
+    fn a_record_only_one_pseudonym_fits_is_found() {
+        // Her column x was taken from her, but her neighbour shows his: holding her record,
+        // the intruder finds only her pseudonym.
+        let records = vec![
+            record(1, vec![row(&[("referral_source", "police"), ("x", "1")])]),
+            record(2, vec![row(&[("referral_source", "police"), ("x", "2")])]),
+        ];
+        let shown = vec![
+            row(&[("pseudonym", "a"), ("referral_source", "police"), ("x", ""), ("suppressed_columns", "x")]),
+            row(&[("pseudonym", "b"), ("referral_source", "police"), ("x", "2")]),
+        ];
+        let r = attack(&shown, &records);
+        assert_eq!((r.unique_pseudonyms, r.unique_records), (1, 1), "{r:?}");
+        assert!(!r.passed());
+        let both = vec![
+            row(&[("pseudonym", "a"), ("referral_source", "police"), ("x", ""), ("suppressed_columns", "x")]),
+            row(&[("pseudonym", "b"), ("referral_source", "police"), ("x", ""), ("suppressed_columns", "x")]),
+        ];
+        assert!(attack(&both, &records).passed());
     }
 
     #[test]

@@ -2,13 +2,19 @@
 //! the evaluation extract, both pure:
 //!
 //! - **l-diversity of the sensitive columns** (a concern category, the closure reason): in
-//!   each class, a sensitive column is released only if its rows hold at least `l` distinct
-//!   values; otherwise it is withheld for the whole class, so that being in a class never
-//!   tells what happened to her.
-//! - **The uniqueness guard**: joined on every released column, each young person's rows must
-//!   be consistent with at least [`UNIQUENESS_FLOOR`] young people's true records. Where only
-//!   hers are, her columns are suppressed one at a time, in the order given (the most
-//!   identifying and least needed first), until another young person's record fits too.
+//!   each class, a sensitive column is released only if its young people hold at least `l`
+//!   distinct non-empty values (each young person's values over her rows counted once);
+//!   otherwise it is withheld for the whole class, so that being in a class never tells what
+//!   happened to her. A sensitive column is released for every member of a class or for none:
+//!   where the guard below has to take it from one, the whole class loses it, so that the
+//!   gap cannot single out the one who differs.
+//! - **The uniqueness guard**, in both directions: each young person's released rows must fit
+//!   another young person's true record, and her own record must fit another's released rows,
+//!   on every released column. Where no one else in her class does both, she and the one
+//!   nearest to her (the cheapest columns to give up, the columns the evaluation needs most
+//!   dearest) both lose the columns on which their records differ, and then each fits the
+//!   other. So an intruder holding either record finds at least two pseudonyms, and one
+//!   holding either pseudonym at least two records.
 //!
 //! A withheld or suppressed value is released empty and its column named in the row's
 //! `suppressed_columns`, so an analyst never mistakes it for a genuine empty value.
@@ -51,27 +57,31 @@ impl Release<'_> {
         n
     }
 
-    /// Withholds, in each class, every sensitive column whose rows hold fewer than `l`
-    /// distinct values. Returns the smallest number of distinct values among the sensitive
-    /// columns released (None when none is) and how many values were withheld.
+    /// A young person's values of `column` over her rows, empty ones left out.
+    fn values_of(&self, person: usize, column: usize) -> Vec<&Cell> {
+        self.people[person].iter().map(|&r| &self.truth[r][column]).filter(|c| **c != Cell::Null).collect()
+    }
+
+    /// Withholds, in each class, every sensitive column whose young people hold fewer than
+    /// `l` distinct non-empty values (her values over all her rows counted as one). Returns
+    /// the smallest number of distinct values among the sensitive columns released (None when
+    /// none is) and how many values were withheld.
     pub fn l_diversify(&mut self, sensitive: &[usize], l: usize) -> (Option<usize>, u64) {
         let mut achieved: Option<usize> = None;
         let mut withheld = 0;
         for ci in 0..self.classes.len() {
+            let members = self.classes[ci].clone();
             for &column in sensitive {
-                let mut values: Vec<&Cell> = Vec::new();
-                for &p in &self.classes[ci] {
-                    for &r in &self.people[p] {
-                        let v = &self.truth[r][column];
-                        if !values.contains(&v) {
-                            values.push(v);
-                        }
+                let mut values: Vec<Vec<&Cell>> = Vec::new();
+                for &p in &members {
+                    let v = self.values_of(p, column);
+                    if !v.is_empty() && !values.contains(&v) {
+                        values.push(v);
                     }
                 }
                 let distinct = values.len();
                 if distinct < l {
-                    let members = self.classes[ci].clone();
-                    for p in members {
+                    for &p in &members {
                         withheld += self.withhold(p, column);
                     }
                 } else {
@@ -82,8 +92,8 @@ impl Release<'_> {
         (achieved, withheld)
     }
 
-    /// The columns of `columns` on which `q`'s true rows differ from `p`'s released ones (not
-    /// already suppressed), or None when they have different numbers of rows.
+    /// The columns of `columns` on which `p`'s and `q`'s true rows differ, paired in order, or
+    /// None when they have different numbers of rows.
     fn differences(&self, p: usize, q: usize, columns: &[usize]) -> Option<BTreeSet<usize>> {
         let (ps, qs) = (&self.people[p], &self.people[q]);
         if ps.len() != qs.len() {
@@ -92,7 +102,7 @@ impl Release<'_> {
         let mut out = BTreeSet::new();
         for (&pr, &qr) in ps.iter().zip(qs) {
             for &c in columns {
-                if !self.suppressed[pr].contains(&c) && self.shown[pr][c] != self.truth[qr][c] {
+                if self.truth[pr][c] != self.truth[qr][c] {
                     out.insert(c);
                 }
             }
@@ -100,39 +110,49 @@ impl Release<'_> {
         Some(out)
     }
 
-    /// For each young person whose released rows only her own record fits, suppresses the
-    /// cheapest set of her columns that makes another record of her class fit: the columns on
-    /// which she differs from the young person she is closest to, a column costing more the
-    /// later it stands in `order` (the columns the evaluation needs most are dearest).
-    /// `columns` are the released columns compared (the key columns are equal within a class
-    /// by construction). Returns the values suppressed.
-    pub fn guard(&mut self, columns: &[usize], order: &[usize]) -> u64 {
+    /// Whether `p` and `q` each fit the other: every column on which their records differ is
+    /// suppressed in both.
+    fn mutual(&self, p: usize, q: usize, diff: &BTreeSet<usize>) -> bool {
+        let suppressed_in = |who: usize, c: usize| self.people[who].iter().all(|&r| self.suppressed[r].contains(&c));
+        diff.iter().all(|&c| suppressed_in(p, c) && suppressed_in(q, c))
+    }
+
+    /// The uniqueness guard (see the module's documentation). `columns` are the released
+    /// columns compared (the key columns are equal within a class by construction); `order`
+    /// ranks them from cheapest to give up to dearest; `sensitive` are released for a whole
+    /// class or not at all. Returns the values suppressed.
+    pub fn guard(&mut self, columns: &[usize], order: &[usize], sensitive: &[usize]) -> u64 {
         let cost = |c: &usize| order.iter().position(|o| o == c).map_or(order.len() as u64 + 1, |i| i as u64 + 1);
         let mut suppressed = 0;
         for ci in 0..self.classes.len() {
             let members = self.classes[ci].clone();
             for &p in &members {
-                let mut fitting = 1;
-                let mut cheapest: Option<(u64, BTreeSet<usize>)> = None;
+                let mut cheapest: Option<(u64, usize, BTreeSet<usize>)> = None;
+                let mut fits = false;
                 for &q in members.iter().filter(|&&q| q != p) {
                     let Some(diff) = self.differences(p, q, columns) else { continue };
-                    if diff.is_empty() {
-                        fitting += 1;
-                        if fitting >= UNIQUENESS_FLOOR {
-                            break;
-                        }
-                        continue;
+                    if self.mutual(p, q, &diff) {
+                        fits = true;
+                        break;
                     }
-                    let c: u64 = diff.iter().map(cost).sum();
-                    if cheapest.as_ref().is_none_or(|(best, _)| c < *best) {
-                        cheapest = Some((c, diff));
+                    let unsuppressed = |who: usize, c: usize| !self.people[who].iter().all(|&r| self.suppressed[r].contains(&c));
+                    let c: u64 = diff.iter().map(|c| cost(c) * (u64::from(unsuppressed(p, *c)) + u64::from(unsuppressed(q, *c)))).sum();
+                    if cheapest.as_ref().is_none_or(|(best, ..)| c < *best) {
+                        cheapest = Some((c, q, diff));
                     }
                 }
-                if fitting < UNIQUENESS_FLOOR
-                    && let Some((_, diff)) = cheapest
-                {
+                if !fits && let Some((_, q, diff)) = cheapest {
                     for c in diff {
-                        suppressed += self.withhold(p, c);
+                        suppressed += self.withhold(p, c) + self.withhold(q, c);
+                    }
+                }
+            }
+            // A sensitive column the guard took from anyone in the class goes from all of it.
+            for &column in sensitive {
+                let taken = members.iter().any(|&p| self.people[p].iter().any(|&r| self.suppressed[r].contains(&column)));
+                if taken {
+                    for &p in &members {
+                        suppressed += self.withhold(p, column);
                     }
                 }
             }
@@ -149,13 +169,28 @@ mod tests {
         Cell::Str(v.into())
     }
 
+    fn singles(n: usize) -> Vec<Vec<usize>> {
+        (0..n).map(|i| vec![i]).collect()
+    }
+
+    /// Everyone in a class of two or more has another whose record and released rows each fit
+    /// the other's.
+    fn assert_mutual(truth: &[Vec<Cell>], shown: &[Vec<Cell>], suppressed: &[BTreeSet<usize>], classes: &[Vec<usize>]) {
+        let fits = |a: usize, b: usize| (0..truth[a].len()).all(|c| suppressed[a].contains(&c) || shown[a][c] == truth[b][c]);
+        for class in classes.iter().filter(|c| c.len() > 1) {
+            for &p in class {
+                assert!(class.iter().any(|&q| q != p && fits(p, q) && fits(q, p)), "{p} is alone: {:?}", shown[p]);
+            }
+        }
+    }
+
     #[test]
     fn a_class_with_one_value_of_a_sensitive_column_has_it_withheld() {
         // Columns: 0 key, 1 sensitive. Class A: both "cse" (withheld); class B: two values.
         let truth = vec![vec![s("a"), s("cse")], vec![s("a"), s("cse")], vec![s("b"), s("cse")], vec![s("b"), s("none")]];
         let mut shown = truth.clone();
         let mut suppressed = vec![BTreeSet::new(); 4];
-        let people = vec![vec![0], vec![1], vec![2], vec![3]];
+        let people = singles(4);
         let classes = vec![vec![0, 1], vec![2, 3]];
         let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
         let (l, withheld) = r.l_diversify(&[1], 2);
@@ -167,52 +202,104 @@ mod tests {
     }
 
     #[test]
-    fn a_young_person_only_her_own_record_fits_loses_the_columns_she_differs_in() {
-        // One class of three: she (0) differs from both others in columns 1 and 2; the others
-        // share everything.
-        let truth = vec![vec![s("k"), s("x"), s("1")], vec![s("k"), s("y"), s("2")], vec![s("k"), s("y"), s("2")]];
+    fn l_diversity_counts_young_people_and_not_empty_values() {
+        // Two girls, each with a closed and an open referral closed the same way: two distinct
+        // row values (the reason and empty), but one value among the young people.
+        let truth = vec![vec![s("completed")], vec![Cell::Null], vec![s("completed")], vec![Cell::Null]];
         let mut shown = truth.clone();
-        let mut suppressed = vec![BTreeSet::new(); 3];
-        let people = vec![vec![0], vec![1], vec![2]];
-        let classes = vec![vec![0, 1, 2]];
-        let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
-        let n = r.guard(&[1, 2], &[2, 1]);
-        assert_eq!(n, 2, "both of her columns had to go");
-        assert_eq!(shown[0], vec![s("k"), Cell::Null, Cell::Null]);
-        assert_eq!(shown[1], truth[1], "the two alike keep theirs");
-        assert_eq!(suppressed[0], BTreeSet::from([1, 2]));
-    }
-
-    #[test]
-    fn the_guard_suppresses_no_more_than_another_record_needs() {
-        let truth = vec![vec![s("x"), s("1")], vec![s("x"), s("2")]];
-        let mut shown = truth.clone();
-        let mut suppressed = vec![BTreeSet::new(); 2];
-        let people = vec![vec![0], vec![1]];
+        let mut suppressed = vec![BTreeSet::new(); 4];
+        let people = vec![vec![0, 1], vec![2, 3]];
         let classes = vec![vec![0, 1]];
         let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
-        assert_eq!(r.guard(&[0, 1], &[1, 0]), 2, "one column each");
-        assert_eq!(shown[0], vec![s("x"), Cell::Null]);
-        assert_eq!(shown[1], vec![s("x"), Cell::Null]);
+        assert_eq!(r.l_diversify(&[0], 2), (None, 4));
+        assert!(suppressed.iter().all(|s| s.contains(&0)));
+        // One closed, one open: the open one says nothing, so the closed one's reason is alone.
+        let truth = vec![vec![s("moved_away")], vec![Cell::Null]];
+        let mut shown = truth.clone();
+        let mut suppressed = vec![BTreeSet::new(); 2];
+        let people = singles(2);
+        let classes = vec![vec![0, 1]];
+        let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+        assert_eq!(r.l_diversify(&[0], 2).0, None);
+        assert_eq!(shown[0][0], Cell::Null);
     }
 
     #[test]
-    fn the_cheapest_record_to_reach_is_chosen() {
-        // She (0) differs from 1 in columns 0 and 1, and from 2 in column 2 only. With column
-        // 2 first in the order (cheapest), she loses column 2 alone.
-        let truth = vec![vec![s("a"), s("b"), s("c")], vec![s("x"), s("y"), s("c")], vec![s("a"), s("b"), s("z")]];
+    fn the_one_who_differs_and_her_nearest_both_lose_the_column() {
+        // She (0) differs from two identical others in column 1 only. Taking it from her alone
+        // would leave her record fitting only her own rows; it goes from her nearest too.
+        let truth = vec![vec![s("k"), s("x")], vec![s("k"), s("y")], vec![s("k"), s("y")]];
         let mut shown = truth.clone();
         let mut suppressed = vec![BTreeSet::new(); 3];
-        let people = vec![vec![0], vec![1], vec![2]];
+        let people = singles(3);
         let classes = vec![vec![0, 1, 2]];
         let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
-        r.guard(&[0, 1, 2], &[2, 0, 1]);
-        assert_eq!(suppressed[0], BTreeSet::from([2]));
-        // With column 2 dearest (4, against 1 + 2 for the other two), she loses 0 and 1.
+        assert_eq!(r.guard(&[1], &[1], &[]), 2);
+        assert_eq!(shown[0], vec![s("k"), Cell::Null]);
+        assert_eq!(shown[1], vec![s("k"), Cell::Null]);
+        assert_eq!(shown[2], truth[2], "the third keeps hers");
+        assert_mutual(&truth, &shown, &suppressed, &classes);
+    }
+
+    #[test]
+    fn the_cheapest_partner_is_chosen() {
+        // 0 = (a, b, c) differs from 1 and 3 = (x, y, c) in columns 0 and 1, and from
+        // 2 = (a, b, z) in column 2 only; 1 and 3 are alike.
+        let truth: Vec<Vec<Cell>> =
+            [["a", "b", "c"], ["x", "y", "c"], ["a", "b", "z"], ["x", "y", "c"]].iter().map(|r| r.iter().map(|v| s(v)).collect()).collect();
+        let people = singles(4);
+        let classes = vec![vec![0, 1, 2, 3]];
+        // Column 2 cheapest: 0 and 2 give it up; 1 and 3 keep everything.
+        let mut shown = truth.clone();
+        let mut suppressed = vec![BTreeSet::new(); 4];
+        let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+        r.guard(&[0, 1, 2], &[2, 0, 1], &[]);
+        assert_eq!(suppressed, vec![BTreeSet::from([2]), BTreeSet::new(), BTreeSet::from([2]), BTreeSet::new()]);
+        assert_mutual(&truth, &shown, &suppressed, &classes);
+        // Column 2 dearest: 0 and 1 give up columns 0 and 1; then 2 pairs with 0.
+        let mut shown = truth.clone();
+        let mut suppressed = vec![BTreeSet::new(); 4];
+        let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+        r.guard(&[0, 1, 2], &[0, 1, 3, 2], &[]);
+        assert_eq!(suppressed, vec![BTreeSet::from([0, 1, 2]), BTreeSet::from([0, 1]), BTreeSet::from([2]), BTreeSet::new()]);
+        assert_mutual(&truth, &shown, &suppressed, &classes);
+    }
+
+    #[test]
+    fn a_sensitive_column_the_guard_takes_from_one_goes_from_the_whole_class() {
+        // She alone has a concern (column 1, sensitive): the gap would point at her.
+        let truth = vec![vec![s("k"), Cell::Bool(true)], vec![s("k"), Cell::Bool(false)], vec![s("k"), Cell::Bool(false)]];
         let mut shown = truth.clone();
         let mut suppressed = vec![BTreeSet::new(); 3];
+        let people = singles(3);
+        let classes = vec![vec![0, 1, 2]];
         let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
-        r.guard(&[0, 1, 2], &[0, 1, 3, 2]);
-        assert_eq!(suppressed[0], BTreeSet::from([0, 1]));
+        r.guard(&[1], &[1], &[1]);
+        assert!(shown.iter().all(|row| row[1] == Cell::Null), "{shown:?}");
+        assert!(suppressed.iter().all(|s| s.contains(&1)));
+    }
+
+    #[test]
+    fn after_the_guard_everyone_has_a_mutual_partner_in_generated_tables() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..50 {
+            let n = 2 + next(12) as usize;
+            let width = 1 + next(6) as usize;
+            let truth: Vec<Vec<Cell>> = (0..n).map(|_| (0..width).map(|_| Cell::Int(next(3) as i64)).collect()).collect();
+            let mut shown = truth.clone();
+            let mut suppressed = vec![BTreeSet::new(); n];
+            let people = singles(n);
+            let classes = vec![(0..n).collect::<Vec<_>>()];
+            let columns: Vec<usize> = (0..width).collect();
+            let mut r = Release { people: &people, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+            r.guard(&columns, &columns, &[]);
+            assert_mutual(&truth, &shown, &suppressed, &classes);
+        }
     }
 }

@@ -142,15 +142,16 @@ pub fn qi_of(
     charities: &Charities,
     organisation_id: Uuid,
     district: &str,
-) -> Qi {
-    let charity = charities.get(&organisation_id);
-    Qi {
+) -> Result<Qi, ApiError> {
+    let charity =
+        charities.get(&organisation_id).ok_or_else(|| ApiError::internal("a young person's charity is not in the organisations"))?;
+    Ok(Qi {
         age_band: age_band(age_on(dob, first_received)).into(),
         ethnic_group: ethnicity.group().into(),
         imd_quintile: quintile(decile),
-        charity: charity.map(|c| c.name.clone()).unwrap_or_else(|| "unknown".into()),
-        district: release_district(charity, district),
-    }
+        charity: charity.name.clone(),
+        district: release_district(Some(charity), district),
+    })
 }
 
 /// Every charity's name and districts, by id (a small table).

@@ -108,8 +108,9 @@ pub struct EvaluationExtract {
     pub suppressed_values: u64,
     /// True when the extract had fewer than k young people and none is released.
     pub withheld: bool,
-    /// Rows of the window not released: those of a young person with more referrals in it
-    /// than anyone else (they cannot be hidden), or all when `withheld`.
+    /// Rows of the window not released: those of young people who could not be hidden (too
+    /// few others with as many referrals in it, even with every key value suppressed), or all
+    /// when `withheld`.
     pub withheld_rows: u64,
     /// One object per referral, keyed by the dictionary's column names.
     pub rows: Vec<HashMap<String, serde_json::Value>>,
@@ -155,7 +156,7 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
                 ("Trellis-K-Achieved" = u64, description = "The fewest young people sharing a released combination of key values (0 when nothing is released)"),
                 ("Trellis-L-Achieved" = String, description = "The fewest distinct values of a sensitive column released in a combination, or `none` when none is released"),
                 ("Trellis-Withheld" = bool, description = "True when fewer than k young people matched and none is released"),
-                ("Trellis-Withheld-Rows" = u64, description = "Rows of the window not released: a young person with more referrals than anyone else in it, or all when fewer than k young people matched"),
+                ("Trellis-Withheld-Rows" = u64, description = "Rows of the window not released: those of young people who could not be hidden (too few others with as many referrals, even with every key value suppressed), or all when fewer than k young people matched"),
                 ("Trellis-From" = String, description = "The first month of the window, `YYYY-MM` (absent without `from`)"),
                 ("Trellis-To" = String, description = "The last month of the window, `YYYY-MM` (absent without `to`)"),
                 ("Content-Disposition" = String, description = "attachment"))),

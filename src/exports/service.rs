@@ -49,7 +49,11 @@ pub async fn build<C: ConnectionTrait>(
 ) -> Result<(Vec<ExtractColumn>, Protected), ApiError> {
     let columns = dictionary::dictionary(k, key_variables).columns;
     let built = built_rows(conn, filters, project, pseudonyms, &columns).await?;
-    let protected = control::protect(built, &columns, key_variables, u64::from(k))?;
+    // Pure and CPU-bound (the guard compares young people pairwise within a class): off the
+    // async workers.
+    let (cols, keys) = (columns.clone(), key_variables.to_vec());
+    let protected =
+        tokio::task::spawn_blocking(move || control::protect(built, &cols, &keys, u64::from(k))).await.map_err(ApiError::internal)??;
     Ok((columns, protected))
 }
 

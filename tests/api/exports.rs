@@ -684,6 +684,7 @@ async fn a_motivated_intruder_holding_every_record_matches_no_row_to_exactly_one
         let raw: Vec<_> = built.iter().map(|b| trellis::exports::service::as_row(&columns, &b.cells)).collect();
         let before = trellis::exports::intruder::attack(&raw, &records);
         assert!(before.unique_pseudonyms * 10 >= before.pseudonyms * 9, "k = {k}: {before:?}");
+        assert!(!before.passed());
 
         for (project, window) in [("intruder-check", ""), ("intruder-window", "&from=2025-06-01&to=2026-05-31")] {
             let r = app
@@ -704,7 +705,9 @@ async fn a_motivated_intruder_holding_every_record_matches_no_row_to_exactly_one
             let report = trellis::exports::intruder::attack(&rows, &records);
             assert!(report.rows > 0, "k = {k} {window}: nothing released");
             assert_eq!(report.unique_pseudonyms, 0, "k = {k} {window}: {report:?}");
+            assert_eq!(report.unique_records, 0, "k = {k} {window}: {report:?}");
             assert!(report.fewest_fitting.unwrap() >= 2);
+            assert!(report.passed());
         }
     }
 }
