@@ -43,17 +43,13 @@ fn position(columns: &[ExtractColumn], name: &str) -> Result<usize, ApiError> {
     columns.iter().position(|c| c.name == name).ok_or_else(|| ApiError::internal("an extract column is missing from the dictionary"))
 }
 
-fn text(c: &Cell) -> String {
-    c.text()
-}
-
 /// Applies the disclosure control to `built` (every row of the window, each with its young
 /// person), with k-anonymity at `k` over `key_variables`. `columns` is the dictionary's for
 /// those key variables (its roles say which columns are key and sensitive).
 pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[KeyVariable], k: u64) -> Result<Protected, ApiError> {
     let key_at: Vec<usize> = KeyVariable::ALL.iter().map(|v| position(columns, v.as_str())).collect::<Result<_, _>>()?;
     let suppressed_at = position(columns, SUPPRESSED_COLUMNS)?;
-    let keys_of = |cells: &[Cell]| -> Keys { std::array::from_fn(|i| text(&cells[key_at[i]])) };
+    let keys_of = |cells: &[Cell]| -> Keys { std::array::from_fn(|i| Cell::text(&cells[key_at[i]])) };
 
     // Her rows, by young person (in order of first appearance, which is by referral id).
     let mut order: Vec<Uuid> = Vec::new();
@@ -109,8 +105,8 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
         .map(|(who, _)| {
             let mut rs = rows_of.get(who).cloned().unwrap_or_default();
             rs.sort_by_cached_key(|&r| {
-                let keys = configured.iter().map(|&c| text(&truth[r][c]));
-                keys.chain(truth[r].iter().map(text)).collect::<Vec<_>>()
+                let keys = configured.iter().map(|&c| Cell::text(&truth[r][c]));
+                keys.chain(truth[r].iter().map(Cell::text)).collect::<Vec<_>>()
             });
             rs
         })
@@ -148,6 +144,6 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
             out.push(row);
         }
     }
-    out.sort_by_cached_key(|row| row.iter().map(text).collect::<Vec<_>>());
+    out.sort_by_cached_key(|row| row.iter().map(Cell::text).collect::<Vec<_>>());
     Ok(Protected { rows: out, plan, people: released_people, l_achieved, suppressed_keys, withheld_sensitive, guarded, withheld_rows })
 }

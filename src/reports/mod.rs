@@ -6,6 +6,7 @@ pub mod csv;
 pub mod disclosure;
 pub mod disproportionality;
 pub mod disproportionality_dto;
+pub mod disproportionality_stage;
 pub mod disproportionality_view;
 pub mod dto;
 pub mod figures;

@@ -646,26 +646,7 @@ async fn a_client_that_goes_away_is_audited_as_not_completed() {
 
 /// The released rows of a JSON extract, as text by column name (as the intruder reads them).
 fn json_rows(body: &Value) -> Vec<trellis::exports::intruder::Row> {
-    body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        Value::Null => String::new(),
-                        Value::String(s) => s.clone(),
-                        Value::Number(n) => n.as_f64().unwrap().to_string(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), text)
-                })
-                .collect()
-        })
-        .collect()
+    trellis::exports::intruder::rows_of_json(body).unwrap()
 }
 
 #[tokio::test]
