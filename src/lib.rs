@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod organisations;
 pub mod outbox;
 pub mod outcomes;
+pub mod projects;
 pub mod referrals;
 pub mod reports;
 pub mod safeguarding;

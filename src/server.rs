@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "outcomes", description = "Outcome measures: instruments as data, assessments scored on read, change from baseline"),
         (name = "sessions", description = "Mentoring session logs and their versions, support contacts, and contact-gap monitoring (MENTOR standard 5)"),
         (name = "safeguarding", description = "Safeguarding concerns: raise, alert the DSL, append to the chronology, break-glass, overdue acknowledgements"),
+        (name = "projects", description = "Evaluation projects: the recipients of extracts, their evaluators, and the ledger of what each was released"),
         (name = "exports", description = "Anonymised record-level extracts for the independent evaluation, and their data dictionary"),
         (name = "reports", description = "Aggregate figures for the Coalition and the Youth Justice Management Board, with disclosure control; disproportionality (RRI)"),
         (name = "audit", description = "The audit trail"),
@@ -63,6 +64,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::outcomes::router())
         .merge(crate::sessions::router())
         .merge(crate::safeguarding::router())
+        .merge(crate::projects::router())
         .merge(crate::exports::router())
         .merge(crate::reports::router())
         .merge(crate::audit::routes::router())
@@ -108,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(origins)
-                .allow_methods([Method::GET, Method::POST, Method::PATCH])
+                .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,

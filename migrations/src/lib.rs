@@ -12,6 +12,7 @@ mod m20261123_000004_matching;
 mod m20261123_000005_outbox;
 mod m20261123_000006_safeguarding;
 mod m20261202_000007_access_door;
+mod m20261204_000008_evaluation_projects;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_outbox::Migration),
             Box::new(m20261123_000006_safeguarding::Migration),
             Box::new(m20261202_000007_access_door::Migration),
+            Box::new(m20261204_000008_evaluation_projects::Migration),
         ]
     }
 }

@@ -21,7 +21,9 @@ use uuid::Uuid;
 use crate::audit::{Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource, Value};
-use crate::entities::{concern, matching, mentor_profile, mentoring_session, organisation, referral, user, young_person};
+use crate::entities::{
+    concern, evaluation_project, matching, mentor_profile, mentoring_session, organisation, referral, user, young_person,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -148,6 +150,11 @@ pub async fn refresh<C: ConnectionTrait>(conn: &C, resource: &Resource) -> Resul
             .one(conn)
             .await?
             .map(|c| (Resource::Concern { id: c.id, organisation_id: c.organisation_id, raised_by: c.raised_by }, Some(c.young_person_id))),
+        // A project is about no young person; whether it runs depends on the day, which the
+        // request that asks about it works out (`projects::service::resource`).
+        Resource::EvaluationProject { id, .. } => {
+            evaluation_project::Entity::find_by_id(*id).one(conn).await?.map(|_| (resource.clone(), None))
+        }
     })
 }
 
@@ -269,6 +276,7 @@ impl AppState {
             Resource::Match { id, organisation_id, .. } => ("match", Some(*id), Some(*organisation_id)),
             Resource::MentoringSession { id, organisation_id, .. } => ("mentoring_session", Some(*id), Some(*organisation_id)),
             Resource::Concern { id, organisation_id, .. } => ("concern", Some(*id), Some(*organisation_id)),
+            Resource::EvaluationProject { id, .. } => ("evaluation_project", Some(*id), None),
         };
         let mut event = Event::new("access.denied", kind).outcome(Outcome::Denied).detail(serde_json::json!({"action": action.name()}));
         if let Some(id) = id {

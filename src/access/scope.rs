@@ -85,3 +85,19 @@ pub fn user_list_scope(p: &Principal) -> Option<UserScope> {
         _ => None,
     }
 }
+
+/// Which evaluation projects a principal may list: mirrors `policies/projects.cedar`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProjectScope {
+    All,
+    /// The projects she is bound to.
+    BoundTo(Uuid),
+}
+
+pub fn project_list_scope(p: &Principal) -> Option<ProjectScope> {
+    match p.role.as_str() {
+        "programme_admin" => Some(ProjectScope::All),
+        "evaluator" => Some(ProjectScope::BoundTo(p.id)),
+        _ => None,
+    }
+}

@@ -22,6 +22,7 @@ const POLICIES: &[(&str, &str)] = &[
     ("mentors.cedar", include_str!("../../policies/mentors.cedar")),
     ("organisations.cedar", include_str!("../../policies/organisations.cedar")),
     ("outcomes.cedar", include_str!("../../policies/outcomes.cedar")),
+    ("projects.cedar", include_str!("../../policies/projects.cedar")),
     ("referrals.cedar", include_str!("../../policies/referrals.cedar")),
     ("reports.cedar", include_str!("../../policies/reports.cedar")),
     ("safeguarding.cedar", include_str!("../../policies/safeguarding.cedar")),
@@ -99,6 +100,12 @@ pub enum Action {
     ConcernsAddEntry,
     ConcernsOverdue,
     ConcernsBreakGlass,
+    ProjectsList,
+    ProjectsCreate,
+    ProjectsRead,
+    ProjectsUpdate,
+    ProjectsEvaluators,
+    ProjectsReleases,
     ExportsEvaluation,
     ExportsDictionary,
     ReportsProgramme,
@@ -175,6 +182,12 @@ impl Action {
             Action::ConcernsAddEntry => "concerns.add_entry",
             Action::ConcernsOverdue => "concerns.overdue",
             Action::ConcernsBreakGlass => "concerns.break_glass",
+            Action::ProjectsList => "projects.list",
+            Action::ProjectsCreate => "projects.create",
+            Action::ProjectsRead => "projects.read",
+            Action::ProjectsUpdate => "projects.update",
+            Action::ProjectsEvaluators => "projects.evaluators",
+            Action::ProjectsReleases => "projects.releases",
             Action::ExportsEvaluation => "exports.evaluation",
             Action::ExportsDictionary => "exports.dictionary",
             Action::ReportsProgramme => "reports.programme",
@@ -239,6 +252,12 @@ pub enum Resource {
         id: Uuid,
         organisation_id: Uuid,
         raised_by: Uuid,
+    },
+    /// An evaluation project: the evaluator accounts bound to it, and whether it runs today.
+    EvaluationProject {
+        id: Uuid,
+        evaluators: Vec<Uuid>,
+        current: bool,
     },
 }
 
@@ -401,6 +420,19 @@ impl Authz {
                 ]);
                 entities.push(Entity::new(c.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
                 c
+            }
+            Resource::EvaluationProject { id, evaluators, current } => {
+                let e = uid("Trellis::EvaluationProject", &id.to_string())?;
+                let members = evaluators
+                    .iter()
+                    .map(|u| uid("Trellis::User", &u.to_string()).map(RestrictedExpression::new_entity_uid))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let attrs = HashMap::from([
+                    ("evaluators".to_string(), RestrictedExpression::new_set(members)),
+                    ("current".to_string(), RestrictedExpression::new_bool(*current)),
+                ]);
+                entities.push(Entity::new(e.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
+                e
             }
         };
         let mut pairs = Vec::new();

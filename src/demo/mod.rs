@@ -217,6 +217,7 @@ pub async fn seed(
     let mut accounts = Vec::with_capacity(plan.len());
     let mut coordinators = vec![Uuid::nil(); CHARITIES.len()];
     let mut mentor_ids: Vec<(usize, Uuid)> = Vec::new();
+    let (mut evaluators, mut admin) = (Vec::new(), None);
     let mut emails = std::collections::HashSet::new();
     for (k, (charity, role, person)) in plan.iter().enumerate() {
         let (org_name, domain, _, _) = CHARITIES[*charity];
@@ -234,6 +235,12 @@ pub async fn seed(
         }
         if *role == Role::Mentor {
             mentor_ids.push((*charity, id));
+        }
+        if *role == Role::Evaluator {
+            evaluators.push(id);
+        }
+        if *role == Role::ProgrammeAdmin {
+            admin.get_or_insert(id);
         }
         let secret = if cfg.mfa_required(*role) { Some(mfa::new_secret().map_err(|e| e.to_string())?) } else { None };
         let sealed = match &secret {
@@ -292,10 +299,53 @@ pub async fn seed(
     let assessment_count = assessments::seed(&txn, &mut rng, now).await.map_err(|e| e.to_string())?;
     sessions::seed(&txn, keys, &mut rng, now).await.map_err(|e| e.to_string())?;
     concerns::seed(&txn, keys, now).await.map_err(|e| e.to_string())?;
+    let admin = admin.ok_or("the demo has no programme admin")?;
+    let project = project(&txn, admin, &evaluators, now).await.map_err(|e| e.to_string())?;
+    for e in &evaluators {
+        txn.audit(
+            Event::new("evaluation_project.evaluator_bound", "evaluation_project")
+                .resource(project, None)
+                .detail(serde_json::json!({"user_id": e})),
+        );
+    }
+    txn.audit(
+        Event::new("evaluation_project.created", "evaluation_project")
+            .resource(project, None)
+            .detail(serde_json::json!({"slug": DEMO_PROJECT})),
+    );
     txn.audit(Event::new("demo.seeded", "programme")
             .detail(serde_json::json!({"seed": opts.seed, "scale": opts.scale, "accounts": accounts.len(), "referrals": referral_count, "matches": match_count, "assessments": assessment_count})));
     txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Some(accounts))
+}
+
+/// The demo's evaluation project, to which the demo evaluator is bound.
+pub const DEMO_PROJECT: &str = "coalition-evaluation";
+
+/// Registers the demo's evaluation project (running from a year ago for three years) with
+/// `evaluators` bound to it.
+async fn project<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    admin: Uuid,
+    evaluators: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Uuid, sea_orm::DbErr> {
+    use crate::projects::dto::{CreateProject, LawfulBasis};
+    let today = now.date_naive();
+    let body = CreateProject {
+        slug: DEMO_PROJECT.into(),
+        name: "Independent evaluation for the Coalition".into(),
+        purpose: "Whether mentoring reduces girls' risk of criminal exploitation, and for whom: outcomes and disproportionality by ethnicity and deprivation, for the Children and Young People's Wellbeing Coalition and the Youth Justice Management Board.".into(),
+        lawful_basis: LawfulBasis::LegitimateInterests,
+        agreement_reference: "DSA-2026-01".into(),
+        starts_on: today - chrono::Days::new(365),
+        ends_on: today + chrono::Days::new(730),
+    };
+    let p = crate::projects::service::new_project(&body, admin, now).insert(conn).await?;
+    for e in evaluators {
+        crate::projects::service::bind(conn, p.id, *e, admin, now).await?;
+    }
+    Ok(p.id)
 }
 
 /// Writes the accounts file, readable only by its owner.

@@ -22,6 +22,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::{Datelike, Months, NaiveDate};
+
 use uuid::Uuid;
 
 pub use crate::config::KeyVariable;
@@ -135,6 +137,22 @@ fn period(month: &str, level: u8) -> String {
     }
 }
 
+/// The window `[from, to]` (whole months) widened outward to whole periods of `level` of the
+/// received-period hierarchy (1 quarters, 2 half-years, 3 and above years). The window is
+/// published with the extract, so a window narrower than the periods released would date
+/// every referral in it more finely than its released period does.
+pub fn align_window(from: Option<NaiveDate>, to: Option<NaiveDate>, level: u8) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let months: u32 = match level {
+        0 => return (from, to),
+        1 => 3,
+        2 => 6,
+        _ => 12,
+    };
+    let start = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), (d.month() - 1) / months * months + 1, 1).unwrap_or(d);
+    let end = |d: NaiveDate| start(d).checked_add_months(Months::new(months)).and_then(|n| n.pred_opt()).unwrap_or(d);
+    (from.map(start), to.map(end))
+}
+
 /// How far each variable is raised, in [`KeyVariable::ALL`] order.
 pub type Levels = [u8; 7];
 
@@ -149,6 +167,9 @@ pub struct Plan {
     pub steps: usize,
     /// Young people whose key values are suppressed, with how many (in `keys` order).
     pub masks: HashMap<Uuid, u8>,
+    /// Key values suppressed for each young person whatever the mask (bits by position in
+    /// [`Keys`]): those an earlier release to the same project suppressed ([`Floor`]).
+    pub forced: HashMap<Uuid, u8>,
     /// Young people whose rows are withheld: alone in their number of rows even with every
     /// key suppressed.
     pub withheld_people: Vec<Uuid>,
@@ -159,11 +180,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The key variables generalised, in the order they were.
+    /// The key variables generalised, in the order of [`STEPS`].
     pub fn generalised(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = Vec::new();
-        for (v, _) in STEPS.iter().take(self.steps) {
-            if self.keys.contains(v) && !out.contains(&v.as_str()) {
+        for (v, level) in STEPS {
+            if self.levels[index(v)] >= level && !out.contains(&v.as_str()) {
                 out.push(v.as_str());
             }
         }
@@ -173,14 +194,33 @@ impl Plan {
     /// The key values a row of young person `who` is released with.
     pub fn apply(&self, who: &Uuid, raw: &Keys) -> Keys {
         let mask = self.masks.get(who).copied().unwrap_or(0);
-        released(raw, &self.levels, &self.keys, mask)
+        released(raw, &self.levels, &self.keys, mask, self.forced.get(who).copied().unwrap_or(0))
     }
 }
 
-fn released(raw: &Keys, levels: &Levels, keys: &[KeyVariable], mask: u8) -> Keys {
+/// What earlier releases to the same project fix for this one: every variable raised at least
+/// to `levels`, and the key values in `forced` (bits by position in [`Keys`]) suppressed for
+/// each young person, whatever else the plan decides; and `history`, what the project already
+/// holds of each young person's key values (in a canonical text form): a class is the young
+/// people alike in it and in this release, so k holds over all the project's releases
+/// together, joined on the pseudonym.
+///
+/// `held` counts the pseudonyms the project holds with each history, released now or not: a
+/// pseudonym missing from this release (outside its window, withheld, merged into another)
+/// is told apart from those of her history that are in it, so the missing ones of a history
+/// must be none or at least k.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Floor {
+    pub levels: Levels,
+    pub forced: HashMap<Uuid, u8>,
+    pub history: HashMap<Uuid, String>,
+    pub held: HashMap<String, u64>,
+}
+
+fn released(raw: &Keys, levels: &Levels, keys: &[KeyVariable], mask: u8, forced: u8) -> Keys {
     let mut out: Keys = Default::default();
     for (i, v) in KeyVariable::ALL.iter().enumerate() {
-        out[i] = generalise(*v, &raw[i], levels[i]);
+        out[i] = if forced & (1 << i) != 0 { SUPPRESSED.into() } else { generalise(*v, &raw[i], levels[i]) };
     }
     for v in keys.iter().take(usize::from(mask)) {
         out[index(*v)] = SUPPRESSED.into();
@@ -188,24 +228,35 @@ fn released(raw: &Keys, levels: &Levels, keys: &[KeyVariable], mask: u8) -> Keys
     out
 }
 
-/// A young person as the intruder sees her: her rows' released key values (key variables
-/// only), sorted.
-type Signature = Vec<Vec<String>>;
+/// A young person as the intruder sees her: what earlier releases to the project gave of her
+/// (her history, fixed), and her rows' released key values (key variables only), sorted.
+type Signature = (String, Vec<Vec<String>>);
 
-fn signature(rows: &[Keys], levels: &Levels, keys: &[KeyVariable], mask: u8) -> Signature {
-    let mut sig: Signature =
-        rows.iter().map(|r| keys.iter().map(|v| released(r, levels, keys, mask)[index(*v)].clone()).collect()).collect();
+fn signature(rows: &[Keys], levels: &Levels, keys: &[KeyVariable], mask: u8, forced: u8, history: &str) -> Signature {
+    let mut sig: Vec<Vec<String>> =
+        rows.iter().map(|r| keys.iter().map(|v| released(r, levels, keys, mask, forced)[index(*v)].clone()).collect()).collect();
     sig.sort();
-    sig
+    (history.to_string(), sig)
 }
 
 /// Decides the generalisation and suppression. `people` holds each young person's rows' raw
-/// key values; `key_variables` the variables the intruder is assumed to know.
-pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64) -> Plan {
+/// key values; `key_variables` the variables the intruder is assumed to know; `floor` what
+/// earlier releases to the same project fix (the generalisation starts from its levels, and
+/// its suppressed values stay suppressed).
+pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64, floor: &Floor) -> Plan {
     let k = k.max(1);
     let keys: Vec<KeyVariable> = SUPPRESSION_ORDER.iter().copied().filter(|v| key_variables.contains(v)).collect();
-    let mut plan =
-        Plan { k, keys, levels: [0; 7], steps: 0, masks: HashMap::new(), withheld_people: Vec::new(), withheld: false, k_achieved: 0 };
+    let mut plan = Plan {
+        k,
+        keys,
+        levels: floor.levels,
+        steps: 0,
+        masks: HashMap::new(),
+        forced: floor.forced.clone(),
+        withheld_people: Vec::new(),
+        withheld: false,
+        k_achieved: 0,
+    };
     let total = people.len() as u64;
     if total < k {
         plan.withheld = true;
@@ -219,12 +270,13 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
                 continue;
             }
             let mask = plan.masks.get(who).copied().unwrap_or(0);
-            out.entry(signature(rows, levels, &plan.keys, mask)).or_default().push(i);
+            let forced = plan.forced.get(who).copied().unwrap_or(0);
+            out.entry(signature(rows, levels, &plan.keys, mask, forced, history_of(floor, who))).or_default().push(i);
         }
         out
     };
-    // Global generalisation, one step at a time.
-    let mut levels: Levels = [0; 7];
+    // Global generalisation, one step at a time, from the floor.
+    let mut levels: Levels = floor.levels;
     let mut steps = 0;
     loop {
         let classes = classes_at(&levels, &plan);
@@ -234,7 +286,7 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
         }
         let (v, level) = STEPS[steps];
         if plan.keys.contains(&v) {
-            levels[index(v)] = level;
+            levels[index(v)] = levels[index(v)].max(level);
         }
         steps += 1;
     }
@@ -248,8 +300,9 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
     for mask in 1..=nkeys {
         let mut groups: BTreeMap<Signature, Vec<usize>> = BTreeMap::new();
         for i in pending.drain(..) {
-            let (_, rows) = &people[i];
-            groups.entry(signature(rows, &levels, &plan.keys, mask)).or_default().push(i);
+            let (who, rows) = &people[i];
+            let forced = plan.forced.get(who).copied().unwrap_or(0);
+            groups.entry(signature(rows, &levels, &plan.keys, mask, forced, history_of(floor, who))).or_default().push(i);
         }
         for members in groups.into_values() {
             if members.len() as u64 >= k || mask == nkeys {
@@ -271,7 +324,7 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
         };
         let candidate = classes
             .iter()
-            .filter(|(s, _)| !is_all_suppressed(s) && s.len() == sig.len())
+            .filter(|(s, _)| !is_all_suppressed(s) && s.1.len() == sig.1.len() && s.0 == sig.0)
             .min_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| a.0.cmp(b.0)))
             .map(|(_, m)| m.clone());
         let (members, withhold) = match candidate {
@@ -285,6 +338,32 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
             }
         }
     }
+    // The pseudonyms of a history missing from this release are a class of their own to the
+    // project: between one and k - 1 of them, and its smallest class in this release is
+    // withheld too, until none or at least k are missing.
+    loop {
+        let classes = classes_at(&levels, &plan);
+        let mut present: HashMap<&str, u64> = HashMap::new();
+        for (sig, members) in &classes {
+            *present.entry(sig.0.as_str()).or_insert(0) += members.len() as u64;
+        }
+        let short = |h: &str| {
+            let missing = floor.held.get(h).copied().unwrap_or(0).saturating_sub(present.get(h).copied().unwrap_or(0));
+            missing > 0 && missing < k
+        };
+        let Some(members) = classes
+            .iter()
+            .filter(|(sig, _)| !sig.0.is_empty() && short(&sig.0))
+            .min_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| a.0.cmp(b.0)))
+            .map(|(_, m)| m.clone())
+        else {
+            break;
+        };
+        for i in members {
+            plan.masks.insert(people[i].0, nkeys);
+            plan.withheld_people.push(people[i].0);
+        }
+    }
     if ((people.len() - plan.withheld_people.len()) as u64) < k {
         plan.withheld = true;
         return plan;
@@ -294,12 +373,17 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64)
 }
 
 fn is_all_suppressed(sig: &Signature) -> bool {
-    sig.iter().all(|row| row.iter().all(|v| v == SUPPRESSED))
+    sig.1.iter().all(|row| row.iter().all(|v| v == SUPPRESSED))
+}
+
+fn history_of<'a>(floor: &'a Floor, who: &Uuid) -> &'a str {
+    floor.history.get(who).map_or("", String::as_str)
 }
 
 /// The released classes: the young people (by position in `people`) sharing each released
-/// signature, withheld young people left out.
-pub fn classes(people: &[(Uuid, Vec<Keys>)], plan: &Plan) -> Vec<Vec<usize>> {
+/// signature (with what earlier releases in `floor` gave of them), withheld young people left
+/// out.
+pub fn classes(people: &[(Uuid, Vec<Keys>)], plan: &Plan, floor: &Floor) -> Vec<Vec<usize>> {
     let withheld: HashSet<&Uuid> = plan.withheld_people.iter().collect();
     let mut out: BTreeMap<Signature, Vec<usize>> = BTreeMap::new();
     for (i, (who, rows)) in people.iter().enumerate() {
@@ -307,7 +391,8 @@ pub fn classes(people: &[(Uuid, Vec<Keys>)], plan: &Plan) -> Vec<Vec<usize>> {
             continue;
         }
         let mask = plan.masks.get(who).copied().unwrap_or(0);
-        out.entry(signature(rows, &plan.levels, &plan.keys, mask)).or_default().push(i);
+        let forced = plan.forced.get(who).copied().unwrap_or(0);
+        out.entry(signature(rows, &plan.levels, &plan.keys, mask, forced, history_of(floor, who))).or_default().push(i);
     }
     out.into_values().collect()
 }
@@ -331,17 +416,23 @@ mod tests {
     /// The acceptance rule, literally: every released signature is shared by at least k
     /// young people, and each is released or withheld.
     fn assert_k_anonymous(people: &[(Uuid, Vec<Keys>)], p: &Plan) {
+        assert_k_anonymous_on(people, p, &Floor::default());
+    }
+
+    /// The same over what the project holds of each young person in all its releases: her
+    /// history in `floor` and this release's rows.
+    fn assert_k_anonymous_on(people: &[(Uuid, Vec<Keys>)], p: &Plan, floor: &Floor) {
         if p.withheld {
             return;
         }
-        let mut counts: BTreeMap<Vec<Keys>, u64> = BTreeMap::new();
+        let mut counts: BTreeMap<(String, Vec<Keys>), u64> = BTreeMap::new();
         for (who, rows) in people {
             if p.withheld_people.contains(who) {
                 continue;
             }
             let mut sig: Vec<Keys> = rows.iter().map(|r| project(&p.apply(who, r), &p.keys)).collect();
             sig.sort();
-            *counts.entry(sig).or_insert(0) += 1;
+            *counts.entry((history_of(floor, who).to_string(), sig)).or_insert(0) += 1;
         }
         for (sig, n) in &counts {
             assert!(*n >= p.k, "{sig:?} is shared by {n}, fewer than k = {}", p.k);
@@ -359,6 +450,56 @@ mod tests {
     }
 
     const ALL: &[KeyVariable] = KeyVariable::ALL;
+
+    #[test]
+    fn k_counts_young_people_alike_in_every_release_the_project_holds() {
+        // Ten alike in this release, but an earlier release told three of them apart from the
+        // other seven: the three are not released as a class of their own.
+        let people = many(0, 10, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
+        let mut floor = Floor::default();
+        for n in 0..3 {
+            floor.history.insert(Uuid::from_u128(n), "earlier: Northtown".into());
+        }
+        for n in 3..10 {
+            floor.history.insert(Uuid::from_u128(n), "earlier: county".into());
+        }
+        let p = plan(&people, ALL, 5, &floor);
+        assert_k_anonymous_on(&people, &p, &floor);
+        assert_eq!(p.withheld_people.len(), 3, "{p:?}");
+        assert!((0..3).all(|n| p.withheld_people.contains(&Uuid::from_u128(n))));
+        // Without the history they would all be one class.
+        assert!(plan(&people, ALL, 5, &Floor::default()).withheld_people.is_empty());
+    }
+
+    #[test]
+    fn the_missing_of_a_history_are_none_or_at_least_k() {
+        // Twelve held alike; six are in this release, in one class: the six missing are a
+        // class too, and large enough.
+        let people = many(0, 6, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
+        let mut floor = Floor::default();
+        for n in 0..6 {
+            floor.history.insert(Uuid::from_u128(n), "h".into());
+        }
+        floor.held.insert("h".into(), 12);
+        assert!(plan(&people, ALL, 5, &floor).withheld_people.is_empty());
+        // Eight held: the two missing would be told apart from the six (say one of them
+        // withheld for having two referrals now), so the six are withheld as well.
+        floor.held.insert("h".into(), 8);
+        let p = plan(&people, ALL, 5, &floor);
+        assert!(p.withheld, "{p:?}");
+    }
+
+    #[test]
+    fn windows_are_widened_to_whole_released_periods() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let aug = (d(2025, 8, 1), d(2025, 8, 31));
+        assert_eq!(align_window(aug.0, aug.1, 0), aug);
+        assert_eq!(align_window(aug.0, aug.1, 1), (d(2025, 7, 1), d(2025, 9, 30)));
+        assert_eq!(align_window(aug.0, aug.1, 2), (d(2025, 7, 1), d(2025, 12, 31)));
+        assert_eq!(align_window(aug.0, aug.1, 3), (d(2025, 1, 1), d(2025, 12, 31)));
+        assert_eq!(align_window(d(2025, 2, 1), None, 2), (d(2025, 1, 1), None));
+        assert_eq!(align_window(None, d(2025, 11, 30), 1), (None, d(2025, 12, 31)));
+    }
 
     #[test]
     fn hierarchies() {
@@ -403,7 +544,7 @@ mod tests {
     fn nothing_is_changed_when_every_class_is_large() {
         let mut people = many(0, 6, keys("14-15", "white", "1", "A", "Ashworth", "police", "2025-01"));
         people.extend(many(100, 5, keys("16-17", "black", "2", "A", "Fenwick", "self", "2025-02")));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert_eq!(p.steps, 0);
         assert!(p.generalised().is_empty());
         assert!(p.masks.is_empty());
@@ -417,7 +558,7 @@ mod tests {
         let mut people = many(0, 2, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
         people.extend(many(10, 2, keys("14-15", "white", "1", "A", "X", "police", "2025-02")));
         people.extend(many(20, 2, keys("14-15", "white", "1", "A", "X", "police", "2025-03")));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert_eq!(p.generalised(), vec!["received_period"]);
         assert_eq!(p.apply(&Uuid::from_u128(0), &people[0].1[0])[6], "2025-Q1");
         assert!(p.masks.is_empty());
@@ -429,7 +570,7 @@ mod tests {
         let mut people = many(0, 3, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
         people.extend(many(10, 3, keys("14-15", "white", "1", "A", "X", "police", "2025-05")));
         let without_period: Vec<KeyVariable> = ALL.iter().copied().filter(|v| *v != KeyVariable::ReceivedPeriod).collect();
-        let p = plan(&people, &without_period, 5);
+        let p = plan(&people, &without_period, 5, &Floor::default());
         assert_eq!(p.steps, 0);
         assert_eq!(p.apply(&Uuid::from_u128(0), &people[0].1[0])[6], "2025-01");
         assert_k_anonymous(&people, &p);
@@ -443,7 +584,7 @@ mod tests {
         people.extend(many(100, 40, keys("16-17", "black", "2", "B", "Y", "police", "2025-01")));
         people.extend(many(200, 10, keys("18-20", "asian", "3", "C", "Z", "police", "2025-01")));
         people.extend(many(300, 2, keys("21-24", "mixed", "4", "D", "W", "self", "2025-07")));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert_eq!(p.steps, 0);
         assert_eq!(p.masks.len(), 12);
         assert_eq!(p.apply(&Uuid::from_u128(300), &people[100].1[0])[1], SUPPRESSED);
@@ -460,9 +601,9 @@ mod tests {
         let mut people: Vec<(Uuid, Vec<Keys>)> = (0..5).map(|i| person(i, vec![a.clone(), b.clone()])).collect();
         people.extend(many(10, 5, a.clone()));
         people.push(person(20, vec![b.clone()]));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert_k_anonymous(&people, &p);
-        let classes = classes(&people, &p);
+        let classes = classes(&people, &p, &Floor::default());
         assert!(classes.iter().all(|c| c.len() >= 5), "{classes:?}");
     }
 
@@ -471,7 +612,7 @@ mod tests {
         let a = keys("14-15", "white", "1", "A", "X", "police", "2025-01");
         let mut people = many(0, 6, a.clone());
         people.push(person(50, vec![a.clone(), a.clone(), a.clone()]));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert_eq!(p.withheld_people, vec![Uuid::from_u128(50)]);
         assert!(!p.withheld);
         assert_k_anonymous(&people, &p);
@@ -480,9 +621,44 @@ mod tests {
     #[test]
     fn fewer_than_k_young_people_are_withheld_entirely() {
         let people = many(0, 4, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
-        let p = plan(&people, ALL, 5);
+        let p = plan(&people, ALL, 5, &Floor::default());
         assert!(p.withheld);
         assert_eq!(p.k_achieved, 0);
+    }
+
+    #[test]
+    fn the_floor_of_earlier_releases_is_kept_and_the_plan_is_still_k_anonymous() {
+        // Alone, 50 young people in one month of one district need nothing generalised.
+        let people = many(0, 50, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
+        assert_eq!(plan(&people, ALL, 5, &Floor::default()).steps, 0);
+        // An earlier release gave the quarter and suppressed five of them's district (a class
+        // of its own then): both stay.
+        let mut floor = Floor::default();
+        floor.levels[index(KeyVariable::ReceivedPeriod)] = 1;
+        let district = 1 << index(KeyVariable::District);
+        for n in 3..8 {
+            floor.forced.insert(Uuid::from_u128(n), district);
+        }
+        let p = plan(&people, ALL, 5, &floor);
+        assert_eq!(p.generalised(), vec!["received_period"]);
+        for (who, rows) in &people {
+            let shown = p.apply(who, &rows[0]);
+            assert_eq!(shown[6], "2025-Q1", "never the month again");
+            let forced = (3..8).contains(&who.as_u128());
+            assert_eq!(shown[index(KeyVariable::District)] == SUPPRESSED, forced);
+        }
+        assert_k_anonymous(&people, &p);
+        // Two of them alone would be a class smaller than k: they are hidden further (here
+        // with others, all their keys suppressed), never released finer.
+        let mut two = Floor::default();
+        for n in 3..5 {
+            two.forced.insert(Uuid::from_u128(n), district);
+        }
+        let p = plan(&people, ALL, 5, &two);
+        assert_k_anonymous(&people, &p);
+        for n in 3..5 {
+            assert_eq!(p.apply(&Uuid::from_u128(n), &people[n as usize].1[0])[index(KeyVariable::District)], SUPPRESSED);
+        }
     }
 
     #[test]
@@ -521,8 +697,29 @@ mod tests {
                         person(i as u128, v)
                     })
                     .collect();
-                let p = plan(&people, ALL, k);
+                let p = plan(&people, ALL, k, &Floor::default());
                 assert_k_anonymous(&people, &p);
+                // On a random floor too: it is kept, and the plan stays k-anonymous.
+                let mut floor = Floor::default();
+                floor.levels[next(7)] = 1 + next(3) as u8;
+                for (who, _) in &people {
+                    if next(8) == 0 {
+                        floor.forced.insert(*who, 1 << next(7));
+                    }
+                    // What earlier releases gave of her: nothing, or one of a few histories.
+                    if next(3) == 0 {
+                        floor.history.insert(*who, ["a", "b"][next(2)].to_string());
+                    }
+                }
+                let p = plan(&people, ALL, k, &floor);
+                assert_k_anonymous_on(&people, &p, &floor);
+                assert!(p.levels.iter().zip(&floor.levels).all(|(l, f)| l >= f));
+                for (who, rows) in &people {
+                    if let (Some(bits), false) = (floor.forced.get(who), p.withheld || p.withheld_people.contains(who)) {
+                        let shown = p.apply(who, &rows[0]);
+                        assert!((0..7).filter(|i| bits & (1 << i) != 0).all(|i| shown[i] == SUPPRESSED));
+                    }
+                }
             }
         }
     }

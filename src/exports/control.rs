@@ -11,6 +11,7 @@ use super::dictionary::{self, ColumnRole, ExtractColumn, L, SUPPRESSED_COLUMNS};
 use super::extract::{Built, Cell};
 use super::protect::Release;
 use crate::error::ApiError;
+use crate::projects::ledger::{Floor, ReleasedPerson};
 
 /// An extract ready to send.
 #[derive(Debug)]
@@ -28,6 +29,12 @@ pub struct Protected {
     pub withheld_sensitive: u64,
     /// Values suppressed by the uniqueness guard.
     pub guarded: u64,
+    /// Values withheld because an earlier release to the project withheld them (beyond the
+    /// key values, which the plan counts).
+    pub floored: u64,
+    /// Every pseudonym released, with her key values as released and the columns withheld
+    /// from her (suppressed key values, withheld and guarded columns), for the release ledger.
+    pub released: Vec<ReleasedPerson>,
     /// Rows withheld (young people who could not be hidden, or all when fewer than k).
     pub withheld_rows: u64,
 }
@@ -35,7 +42,12 @@ pub struct Protected {
 impl Protected {
     /// Every value released empty or as "suppressed" to protect someone.
     pub fn suppressed_values(&self) -> u64 {
-        self.suppressed_keys + self.withheld_sensitive + self.guarded
+        self.suppressed_keys + self.withheld_sensitive + self.guarded + self.floored
+    }
+
+    /// How far each key variable was generalised, by name.
+    pub fn levels(&self) -> std::collections::BTreeMap<String, u8> {
+        KeyVariable::ALL.iter().map(|v| (v.as_str().to_string(), self.plan.levels[anonymity::index(*v)])).collect()
     }
 }
 
@@ -45,10 +57,21 @@ fn position(columns: &[ExtractColumn], name: &str) -> Result<usize, ApiError> {
 
 /// Applies the disclosure control to `built` (every row of the window, each with its young
 /// person), with k-anonymity at `k` over `key_variables`. `columns` is the dictionary's for
-/// those key variables (its roles say which columns are key and sensitive).
-pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[KeyVariable], k: u64) -> Result<Protected, ApiError> {
+/// those key variables (its roles say which columns are key and sensitive). `floor` is what
+/// earlier releases to the same project fix: no value is released finer than one of them did,
+/// and k is counted over all of them together. `aliases` are, for a young person, the
+/// pseudonyms of records merged into hers: what the project was sent under them is hers too.
+pub fn protect(
+    built: Vec<Built>,
+    columns: &[ExtractColumn],
+    key_variables: &[KeyVariable],
+    k: u64,
+    floor: &Floor,
+    aliases: &HashMap<Uuid, Vec<String>>,
+) -> Result<Protected, ApiError> {
     let key_at: Vec<usize> = KeyVariable::ALL.iter().map(|v| position(columns, v.as_str())).collect::<Result<_, _>>()?;
     let suppressed_at = position(columns, SUPPRESSED_COLUMNS)?;
+    let pseudonym_at = position(columns, dictionary::PSEUDONYM)?;
     let keys_of = |cells: &[Cell]| -> Keys { std::array::from_fn(|i| Cell::text(&cells[key_at[i]])) };
 
     // Her rows, by young person (in order of first appearance, which is by referral id).
@@ -67,7 +90,43 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
         .iter()
         .map(|p| (*p, rows_of.get(p).map(|rs| rs.iter().map(|&r| keys_of(&built[r].cells)).collect()).unwrap_or_default()))
         .collect();
-    let plan = anonymity::plan(&people, key_variables, k);
+    // The floor, by young person: key values to suppress (bits by position in `Keys`), and
+    // the other columns to withhold.
+    // A name the ledger holds that the extract does not know is an error, never a level 0 or
+    // a column let go.
+    let unknown = || ApiError::internal("the release ledger names a key variable or column the extract does not have");
+    let mut key_floor = anonymity::Floor::default();
+    for (name, level) in &floor.levels {
+        let i = KeyVariable::ALL.iter().position(|v| v.as_str() == name).ok_or_else(unknown)?;
+        key_floor.levels[i] = *level;
+    }
+    for history in floor.history.values() {
+        *key_floor.held.entry(serde_json::to_string(history)?).or_insert(0) += 1;
+    }
+    let mut other_floor: HashMap<Uuid, BTreeSet<usize>> = HashMap::new();
+    for (who, rows) in &rows_of {
+        let Some(&first) = rows.first() else { continue };
+        // What the project holds under her pseudonym (the class is those alike in it: what the
+        // project sees), and the floor of her pseudonym and of those of the records merged
+        // into hers (what was withheld from any of them stays withheld from her).
+        let own = Cell::text(&built[first].cells[pseudonym_at]);
+        if let Some(history) = floor.history.get(&own) {
+            key_floor.history.insert(*who, serde_json::to_string(history)?);
+        }
+        let mut names = vec![own];
+        names.extend(aliases.get(who).into_iter().flatten().cloned());
+        for pseudonym in &names {
+            for name in floor.withheld.get(pseudonym).into_iter().flatten() {
+                if let Some(i) = KeyVariable::ALL.iter().position(|v| v.as_str() == name) {
+                    *key_floor.forced.entry(*who).or_insert(0) |= 1 << i;
+                } else {
+                    let c = columns.iter().position(|c| c.name == *name).ok_or_else(unknown)?;
+                    other_floor.entry(*who).or_default().insert(c);
+                }
+            }
+        }
+    }
+    let plan = anonymity::plan(&people, key_variables, k, &key_floor);
     if plan.withheld {
         return Ok(Protected {
             rows: Vec::new(),
@@ -78,9 +137,11 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
             suppressed_keys: 0,
             withheld_sensitive: 0,
             guarded: 0,
+            floored: 0,
+            released: Vec::new(),
         });
     }
-    let classes = anonymity::classes(&people, &plan);
+    let classes = anonymity::classes(&people, &plan, &key_floor);
 
     // The key values as released; each young person's rows in released-key order.
     let mut truth: Vec<Vec<Cell>> = built.into_iter().map(|b| b.cells).collect();
@@ -122,6 +183,8 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
     let mut shown = truth.clone();
     let mut suppressed: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); shown.len()];
     let mut release = Release { people: &person_rows, classes: &classes, truth: &truth, shown: &mut shown, suppressed: &mut suppressed };
+    let floor_of: Vec<BTreeSet<usize>> = people.iter().map(|(who, _)| other_floor.get(who).cloned().unwrap_or_default()).collect();
+    let floored = release.keep_floor(&floor_of, &sensitive);
     let (l_achieved, withheld_sensitive) = release.l_diversify(&sensitive, L as usize);
     let guarded = release.guard(&compared, &guard_order, &sensitive);
 
@@ -129,12 +192,28 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(shown.len());
     let mut released_people = Vec::new();
     let mut withheld_rows = 0;
+    let mut released_people_ledger = Vec::new();
     for ((who, _), rs) in people.iter().zip(&person_rows) {
         if withheld.contains(who) {
             withheld_rows += rs.len() as u64;
             continue;
         }
         released_people.push(*who);
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        let mut keys: Vec<Vec<String>> = Vec::with_capacity(rs.len());
+        for &r in rs {
+            names.extend(suppressed[r].iter().map(|&c| columns[c].name.as_str()));
+            names.extend(key_at.iter().filter(|&&c| Cell::text(&shown[r][c]) == SUPPRESSED).map(|&c| columns[c].name.as_str()));
+            keys.push(key_at.iter().map(|&c| Cell::text(&shown[r][c])).collect());
+        }
+        keys.sort();
+        if let Some(&r) = rs.first() {
+            released_people_ledger.push(ReleasedPerson {
+                pseudonym: Cell::text(&shown[r][pseudonym_at]),
+                keys,
+                withheld: names.into_iter().map(str::to_string).collect(),
+            });
+        }
         for &r in rs {
             let mut row = std::mem::take(&mut shown[r]);
             if !suppressed[r].is_empty() {
@@ -145,5 +224,16 @@ pub fn protect(built: Vec<Built>, columns: &[ExtractColumn], key_variables: &[Ke
         }
     }
     out.sort_by_cached_key(|row| row.iter().map(Cell::text).collect::<Vec<_>>());
-    Ok(Protected { rows: out, plan, people: released_people, l_achieved, suppressed_keys, withheld_sensitive, guarded, withheld_rows })
+    Ok(Protected {
+        rows: out,
+        plan,
+        people: released_people,
+        l_achieved,
+        suppressed_keys,
+        withheld_sensitive,
+        guarded,
+        floored,
+        withheld_rows,
+        released: released_people_ledger,
+    })
 }

@@ -168,7 +168,7 @@ pub fn columns() -> Vec<ExtractColumn> {
     use ExtractColumnType::*;
     let mut cols = Vec::new();
     cols.push(col(
-        "pseudonym",
+        PSEUDONYM,
         String,
         false,
         Vec::new(),
@@ -393,6 +393,9 @@ pub fn columns() -> Vec<ExtractColumn> {
     cols.push(suppressed);
     cols
 }
+
+/// The first column: the young person's pseudonym for the project.
+pub const PSEUDONYM: &str = "pseudonym";
 
 /// The column naming a row's suppressed columns.
 pub const SUPPRESSED_COLUMNS: &str = "suppressed_columns";

@@ -57,6 +57,24 @@ impl Release<'_> {
         n
     }
 
+    /// Withholds from each young person the columns `floor` names for her (what an earlier
+    /// release to the project withheld from her). A sensitive column withheld from anyone in
+    /// a class is withheld from all of it, as everywhere. Returns the values newly withheld.
+    pub fn keep_floor(&mut self, floor: &[BTreeSet<usize>], sensitive: &[usize]) -> u64 {
+        let mut n = 0;
+        for ci in 0..self.classes.len() {
+            let members = self.classes[ci].clone();
+            let class_wide: BTreeSet<usize> =
+                members.iter().flat_map(|&p| floor[p].iter().copied()).filter(|c| sensitive.contains(c)).collect();
+            for &p in &members {
+                for &c in floor[p].iter().chain(&class_wide) {
+                    n += self.withhold(p, c);
+                }
+            }
+        }
+        n
+    }
+
     /// A young person's values of `column` over her rows, empty ones left out.
     fn values_of(&self, person: usize, column: usize) -> Vec<&Cell> {
         self.people[person].iter().map(|&r| &self.truth[r][column]).filter(|c| **c != Cell::Null).collect()

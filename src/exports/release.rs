@@ -172,6 +172,48 @@ pub async fn charities<C: ConnectionTrait>(conn: &C) -> Result<Charities, ApiErr
         .collect()
 }
 
+/// For each young person into whose record others were merged (as duplicates), the
+/// pseudonyms for `project` of every record merged into hers, directly or through another.
+pub async fn aliases<C: ConnectionTrait>(
+    conn: &C,
+    project: &str,
+    pseudonyms: &crate::crypto::Pseudonymiser,
+) -> Result<HashMap<Uuid, Vec<String>>, ApiError> {
+    use crate::entities::young_person;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let merged: HashMap<Uuid, Uuid> = young_person::Entity::find()
+        .select_only()
+        .column(young_person::Column::Id)
+        .column(young_person::Column::MergedInto)
+        .filter(young_person::Column::MergedInto.is_not_null())
+        .into_tuple::<(Uuid, Option<Uuid>)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(id, into)| into.map(|into| (id, into)))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for &id in merged.keys() {
+        // The record it ended in, following a chain of merges. A cycle (which a merge never
+        // makes) is an error: its floor would be lost.
+        let mut at = id;
+        let mut steps = 0;
+        while let Some(next) = merged.get(&at) {
+            at = *next;
+            steps += 1;
+            if steps > merged.len() {
+                return Err(ApiError::internal("young_people.merged_into holds a cycle"));
+            }
+        }
+        let alias = pseudonyms.pseudonym(project, &id).map_err(ApiError::internal)?;
+        out.entry(at).or_default().push(alias);
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

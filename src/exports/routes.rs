@@ -20,14 +20,16 @@ use validator::Validate;
 
 use super::control;
 use super::dictionary::{self, ExtractColumn, ExtractDictionary};
-use super::extract::{Cell, Filters};
+use super::extract::Cell;
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, Resource};
+use crate::entities::extract_release::ReleaseFormat;
 use crate::error::{ApiError, Problem};
 use crate::http::context;
 use crate::http::extract::ApiQuery;
 use crate::http::problems::{InvalidParameters, Refused, SignedIn};
+use crate::projects;
 use crate::state::AppState;
 
 /// The format of the evaluation extract.
@@ -50,15 +52,19 @@ pub enum DictionaryFormat {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EvaluationExtractParams {
-    /// The recipient project: lower-case letters, digits and hyphens (`^[a-z0-9][a-z0-9-]{0,62}$`).
-    /// Pseudonyms are derived per project: stable within one, unlinkable across two.
-    #[validate(custom(function = "project_slug"))]
+    /// The recipient project's slug (`^[a-z0-9][a-z0-9-]{0,62}$`): one registered under
+    /// `/evaluation-projects`, running today, and (for an evaluator) bound to her; any other
+    /// (one that does not exist included) is 403. Pseudonyms
+    /// are derived per project: stable within one, unlinkable across two.
+    #[validate(custom(function = "crate::projects::dto::slug"))]
     #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$", max_length = 63)]
     pub project: String,
     /// Referrals received in this day's month or later (the window is whole months: the
-    /// first of the month is taken).
+    /// first of the month is taken, and earlier still where the received period is released
+    /// as quarters, half-years or years: the window is widened to whole released periods).
     pub from: Option<NaiveDate>,
-    /// Referrals received in this day's month or earlier (the last day of the month is taken).
+    /// Referrals received in this day's month or earlier (the last day of the month is taken,
+    /// or of the released period).
     pub to: Option<NaiveDate>,
     /// `csv` (default) or `json`.
     #[param(inline)]
@@ -72,18 +78,6 @@ pub struct EvaluationDictionaryParams {
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<DictionaryFormat>,
-}
-
-fn project_slug(s: &str) -> Result<(), validator::ValidationError> {
-    let mut chars = s.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if first_ok && rest_ok && s.len() <= 63 {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("invalid_project")
-            .with_message("Use 1 to 63 lower-case letters, digits and hyphens, starting with a letter or digit.".into()))
-    }
 }
 
 /// The JSON form of the extract (the CSV has the same rows, under a header line).
@@ -116,6 +110,7 @@ pub struct EvaluationExtract {
     pub rows: Vec<HashMap<String, serde_json::Value>>,
 }
 
+const HEADER_RELEASE: &str = "trellis-release";
 const HEADER_GENERALISED: &str = "trellis-generalised";
 const HEADER_SUPPRESSED: &str = "trellis-suppressed-values";
 const HEADER_ROWS: &str = "trellis-rows";
@@ -132,7 +127,7 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Bytes gathered before a piece of the body is sent.
 const FLUSH_AT: usize = 64 * 1024;
 
-/// A read-only transaction in which both passes see the same data: REPEATABLE READ on
+/// A read-only transaction in which the ledger and the rows are read as of one moment: REPEATABLE READ on
 /// PostgreSQL; on SQLite one (deferred) transaction, a snapshot from its first read.
 async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
     Ok(match state.db.get_database_backend() {
@@ -146,9 +141,10 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
 }
 
 #[utoipa::path(get, path = "/exports/evaluation", tag = "exports", security(("bearer" = [])), params(EvaluationExtractParams),
-    responses(SignedIn, Refused, (status = 200, description = "The extract, streamed: CSV (a header line, then one line per referral) or JSON",
+    responses(SignedIn, Refused, (status = 200, description = "The extract, released to the project and recorded in its ledger: CSV (a header line, then one line per referral) or JSON",
             content((EvaluationExtract = "application/json"), (String = "text/csv")),
             headers(
+                ("Trellis-Release" = Uuid, description = "The release's id in the project's ledger"),
                 ("Trellis-Generalised" = String, description = "The key variables generalised, comma-separated, or `none`"),
                 ("Trellis-Suppressed-Values" = u64, description = "How many values were released `suppressed` or empty to protect someone"),
                 ("Trellis-Rows" = u64, description = "The number of rows"),
@@ -160,38 +156,113 @@ fn header_value(s: &str) -> Result<HeaderValue, ApiError> {
                 ("Trellis-From" = String, description = "The first month of the window, `YYYY-MM` (absent without `from`)"),
                 ("Trellis-To" = String, description = "The last month of the window, `YYYY-MM` (absent without `to`)"),
                 ("Content-Disposition" = String, description = "attachment"))),
+        (status = 409, description = "Another extract was released to the project at the same moment", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters (project, from after to, format)", body = Problem, content_type = "application/problem+json")))]
 pub async fn evaluation_extract(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiQuery(q): ApiQuery<EvaluationExtractParams>,
 ) -> Result<Response, ApiError> {
-    state.authorize(&me, Action::ExportsEvaluation, &Resource::Programme, &[]).await?;
     let (from, to) = crate::reports::whole_months(q.from, q.to)?;
+    // Only for her own project, while it runs (policies/reports.cedar). A project that does
+    // not exist is refused the same way, so the answer tells nobody which projects exist.
+    let Some(project) = projects::service::find_by_slug(&state.db, &q.project).await? else {
+        let event = Event::new("access.denied", "evaluation_project")
+            .outcome(Outcome::Denied)
+            .detail(json!({"action": Action::ExportsEvaluation.name(), "reason": "no_such_project"}));
+        state.audit_read(&me, event).await?;
+        return Err(ApiError::Forbidden);
+    };
+    let evaluators = projects::service::evaluators(&state.db, project.id).await?;
+    let resource = projects::service::resource(&project, &evaluators, state.now().date_naive());
+    state.authorize(&me, Action::ExportsEvaluation, &resource, &[]).await?;
     let format = q.format.unwrap_or(ExtractFormat::Csv);
-    let filters = Filters { from, to };
-    let (from_month, to_month) = (filters.from.map(|d| d.format("%Y-%m").to_string()), filters.to.map(|d| d.format("%Y-%m").to_string()));
     let k = state.config.extract_k;
     let key_variables = state.config.extract_key_variables.clone();
 
-    // Every row of the window, read in one snapshot, then the disclosure control.
+    // The project's ledger and every row of the window, read in one snapshot, then the
+    // disclosure control on the ledger's floor.
     let txn = snapshot(&state).await?;
-    let built = super::service::build(&txn, &filters, &q.project, &state.keys.pseudonyms, k, &key_variables).await;
+    let built = async {
+        let floor = projects::ledger::floor(&txn, project.id).await?;
+        let releases = floor.releases;
+        let pseudonyms = &state.keys.pseudonyms;
+        let (filters, columns, protected) =
+            super::service::build_release(&txn, from, to, &project.slug, pseudonyms, k, &key_variables, floor).await?;
+        Ok::<_, ApiError>((releases, filters, columns, protected))
+    }
+    .await;
     // Nothing was written: ending the snapshot cannot lose anything.
     let _ = txn.rollback().await;
-    let (_, protected) = built?;
+    let (releases, filters, columns, protected) = built?;
+    // The window as released: whole periods of the received period as released.
+    let (from_month, to_month) = (filters.from.map(|d| d.format("%Y-%m").to_string()), filters.to.map(|d| d.format("%Y-%m").to_string()));
     let generalised: Vec<&str> = protected.plan.generalised();
     let stats = Stats::of(&protected, k);
+    let envelope = json!({
+        "project": project.slug,
+        "k": k,
+        "k_achieved": stats.k_achieved,
+        "l_achieved": stats.l_achieved,
+        "from": from_month,
+        "to": to_month,
+        "generalised": generalised,
+        "suppressed_values": stats.suppressed_values,
+        "withheld": stats.withheld,
+        "withheld_rows": stats.withheld_rows,
+    });
+    let body = render(format, &columns, &protected.rows, &envelope)?;
+    let sha256 = crate::crypto::hex(&Sha256::digest(body.as_bytes()));
 
-    // Audited, and committed, before the first byte.
-    let extract_id = Uuid::now_v7();
-    let actor = me.actor();
-    let filters_json = json!({"project": q.project, "from": from_month, "to": to_month, "format": format});
-    state
-        .audit_read(
-            &me,
-            Event::new("export.evaluation.started", "evaluation_extract").resource(extract_id, None).detail(json!({
-                "filters": filters_json,
+    // Released: recorded in the project's ledger, and audited, in one unit, before the first
+    // byte is sent.
+    let release_id = Uuid::now_v7();
+    let mut w = state.write(&me).await?;
+    // Asked again with the project's row locked: an unbinding, or the project's end, while
+    // the extract was being built stops the release.
+    let project = projects::service::lock(&w, project.id).await?.ok_or(ApiError::NotFound)?;
+    let evaluators = projects::service::evaluators(&w, project.id).await?;
+    let resource = projects::service::resource(&project, &evaluators, state.now().date_naive());
+    if !state.allows(&me, Action::ExportsEvaluation, &resource, &[]) {
+        w.rollback().await?;
+        state.authorize(&me, Action::ExportsEvaluation, &resource, &[]).await?;
+        return Err(ApiError::Forbidden);
+    }
+    let release = projects::ledger::NewRelease {
+        id: release_id,
+        project_id: project.id,
+        released_by: me.id(),
+        released_at: state.now(),
+        window_from: filters.from,
+        window_to: filters.to,
+        format: match format {
+            ExtractFormat::Csv => ReleaseFormat::Csv,
+            ExtractFormat::Json => ReleaseFormat::Json,
+        },
+        k,
+        key_variables: key_variables.iter().map(|v| v.as_str().to_string()).collect(),
+        levels: protected.levels(),
+        columns: columns.iter().map(|c| c.name.clone()).collect(),
+        rows: stats.rows,
+        young_people: protected.people.len() as u64,
+        withheld_rows: stats.withheld_rows,
+        suppressed_values: stats.suppressed_values,
+        k_achieved: stats.k_achieved,
+        l_achieved: stats.l_achieved,
+        bytes: body.len() as u64,
+        sha256: sha256.clone(),
+        people: protected.released.clone(),
+    };
+    projects::ledger::record(&w, releases, release).await?;
+    // The young people whose rows are released: the extract shows in "who has seen her record".
+    w.audit(
+        Event::new("export.evaluation.started", "evaluation_extract")
+            .resource(release_id, None)
+            .about_all(protected.people.clone())
+            .detail(json!({
+                "project": project.slug,
+                "project_id": project.id,
+                "filters": {"from": from_month, "to": to_month, "format": format},
                 "k": k,
                 "key_variables": key_variables,
                 "rows": stats.rows,
@@ -201,9 +272,10 @@ pub async fn evaluation_extract(
                 "k_achieved": stats.k_achieved,
                 "l_achieved": stats.l_achieved,
                 "withheld": stats.withheld,
+                "sha256": sha256,
             })),
-        )
-        .await?;
+    );
+    w.commit().await?;
 
     let mut headers = HeaderMap::new();
     let (content_type, ext) = match format {
@@ -211,8 +283,9 @@ pub async fn evaluation_extract(
         ExtractFormat::Json => ("application/json", "json"),
     };
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"evaluation-{}.{ext}\"", q.project))?);
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"evaluation-{}.{ext}\"", project.slug))?);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(HeaderName::from_static(HEADER_RELEASE), header_value(&release_id.to_string())?);
     let list = if generalised.is_empty() { "none".to_string() } else { generalised.join(",") };
     headers.insert(HeaderName::from_static(HEADER_GENERALISED), header_value(&list)?);
     headers.insert(HeaderName::from_static(HEADER_SUPPRESSED), header_value(&stats.suppressed_values.to_string())?);
@@ -230,19 +303,16 @@ pub async fn evaluation_extract(
         headers.insert(HeaderName::from_static(HEADER_TO), header_value(m)?);
     }
 
-    let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
-    let generalised = generalised.into_iter().map(str::to_string).collect();
-    let job =
-        Stream { state: state.clone(), actor, extract_id, project: q.project, format, from_month, to_month, protected, generalised, stats };
+    let (sender, response_body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
+    let job = Stream { state: state.clone(), actor: me.actor(), release_id, body: Bytes::from(body), rows: stats.rows, sha256 };
     let ctx = context::current();
     tokio::spawn(context::scope(ctx, job.run(sender)));
-    Ok((headers, Body::new(body)).into_response())
+    Ok((headers, Body::new(response_body)).into_response())
 }
 
 /// What the response says was done.
 #[derive(Debug, Clone, Copy)]
 struct Stats {
-    k: u32,
     rows: u64,
     suppressed_values: u64,
     k_achieved: u64,
@@ -252,9 +322,8 @@ struct Stats {
 }
 
 impl Stats {
-    fn of(p: &control::Protected, k: u32) -> Self {
+    fn of(p: &control::Protected, _k: u32) -> Self {
         Stats {
-            k,
             rows: p.rows.len() as u64,
             suppressed_values: p.suppressed_values(),
             k_achieved: p.plan.k_achieved,
@@ -265,18 +334,42 @@ impl Stats {
     }
 }
 
+/// The whole file: CSV (a header line, then a line per row) or JSON (the envelope with its
+/// rows).
+fn render(format: ExtractFormat, columns: &[ExtractColumn], rows: &[Vec<Cell>], envelope: &serde_json::Value) -> Result<String, ApiError> {
+    let mut out = String::new();
+    match format {
+        ExtractFormat::Csv => {
+            let header: Vec<String> = columns.iter().map(|c| super::csv_field(&c.name)).collect();
+            out.push_str(&header.join(","));
+            out.push_str("\r\n");
+            for row in rows {
+                out.push_str(&csv_line(row));
+            }
+        }
+        ExtractFormat::Json => {
+            let text = envelope.to_string();
+            // The envelope without its closing brace, then the rows.
+            let open = text.strip_suffix('}').ok_or_else(|| ApiError::internal("envelope"))?;
+            out.push_str(open);
+            out.push_str(",\"rows\":[");
+            for (i, row) in rows.iter().enumerate() {
+                out.push_str(&json_row(columns, row, i == 0)?);
+            }
+            out.push_str("]}");
+        }
+    }
+    Ok(out)
+}
+
 /// The sending and the second audit event, in a task of its own that feeds the response body.
 struct Stream {
     state: AppState,
     actor: Actor,
-    extract_id: Uuid,
-    project: String,
-    format: ExtractFormat,
-    from_month: Option<String>,
-    to_month: Option<String>,
-    protected: control::Protected,
-    generalised: Vec<String>,
-    stats: Stats,
+    release_id: Uuid,
+    body: Bytes,
+    rows: u64,
+    sha256: String,
 }
 
 /// Why streaming stopped early.
@@ -285,64 +378,53 @@ enum Stop {
     Gone,
     /// The client took nothing for [`SEND_TIMEOUT`].
     Stalled,
-    Failed(ApiError),
-}
-
-impl From<ApiError> for Stop {
-    fn from(e: ApiError) -> Self {
-        Stop::Failed(e)
-    }
 }
 
 struct Out {
     sender: http_body_util::channel::Sender<Bytes, std::io::Error>,
-    buf: String,
-    hasher: Sha256,
     bytes: u64,
     /// How long a piece may wait for the client ([`SEND_TIMEOUT`]).
     timeout: std::time::Duration,
 }
 
 impl Out {
-    async fn flush(&mut self) -> Result<(), Stop> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let piece = std::mem::take(&mut self.buf);
-        self.hasher.update(piece.as_bytes());
-        self.bytes += piece.len() as u64;
-        match tokio::time::timeout(self.timeout, self.sender.send_data(Bytes::from(piece))).await {
-            Ok(Ok(())) => Ok(()),
+    async fn send(&mut self, piece: Bytes) -> Result<(), Stop> {
+        let n = piece.len() as u64;
+        match tokio::time::timeout(self.timeout, self.sender.send_data(piece)).await {
+            Ok(Ok(())) => {
+                self.bytes += n;
+                Ok(())
+            }
             Ok(Err(_)) => Err(Stop::Gone),
             Err(_) => Err(Stop::Stalled),
         }
     }
 
-    async fn write(&mut self, s: &str) -> Result<(), Stop> {
-        self.buf.push_str(s);
-        if self.buf.len() >= FLUSH_AT { self.flush().await } else { Ok(()) }
+    /// Sends `body` in pieces of [`FLUSH_AT`] bytes.
+    async fn send_all(&mut self, body: &Bytes) -> Result<(), Stop> {
+        let mut at = 0;
+        while at < body.len() {
+            let end = (at + FLUSH_AT).min(body.len());
+            self.send(body.slice(at..end)).await?;
+            at = end;
+        }
+        Ok(())
     }
 }
 
 impl Stream {
     async fn run(self, sender: http_body_util::channel::Sender<Bytes, std::io::Error>) {
-        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: SEND_TIMEOUT };
-        let mut rows = 0u64;
-        let result = self.body(&mut out, &mut rows).await;
-        let included = if rows > 0 { self.protected.people.clone() } else { Vec::new() };
-        let (outcome, completed, error) = match &result {
-            Ok(()) => (Outcome::Allowed, true, None),
-            Err(Stop::Gone) => (Outcome::Allowed, false, Some("client_disconnected")),
-            Err(Stop::Stalled) => (Outcome::Allowed, false, Some("client_stalled")),
-            Err(Stop::Failed(_)) => (Outcome::Failed, false, Some("server_error")),
+        let mut out = Out { sender, bytes: 0, timeout: SEND_TIMEOUT };
+        let result = out.send_all(&self.body).await;
+        let (completed, error) = match &result {
+            Ok(()) => (true, None),
+            Err(Stop::Gone) => (false, Some("client_disconnected")),
+            Err(Stop::Stalled) => (false, Some("client_stalled")),
         };
-        let sha256 = crate::crypto::hex(&out.hasher.clone().finalize());
-        // The young people whose rows were sent: the extract shows in "who has seen her record".
         let event = Event::new("export.evaluation.completed", "evaluation_extract")
-            .resource(self.extract_id, None)
-            .about_all(included)
-            .outcome(outcome)
-            .detail(json!({"completed": completed, "rows": rows, "bytes": out.bytes, "sha256": sha256, "stopped": error}));
+            .resource(self.release_id, None)
+            .outcome(Outcome::Allowed)
+            .detail(json!({"completed": completed, "rows": self.rows, "bytes": out.bytes, "sha256": self.sha256, "stopped": error}));
         if let Err(e) = self.state.audit_alone(Some(self.actor.clone()), event).await {
             tracing::error!(error = ?e, "could not audit the end of an evaluation extract");
         }
@@ -351,53 +433,7 @@ impl Stream {
             Ok(()) => drop(out),
             Err(Stop::Gone) => {}
             Err(Stop::Stalled) => out.sender.abort(std::io::Error::other("the client stalled")),
-            Err(Stop::Failed(e)) => {
-                tracing::error!(error = ?e, "an evaluation extract failed while streaming");
-                out.sender.abort(std::io::Error::other("the extract failed"));
-            }
         }
-    }
-
-    async fn body(&self, out: &mut Out, rows: &mut u64) -> Result<(), Stop> {
-        let columns = dictionary::columns();
-        match self.format {
-            ExtractFormat::Csv => {
-                let header: Vec<String> = columns.iter().map(|c| super::csv_field(&c.name)).collect();
-                out.write(&header.join(",")).await?;
-                out.write("\r\n").await?;
-            }
-            ExtractFormat::Json => {
-                let envelope = json!({
-                    "project": self.project,
-                    "k": self.stats.k,
-                    "k_achieved": self.stats.k_achieved,
-                    "l_achieved": self.stats.l_achieved,
-                    "from": self.from_month,
-                    "to": self.to_month,
-                    "generalised": self.generalised,
-                    "suppressed_values": self.stats.suppressed_values,
-                    "withheld": self.stats.withheld,
-                    "withheld_rows": self.stats.withheld_rows,
-                });
-                let text = envelope.to_string();
-                // The envelope without its closing brace, then the rows.
-                let open = text.strip_suffix('}').ok_or_else(|| ApiError::internal("envelope"))?;
-                out.write(open).await?;
-                out.write(",\"rows\":[").await?;
-            }
-        }
-        for row in &self.protected.rows {
-            let line = match self.format {
-                ExtractFormat::Csv => csv_line(row),
-                ExtractFormat::Json => json_row(&columns, row, *rows == 0)?,
-            };
-            out.write(&line).await?;
-            *rows += 1;
-        }
-        if self.format == ExtractFormat::Json {
-            out.write("]}").await?;
-        }
-        out.flush().await
     }
 }
 
@@ -451,17 +487,12 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_takes_nothing_stops_the_extract_as_stalled() {
         let (sender, body) = http_body_util::Channel::<Bytes, std::io::Error>::new(1);
-        let mut out = Out { sender, buf: String::new(), hasher: Sha256::new(), bytes: 0, timeout: Duration::from_millis(50) };
-        let piece = "x".repeat(FLUSH_AT);
+        let mut out = Out { sender, bytes: 0, timeout: Duration::from_millis(50) };
+        let whole = Bytes::from("x".repeat(3 * FLUSH_AT));
         // Nobody reads the body: the first piece fills the channel, the next waits.
-        let result = tokio::time::timeout(Duration::from_secs(10), async {
-            for _ in 0..3 {
-                out.write(&piece).await?;
-            }
-            Ok::<(), Stop>(())
-        })
-        .await;
+        let result = tokio::time::timeout(Duration::from_secs(10), out.send_all(&whole)).await;
         assert!(matches!(result, Ok(Err(Stop::Stalled))), "a stalled client must stop the extract within its timeout");
+        assert_eq!(out.bytes, FLUSH_AT as u64, "only the piece the channel took counts as sent");
         drop(body);
     }
 }

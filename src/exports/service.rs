@@ -13,6 +13,7 @@ use crate::audit::Event;
 use crate::config::Config;
 use crate::crypto::Pseudonymiser;
 use crate::error::ApiError;
+use crate::projects::ledger::{self, Floor};
 
 /// Every row of the window, before the disclosure control.
 pub async fn built_rows<C: ConnectionTrait>(
@@ -38,7 +39,9 @@ pub async fn built_rows<C: ConnectionTrait>(
     Ok(built)
 }
 
-/// The extract for `project` over the window, protected: its columns and rows.
+/// The extract for `project` over the window, protected, on `floor` (what earlier releases
+/// to the project fix, and hold, of each pseudonym; a record merged into another's brings its
+/// own): its columns and rows.
 pub async fn build<C: ConnectionTrait>(
     conn: &C,
     filters: &Filters,
@@ -46,15 +49,50 @@ pub async fn build<C: ConnectionTrait>(
     pseudonyms: &Pseudonymiser,
     k: u32,
     key_variables: &[KeyVariable],
+    floor: Floor,
 ) -> Result<(Vec<ExtractColumn>, Protected), ApiError> {
     let columns = dictionary::dictionary(k, key_variables).columns;
     let built = built_rows(conn, filters, project, pseudonyms, &columns).await?;
+    let aliases = super::release::aliases(conn, project, pseudonyms).await?;
     // Pure and CPU-bound (the guard compares young people pairwise within a class): off the
     // async workers.
     let (cols, keys) = (columns.clone(), key_variables.to_vec());
-    let protected =
-        tokio::task::spawn_blocking(move || control::protect(built, &cols, &keys, u64::from(k))).await.map_err(ApiError::internal)??;
+    let protected = tokio::task::spawn_blocking(move || control::protect(built, &cols, &keys, u64::from(k), &floor, &aliases))
+        .await
+        .map_err(ApiError::internal)??;
     Ok((columns, protected))
+}
+
+/// The extract a release to `project` would send for the window `from`..`to` (whole months),
+/// on `floor`: the window widened to whole periods of the received period as released (at
+/// least as general as the floor; built again, wider, if the plan generalised further), so
+/// that the window itself dates no referral more finely than its row does. Returns the
+/// window used with the extract.
+#[allow(clippy::too_many_arguments)]
+pub async fn build_release<C: ConnectionTrait>(
+    conn: &C,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    project: &str,
+    pseudonyms: &Pseudonymiser,
+    k: u32,
+    key_variables: &[KeyVariable],
+    floor: Floor,
+) -> Result<(Filters, Vec<ExtractColumn>, Protected), ApiError> {
+    let period = super::anonymity::index(KeyVariable::ReceivedPeriod);
+    let mut level = floor.levels.get(KeyVariable::ReceivedPeriod.as_str()).copied().unwrap_or(0);
+    loop {
+        let (f, t) = super::anonymity::align_window(from, to, level);
+        let filters = Filters { from: f, to: t };
+        let (columns, protected) = build(conn, &filters, project, pseudonyms, k, key_variables, floor.clone()).await?;
+        let achieved = protected.plan.levels[period];
+        // The levels only rise (at most three times), and a wider window is aligned at the
+        // same level as a narrower one was.
+        if achieved <= level || (from.is_none() && to.is_none()) {
+            return Ok((filters, columns, protected));
+        }
+        level = achieved;
+    }
 }
 
 /// The identifiable records of the window as an intruder would hold them: each young
@@ -105,7 +143,8 @@ pub struct IntruderTest {
 
 /// The motivated-intruder test of `project`'s extract over the window (or of `released`, the
 /// rows of an extract file): every identifiable record joined to it on every released column.
-/// Reading every record is audited, with what was found.
+/// The extract built here is the registered project's next release, on its release ledger
+/// (nothing is released or recorded). Reading every record is audited, with what was found.
 pub async fn intruder_test(
     conn: &sea_orm::DatabaseConnection,
     config: &Config,
@@ -116,10 +155,21 @@ pub async fn intruder_test(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<IntruderTest, ApiError> {
     let from_file = released.is_some();
+    // The window the extract covers: widened to whole released periods when it is built here.
+    let mut window = filters.clone();
     let (released, summary) = match released {
         Some(rows) => (rows, None),
         None => {
-            let (columns, p) = build(conn, filters, project, pseudonyms, config.extract_k, &config.extract_key_variables).await?;
+            // Only a registered project's next release is built: an unknown name would test an
+            // extract that is never sent.
+            let Some(registered) = crate::projects::service::find_by_slug(conn, project).await? else {
+                return Err(ApiError::field("project", "unknown_project", "No evaluation project has this slug."));
+            };
+            let floor = ledger::floor(conn, registered.id).await?;
+            let (aligned, columns, p) =
+                build_release(conn, filters.from, filters.to, project, pseudonyms, config.extract_k, &config.extract_key_variables, floor)
+                    .await?;
+            window = aligned;
             let summary = Summary {
                 rows: p.rows.len() as u64,
                 young_people: p.people.len() as u64,
@@ -133,6 +183,7 @@ pub async fn intruder_test(
             (p.rows.iter().map(|r| as_row(&columns, r)).collect(), Some(summary))
         }
     };
+    let filters = &window;
     let records = records(conn, filters, pseudonyms).await?;
     let report = intruder::attack(&released, &records);
     let mut txn = crate::access::Write::begin(conn, None, now, None).await?;

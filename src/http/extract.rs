@@ -186,6 +186,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// Two record ids from the path (a record and one of its parts); either not a UUID is 404.
+pub struct IdsPath(pub uuid::Uuid, pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdsPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound)?;
+        match (uuid::Uuid::parse_str(&a), uuid::Uuid::parse_str(&b)) {
+            (Ok(a), Ok(b)) => Ok(IdsPath(a, b)),
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,7 +86,7 @@ async fn every_row_of_the_matrix_holds() {
         // `ended_match`: her own record (as `self`) whose match has since ended;
         // `allocated_away`: a record of her charity (as `same_org`) since allocated to another.
         let relation = match row.relation.as_str() {
-            "ended_match" => "self",
+            "ended_match" | "ended_project" => "self",
             "allocated_away" => "same_org",
             r => r,
         };
@@ -136,6 +136,9 @@ async fn every_row_of_the_matrix_holds() {
                 }
                 _ => app.concern(&admin, yp, false).await,
             }
+        } else if row.path.starts_with("/evaluation-projects/") {
+            let bound: Vec<Uuid> = actor.iter().filter(|_| relation == "self").map(|u| u.id).collect();
+            matrix_project(&app, &format!("matrix-{n}"), &bound, true).await
         } else if row.path.starts_with("/users/") {
             target_user.id
         } else if row.path.starts_with("/young-people/") || row.path.starts_with("/referrals/") {
@@ -173,11 +176,25 @@ async fn every_row_of_the_matrix_holds() {
             "allocated_away" => allocate_away(&app, &admin, young_person_of(&app, &row.path, id).await, b).await,
             _ => {}
         }
-        let path = row.path.replace("{id}", &id.to_string());
+        let mut path = row.path.replace("{id}", &id.to_string());
+        if row.path.contains("{user_id}") {
+            // Another evaluator's account, bound already where she is to be unbound.
+            let evaluator = app.user(lead, Role::Evaluator).await;
+            if row.method == "DELETE" {
+                trellis::projects::service::bind(&app.db, id, evaluator.id, Uuid::nil(), chrono::Utc::now()).await.unwrap();
+            }
+            path = path.replace("{user_id}", &evaluator.id.to_string());
+        }
         // Routes with a query parameter: the extract's project; the programme report names its
         // charity (same_org, other_org).
         let path = match row.path.as_str() {
-            "/exports/evaluation" => format!("{path}?project=matrix"),
+            "/exports/evaluation" => {
+                // A project bound to her (`self`), ended (`ended_project`), or not hers (`-`).
+                let slug = format!("matrix-{n}");
+                let bound: Vec<Uuid> = actor.iter().filter(|_| relation == "self").map(|u| u.id).collect();
+                matrix_project(&app, &slug, &bound, row.relation != "ended_project").await;
+                format!("{path}?project={slug}")
+            }
             "/reports/programme" if relation != "-" => format!("{path}?organisation_id={target_org}"),
             _ => path,
         };
@@ -196,6 +213,11 @@ async fn every_row_of_the_matrix_holds() {
             }),
             ("POST", "/auth/password") => Some(json!({"current_password": PASSWORD, "new_password": "a-new-phrase-for-vigil-9"})),
             ("POST", "/auth/mfa/confirm") => Some(json!({"code": "123456"})),
+            ("POST", "/evaluation-projects") => {
+                Some(json!({"slug": format!("matrix-new-{n}"), "name": "Matrix study", "purpose": "Evaluation.",
+                "lawful_basis": "legitimate_interests", "agreement_reference": "DSA-1", "starts_on": "2026-01-01", "ends_on": "2027-12-31"}))
+            }
+            ("PATCH", "/evaluation-projects/{id}") => Some(json!({"agreement_reference": "DSA-2"})),
             ("POST", "/organisations") => Some(json!({"name": unique, "kind": "partner", "districts": ["Ashworth"]})),
             ("PATCH", "/organisations/{id}") => Some(json!({"districts": ["Ashworth", "Fenwick"]})),
             ("POST", "/users") => Some(
@@ -294,6 +316,34 @@ async fn every_row_of_the_matrix_holds() {
         }
     }
     assert!(failures.is_empty(), "{} of {} matrix rows failed:\n{}", failures.len(), rows.len(), failures.join("\n"));
+}
+
+/// An evaluation project for a matrix row, with `bound` evaluators: running today, or ended
+/// yesterday.
+async fn matrix_project(app: &TestApp, slug: &str, bound: &[Uuid], current: bool) -> Uuid {
+    use sea_orm::ActiveModelTrait;
+    use trellis::projects::{dto, service};
+    let now = app.state.now();
+    let today = now.date_naive();
+    let (starts_on, ends_on) = if current {
+        (today - chrono::Days::new(30), today + chrono::Days::new(30))
+    } else {
+        (today - chrono::Days::new(60), today - chrono::Days::new(1))
+    };
+    let body = dto::CreateProject {
+        slug: slug.into(),
+        name: "Matrix study".into(),
+        purpose: "Evaluation.".into(),
+        lawful_basis: dto::LawfulBasis::LegitimateInterests,
+        agreement_reference: "DSA-1".into(),
+        starts_on,
+        ends_on,
+    };
+    let id = service::new_project(&body, Uuid::nil(), now).insert(&app.db).await.unwrap().id;
+    for u in bound {
+        service::bind(&app.db, id, *u, Uuid::nil(), now).await.unwrap();
+    }
+    id
 }
 
 /// The young person a matrix fixture's record is about.

@@ -144,6 +144,7 @@ async fn second_referrals(app: &TestApp, n: usize) -> usize {
 async fn the_extract_holds_nothing_that_identifies_her_in_csv_or_json() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("uni-study").await;
     let csv = app.get("/api/v1/exports/evaluation?project=uni-study").token(&token).send().await;
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
@@ -217,6 +218,7 @@ async fn every_combination_of_key_values_is_shown_by_at_least_k_young_people() {
     for k in [5u32, 10] {
         let app = TestApp::spawn_with(|c| c.extract_k = k).await;
         let token = demo(&app).await;
+        app.project("study").await;
         let r = app.get("/api/v1/exports/evaluation?project=study").token(&token).send().await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.header("trellis-k").unwrap(), k.to_string());
@@ -243,6 +245,7 @@ async fn every_combination_of_key_values_is_shown_by_at_least_k_young_people() {
 #[tokio::test]
 async fn an_extract_smaller_than_k_is_withheld() {
     let Programme { app, a, admin, .. } = Programme::start().await;
+    app.project("study").await;
     app.referral(&admin, a).await;
     app.referral(&admin, a).await;
     let r = app.get("/api/v1/exports/evaluation?project=study&format=json").token(&admin).send().await;
@@ -261,6 +264,8 @@ async fn an_extract_smaller_than_k_is_withheld() {
 async fn pseudonyms_are_stable_within_a_project_and_unlinkable_across_projects() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("alpha").await;
+    app.project("beta").await;
     let get = |project: &'static str| {
         let app = &app;
         let token = token.clone();
@@ -332,6 +337,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_audited_as_an_extr
 async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_sent() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("audit-test").await;
     for format in ["csv", "json"] {
         let before = extract_events(&app).await.len();
         let r =
@@ -349,7 +355,7 @@ async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_se
         let rows: u64 = r.header("trellis-rows").unwrap().parse().unwrap();
         assert!(rows > 0);
         assert_eq!(s["rows"], rows);
-        assert_eq!(s["filters"]["project"], "audit-test");
+        assert_eq!(s["project"], "audit-test");
         assert_eq!(s["filters"]["from"], "2025-01");
         assert_eq!(s["filters"]["to"], Value::Null);
         assert_eq!(s["filters"]["format"], format);
@@ -368,6 +374,7 @@ async fn each_extract_is_audited_before_and_after_with_the_sha256_of_what_was_se
 async fn the_date_filters_bound_the_received_date_inclusively() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("p1").await;
     let all = referral::Entity::find().all(&app.db).await.unwrap();
     let mut days: Vec<chrono::NaiveDate> = all.iter().map(|r| r.received_on).collect();
     days.sort();
@@ -375,17 +382,21 @@ async fn the_date_filters_bound_the_received_date_inclusively() {
     // The window is whole months.
     let (lo, hi) = trellis::reports::whole_months(Some(from), Some(to)).unwrap();
     let (lo_day, hi_day) = (lo.unwrap(), hi.unwrap());
-    let expected = all.iter().filter(|r| r.received_on >= lo_day && r.received_on <= hi_day).count();
     let r = app.get(&format!("/api/v1/exports/evaluation?project=p1&from={from}&to={to}")).token(&token).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
+    // The window released is the asked one widened to whole periods of the received period as
+    // released (the month, quarter, half-year or year), never narrower.
+    let released = released_window(r.header("trellis-from"), r.header("trellis-to"));
+    let level = (0..=3u8).find(|l| trellis::exports::anonymity::align_window(lo, hi, *l) == (released.from, released.to));
+    assert!(level.is_some(), "{released:?} is not {lo_day}..{hi_day} in whole periods");
+    let (lo_day, hi_day) = (released.from.unwrap(), released.to.unwrap());
+    let expected = all.iter().filter(|r| r.received_on >= lo_day && r.received_on <= hi_day).count();
     let rows = csv_maps(&r.text);
     let withheld_rows: usize = r.header("trellis-withheld-rows").unwrap().parse().unwrap();
     assert_eq!(rows.len() + withheld_rows, expected);
-    let (lo, hi) = (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string());
+    let (lo, hi) = (lo_day.format("%Y-%m").to_string(), hi_day.format("%Y-%m").to_string());
     // A period generalised to a quarter, half-year or year still lies in the window's years.
     assert!(rows.iter().all(|r| r["received_period"] == "suppressed" || (r["received_period"][..4] >= lo[..4] && r["received_period"][..4] <= hi[..4])));
-    assert_eq!(r.header("trellis-from"), Some(lo.as_str()));
-    assert_eq!(r.header("trellis-to"), Some(hi.as_str()));
 }
 
 #[tokio::test]
@@ -393,6 +404,7 @@ async fn a_young_person_with_several_referrals_shows_the_same_quasi_identifiers_
     for k in [5u32, 10] {
         let app = TestApp::spawn_with(|c| c.extract_k = k).await;
         let token = demo(&app).await;
+        app.project("people").await;
         assert_eq!(second_referrals(&app, 60).await, 60);
         let all = referral::Entity::find().all(&app.db).await.unwrap().len();
         let r = app.get("/api/v1/exports/evaluation?project=people").token(&token).send().await;
@@ -414,6 +426,7 @@ async fn a_young_person_with_several_referrals_shows_the_same_quasi_identifiers_
 async fn windows_are_whole_months() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("months").await;
     // A referral in the second half of August, that a window ending on the 12th would leave out.
     let r = referral::Entity::find().order_by_asc(referral::Column::Id).one(&app.db).await.unwrap().unwrap();
     let mut am = r.into_active_model();
@@ -424,31 +437,31 @@ async fn windows_are_whole_months() {
     assert_eq!(early.status, 200, "{}", early.text);
     assert_eq!(early.body["rows"], late.body["rows"]);
     assert!(!early.body["rows"].as_array().unwrap().is_empty());
-    let to_august = referral::Entity::find()
-        .filter(referral::Column::ReceivedOn.lte(chrono::NaiveDate::from_ymd_opt(2026, 8, 31).unwrap()))
-        .count(&app.db)
-        .await
-        .unwrap() as u64;
-    assert_eq!(early.body["rows"].as_array().unwrap().len() as u64 + early.body["withheld_rows"].as_u64().unwrap(), to_august);
-    assert_eq!(early.body["to"], "2026-08");
+    // August, or the quarter, half-year or year it is in, as the received period is released.
+    let to = early.body["to"].as_str().unwrap().to_string();
+    assert!(["2026-08", "2026-09", "2026-12"].contains(&to.as_str()), "{to}");
+    let to_day = released_window(None, Some(&to)).to.unwrap();
+    let to_end = referral::Entity::find().filter(referral::Column::ReceivedOn.lte(to_day)).count(&app.db).await.unwrap() as u64;
+    assert_eq!(early.body["rows"].as_array().unwrap().len() as u64 + early.body["withheld_rows"].as_u64().unwrap(), to_end);
     assert_eq!(early.body["from"], Value::Null);
-    assert_eq!(early.header("trellis-to"), Some("2026-08"));
+    assert_eq!(early.header("trellis-to"), Some(to.as_str()));
     assert_eq!(early.header("trellis-from"), None);
     let a = app.get("/api/v1/exports/evaluation?project=months&from=2026-03-31&to=2026-08-12").token(&token).send().await;
     let b = app.get("/api/v1/exports/evaluation?project=months&from=2026-03-01&to=2026-08-31").token(&token).send().await;
     assert_eq!(a.text, b.text);
-    assert_eq!(a.header("trellis-from"), Some("2026-03"));
+    assert!(["2026-03", "2026-01"].contains(&a.header("trellis-from").unwrap()), "{:?}", a.header("trellis-from"));
     let events = extract_events(&app).await;
     let started: Vec<Value> =
         events.iter().filter(|e| e.action == "export.evaluation.started").map(|e| e.detail.clone().into_inner()).collect();
-    assert_eq!(started[0]["filters"]["to"], "2026-08");
-    assert_eq!(started[2]["filters"]["from"], "2026-03");
+    assert_eq!(started[0]["filters"]["to"], to);
+    assert_eq!(started[2]["filters"]["from"], a.header("trellis-from").unwrap());
 }
 
 #[tokio::test]
 async fn a_running_match_has_no_duration_that_would_date_its_first_meeting() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("dur").await;
     let r = app.get("/api/v1/exports/evaluation?project=dur&format=json").token(&token).send().await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rows = r.body["rows"].as_array().unwrap();
@@ -467,6 +480,7 @@ async fn free_text_districts_are_not_released_and_csv_cells_cannot_be_formulas()
     // With the charity the only key variable, its name is released on every row.
     let app = TestApp::spawn_with(|c| c.extract_key_variables = vec![trellis::exports::anonymity::KeyVariable::Charity]).await;
     let token = demo(&app).await;
+    app.project("text").await;
     let evil = "=HYPERLINK(\"http://x.example\",\"12 Acacia Avenue\")";
     for yp in young_person::Entity::find().all(&app.db).await.unwrap() {
         let mut am = yp.into_active_model();
@@ -496,6 +510,7 @@ async fn free_text_districts_are_not_released_and_csv_cells_cannot_be_formulas()
     // Districts of her charity are released.
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("text").await;
     let r = app.get("/api/v1/exports/evaluation?project=text&format=json").token(&token).send().await;
     let mut covered: BTreeSet<String> = ["other", "county", "suppressed"].iter().map(|s| s.to_string()).collect();
     for o in organisation::Entity::find().all(&app.db).await.unwrap() {
@@ -512,6 +527,7 @@ async fn free_text_districts_are_not_released_and_csv_cells_cannot_be_formulas()
 async fn the_dictionary_names_exactly_the_columns_of_the_extract() {
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("dict").await;
     let csv = app.get("/api/v1/exports/evaluation?project=dict").token(&token).send().await;
     let (header, _) = parse_csv(&csv.text);
     let json = app.get("/api/v1/exports/evaluation?project=dict&format=json").token(&token).send().await;
@@ -574,18 +590,19 @@ async fn the_dictionary_names_exactly_the_columns_of_the_extract() {
 async fn only_evaluators_and_programme_admins_may_extract() {
     let app = TestApp::spawn().await;
     let (lead, a, _) = app.charities().await;
-    for (org, role, status) in [
-        (lead, Role::Evaluator, 200),
-        (lead, Role::ProgrammeAdmin, 200),
-        (a, Role::Coordinator, 403),
-        (a, Role::SafeguardingLead, 403),
-        (a, Role::Mentor, 403),
-    ] {
-        let u = app.user(org, role).await;
+    let users = [
+        (app.user(lead, Role::Evaluator).await, 200),
+        (app.user(lead, Role::ProgrammeAdmin).await, 200),
+        (app.user(a, Role::Coordinator).await, 403),
+        (app.user(a, Role::SafeguardingLead).await, 403),
+        (app.user(a, Role::Mentor).await, 403),
+    ];
+    app.project("x").await;
+    for (u, status) in users {
         let t = app.token(&u).await;
         for path in ["/api/v1/exports/evaluation?project=x", "/api/v1/exports/evaluation/dictionary"] {
             let r = app.get(path).token(&t).send().await;
-            assert_eq!(r.status.as_u16(), status, "{role:?} {path}: {}", r.text);
+            assert_eq!(r.status.as_u16(), status, "{:?} {path}: {}", u.role, r.text);
         }
     }
     for path in ["/api/v1/exports/evaluation?project=x", "/api/v1/exports/evaluation/dictionary"] {
@@ -603,6 +620,7 @@ async fn the_extract_runs_a_bounded_number_of_queries_however_many_rows() {
     use std::sync::atomic::Ordering;
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("q").await;
     let rows = referral::Entity::find().all(&app.db).await.unwrap().len();
     let before = app.queries.load(Ordering::SeqCst);
     let r = app.get("/api/v1/exports/evaluation?project=q").token(&token).send().await;
@@ -621,6 +639,7 @@ async fn a_client_that_goes_away_is_audited_as_not_completed() {
     use tower::ServiceExt;
     let app = TestApp::spawn().await;
     let token = demo(&app).await;
+    app.project("gone").await;
     let mut req = axum::http::Request::builder()
         .uri("/api/v1/exports/evaluation?project=gone&format=json")
         .header("authorization", format!("Bearer {token}"))
@@ -644,6 +663,14 @@ async fn a_client_that_goes_away_is_audited_as_not_completed() {
     assert_eq!(c["stopped"], "client_disconnected");
 }
 
+/// The window an extract was released for, from its `YYYY-MM` bounds: the first day of the
+/// first month to the last day of the last.
+fn released_window(from: Option<&str>, to: Option<&str>) -> trellis::exports::extract::Filters {
+    let first = |m: &str| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").unwrap();
+    let (from, to) = trellis::reports::whole_months(from.map(first), to.map(first)).unwrap();
+    trellis::exports::extract::Filters { from, to }
+}
+
 /// The released rows of a JSON extract, as text by column name (as the intruder reads them).
 fn json_rows(body: &Value) -> Vec<trellis::exports::intruder::Row> {
     trellis::exports::intruder::rows_of_json(body).unwrap()
@@ -654,6 +681,8 @@ async fn a_motivated_intruder_holding_every_record_matches_no_row_to_exactly_one
     for (k, second) in [(5u32, 0usize), (10, 0), (5, 40)] {
         let app = TestApp::spawn_with(|c| c.extract_k = k).await;
         let token = demo(&app).await;
+        app.project("intruder-check").await;
+        app.project("intruder-window").await;
         second_referrals(&app, second).await;
         let keys = &app.state.keys.pseudonyms;
         let records = trellis::exports::service::records(&app.db, &Default::default(), keys).await.unwrap();
@@ -675,13 +704,8 @@ async fn a_motivated_intruder_holding_every_record_matches_no_row_to_exactly_one
                 .await
                 .assert_status(200);
             let rows = json_rows(&r.body);
-            let filters = match window {
-                "" => Default::default(),
-                _ => trellis::exports::extract::Filters {
-                    from: chrono::NaiveDate::from_ymd_opt(2025, 6, 1),
-                    to: chrono::NaiveDate::from_ymd_opt(2026, 5, 31),
-                },
-            };
+            // The records of the window as released (widened to whole released periods).
+            let filters = released_window(r.body["from"].as_str(), r.body["to"].as_str());
             let records = trellis::exports::service::records(&app.db, &filters, keys).await.unwrap();
             let report = trellis::exports::intruder::attack(&rows, &records);
             assert!(report.rows > 0, "k = {k} {window}: nothing released");

@@ -166,6 +166,39 @@ impl TestApp {
     }
 
     /// A lead charity and two partners.
+    /// Registers evaluation project `slug` (running from a year before the test clock's day
+    /// to a year after) if it is not yet, and binds every active evaluator to it.
+    pub async fn project(&self, slug: &str) -> Uuid {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+        use trellis::projects::{dto, service};
+        let now = self.state.now();
+        let id = match service::find_by_slug(&self.db, slug).await.unwrap() {
+            Some(p) => p.id,
+            None => {
+                let body = dto::CreateProject {
+                    slug: slug.into(),
+                    name: format!("Project {slug}"),
+                    purpose: "Evaluation.".into(),
+                    lawful_basis: dto::LawfulBasis::LegitimateInterests,
+                    agreement_reference: "DSA-TEST".into(),
+                    starts_on: now.date_naive() - chrono::Days::new(365),
+                    ends_on: now.date_naive() + chrono::Days::new(365),
+                };
+                service::new_project(&body, Uuid::nil(), now).insert(&self.db).await.unwrap().id
+            }
+        };
+        let evaluators = trellis::entities::user::Entity::find()
+            .filter(trellis::entities::user::Column::Role.eq(Role::Evaluator))
+            .filter(trellis::entities::user::Column::Active.eq(true))
+            .all(&self.db)
+            .await
+            .unwrap();
+        for e in evaluators {
+            service::bind(&self.db, id, e.id, Uuid::nil(), now).await.unwrap();
+        }
+        id
+    }
+
     pub async fn charities(&self) -> (Uuid, Uuid, Uuid) {
         (
             self.org("Lead Charity", OrganisationKind::Lead).await,
@@ -856,4 +889,14 @@ impl Programme {
         let admin = app.admin_token(lead).await;
         Programme { app, lead, a, b, admin }
     }
+}
+
+/// The `v` column of a query with one parameter (`?`), as text.
+pub async fn scalar(app: &TestApp, sql: &str, param: impl Into<sea_orm::Value>) -> Vec<String> {
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let sql = if backend == sea_orm::DatabaseBackend::Postgres { sql.replace('?', "$1") } else { sql.to_string() };
+    let rows = sea_orm::ConnectionTrait::query_all_raw(&app.db, sea_orm::Statement::from_sql_and_values(backend, sql, [param.into()]))
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "v").or_else(|_| r.try_get::<Uuid>("", "v").map(|u| u.to_string())).unwrap()).collect()
 }

@@ -18,6 +18,7 @@ mod mentors;
 mod openapi;
 mod organisations;
 mod outcomes;
+mod projects;
 mod referrals;
 mod reports;
 mod safeguarding;
