@@ -4,8 +4,8 @@
 //! its purpose, lawful basis and data-sharing agreement, open between two dates, with the
 //! evaluator accounts bound to it. Every extract released to a project is a row of
 //! `extract_releases` (who, when, the window, the generalisation and the file's hash), and
-//! each pseudonym it released a row of `extract_release_people` (her key values as released
-//! and the columns withheld from her), so that a later release to the same project is never
+//! each pseudonym it released a row of `extract_release_people` (her key values and sensitive
+//! values as released, and the columns withheld from her), so that a later release to the same project is never
 //! finer than an earlier one and is k-anonymous together with them.
 
 use sea_orm_migration::prelude::*;
@@ -117,6 +117,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(ExtractReleasePeople::Pseudonym, 64))
                 .col(text(ExtractReleasePeople::Keys))
                 .col(text(ExtractReleasePeople::Withheld))
+                .col(text(ExtractReleasePeople::Sensitive))
                 .primary_key(Index::create().col(ExtractReleasePeople::ReleaseId).col(ExtractReleasePeople::Pseudonym))
                 .foreign_key(
                     ForeignKey::create()
@@ -193,4 +194,5 @@ pub enum ExtractReleasePeople {
     Pseudonym,
     Keys,
     Withheld,
+    Sensitive,
 }

@@ -16,6 +16,9 @@ pub struct Model {
     pub keys: JsonText<Vec<Vec<String>>>,
     /// JSON array: the columns withheld from her (suppressed or left empty).
     pub withheld: JsonText<Vec<String>>,
+    /// JSON object: for each sensitive column released to her, her values over her rows
+    /// (empty ones left out), sorted.
+    pub sensitive: JsonText<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

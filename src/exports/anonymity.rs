@@ -205,16 +205,42 @@ impl Plan {
 /// people alike in it and in this release, so k holds over all the project's releases
 /// together, joined on the pseudonym.
 ///
-/// `held` counts the pseudonyms the project holds with each history, released now or not: a
-/// pseudonym missing from this release (outside its window, withheld, merged into another)
-/// is told apart from those of her history that are in it, so the missing ones of a history
-/// must be none or at least k.
+/// `members` are the pseudonyms the project holds with each history, released now or not
+/// (with the young person where she is in this build, and the sensitive values the project
+/// was sent of her). A release splits a history's pseudonyms into parts the project tells
+/// apart: each class of this release, and those missing from it (outside its window,
+/// withheld, merged into another). Each part must hold none or at least k (the missing), and
+/// at least l distinct values of every sensitive column an earlier release sent of them;
+/// otherwise the history is not split (its young people in this release are withheld).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Floor {
     pub levels: Levels,
     pub forced: HashMap<Uuid, u8>,
     pub history: HashMap<Uuid, String>,
-    pub held: HashMap<String, u64>,
+    pub members: HashMap<String, Vec<Member>>,
+}
+
+/// A pseudonym the project holds: the young person behind it if she is in this build, and the
+/// sensitive values sent of her (release, column, her values).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Member {
+    pub person: Option<Uuid>,
+    pub sensitive: Vec<(u64, String, Vec<String>)>,
+}
+
+/// Whether `part` holds at least `l` distinct values (each member's values counted as one) of
+/// every sensitive column, in every release, that any of them was sent.
+fn diverse(part: &[&Member], l: usize) -> bool {
+    let mut seen: BTreeMap<(u64, &str), Vec<&Vec<String>>> = BTreeMap::new();
+    for m in part {
+        for (release, column, values) in &m.sensitive {
+            let at = seen.entry((*release, column.as_str())).or_default();
+            if !values.is_empty() && !at.contains(&values) {
+                at.push(values);
+            }
+        }
+    }
+    seen.values().all(|v| v.is_empty() || v.len() >= l)
 }
 
 fn released(raw: &Keys, levels: &Levels, keys: &[KeyVariable], mask: u8, forced: u8) -> Keys {
@@ -245,6 +271,7 @@ fn signature(rows: &[Keys], levels: &Levels, keys: &[KeyVariable], mask: u8, for
 /// its suppressed values stay suppressed).
 pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64, floor: &Floor) -> Plan {
     let k = k.max(1);
+    let l = super::dictionary::L as usize;
     let keys: Vec<KeyVariable> = SUPPRESSION_ORDER.iter().copied().filter(|v| key_variables.contains(v)).collect();
     let mut plan = Plan {
         k,
@@ -348,7 +375,8 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64,
             *present.entry(sig.0.as_str()).or_insert(0) += members.len() as u64;
         }
         let short = |h: &str| {
-            let missing = floor.held.get(h).copied().unwrap_or(0).saturating_sub(present.get(h).copied().unwrap_or(0));
+            let held = floor.members.get(h).map_or(0, |m| m.len() as u64);
+            let missing = held.saturating_sub(present.get(h).copied().unwrap_or(0));
             missing > 0 && missing < k
         };
         let Some(members) = classes
@@ -362,6 +390,31 @@ pub fn plan(people: &[(Uuid, Vec<Keys>)], key_variables: &[KeyVariable], k: u64,
         for i in members {
             plan.masks.insert(people[i].0, nkeys);
             plan.withheld_people.push(people[i].0);
+        }
+    }
+    // l-diversity of what earlier releases sent, in every part this release splits a history
+    // into: where a part fails, the history is not split.
+    loop {
+        let classes = classes_at(&levels, &plan);
+        let mut class_of: HashMap<Uuid, usize> = HashMap::new();
+        for (ci, members) in classes.values().enumerate() {
+            for &i in members {
+                class_of.insert(people[i].0, ci);
+            }
+        }
+        let split_badly = |members: &Vec<Member>| {
+            let mut parts: BTreeMap<Option<usize>, Vec<&Member>> = BTreeMap::new();
+            for m in members {
+                parts.entry(m.person.and_then(|p| class_of.get(&p).copied())).or_default().push(m);
+            }
+            parts.keys().any(Option::is_some) && parts.values().any(|part| !diverse(part, l))
+        };
+        let Some(members) = floor.members.values().find(|m| split_badly(m)) else {
+            break;
+        };
+        for p in members.iter().filter_map(|m| m.person).filter(|p| class_of.contains_key(p)) {
+            plan.masks.insert(p, nkeys);
+            plan.withheld_people.push(p);
         }
     }
     if ((people.len() - plan.withheld_people.len()) as u64) < k {
@@ -476,17 +529,44 @@ mod tests {
         // Twelve held alike; six are in this release, in one class: the six missing are a
         // class too, and large enough.
         let people = many(0, 6, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
+        let member = |n: Option<u128>| Member { person: n.map(Uuid::from_u128), sensitive: Vec::new() };
         let mut floor = Floor::default();
         for n in 0..6 {
             floor.history.insert(Uuid::from_u128(n), "h".into());
         }
-        floor.held.insert("h".into(), 12);
+        let mut members: Vec<Member> = (0..6).map(|n| member(Some(n))).collect();
+        members.extend((0..6).map(|_| member(None)));
+        floor.members.insert("h".into(), members.clone());
         assert!(plan(&people, ALL, 5, &floor).withheld_people.is_empty());
         // Eight held: the two missing would be told apart from the six (say one of them
         // withheld for having two referrals now), so the six are withheld as well.
-        floor.held.insert("h".into(), 8);
+        members.truncate(8);
+        floor.members.insert("h".into(), members);
         let p = plan(&people, ALL, 5, &floor);
         assert!(p.withheld, "{p:?}");
+    }
+
+    #[test]
+    fn a_part_of_a_history_that_all_shared_a_sensitive_value_is_not_released_apart() {
+        // Ten held alike; an earlier release sent a concern for five of them (and not for the
+        // other five): l-diverse then. Now the five are a class of their own, the others
+        // missing: each part would tell its concern, so the history is not split.
+        let people = many(0, 5, keys("14-15", "white", "1", "A", "X", "police", "2025-01"));
+        let told = |v: &str| vec![(0u64, "concerns_cse".to_string(), vec![v.to_string()])];
+        let mut floor = Floor::default();
+        let mut members = Vec::new();
+        for n in 0..5 {
+            floor.history.insert(Uuid::from_u128(n), "h".into());
+            members.push(Member { person: Some(Uuid::from_u128(n)), sensitive: told("true") });
+        }
+        members.extend((0..5).map(|_| Member { person: None, sensitive: told("false") }));
+        floor.members.insert("h".into(), members.clone());
+        assert!(plan(&people, ALL, 5, &floor).withheld, "the five would be known to have had a concern");
+        // Mixed in both parts: released.
+        members[0].sensitive = told("false");
+        members[5].sensitive = told("true");
+        floor.members.insert("h".into(), members);
+        assert!(plan(&people, ALL, 5, &floor).withheld_people.is_empty());
     }
 
     #[test]

@@ -100,8 +100,19 @@ pub fn protect(
         let i = KeyVariable::ALL.iter().position(|v| v.as_str() == name).ok_or_else(unknown)?;
         key_floor.levels[i] = *level;
     }
-    for history in floor.history.values() {
-        *key_floor.held.entry(serde_json::to_string(history)?).or_insert(0) += 1;
+    // Every pseudonym the project holds, by her history: the young person behind it where she
+    // is in this build, and what was sent of her sensitive columns.
+    let mut person_of: HashMap<String, Uuid> = HashMap::new();
+    for (who, rows) in &rows_of {
+        if let Some(&first) = rows.first() {
+            person_of.insert(Cell::text(&built[first].cells[pseudonym_at]), *who);
+        }
+    }
+    for (pseudonym, history) in &floor.history {
+        let sensitive = floor.sensitive.get(pseudonym).into_iter().flatten();
+        let told = sensitive.flat_map(|(at, columns)| columns.iter().map(|(c, v)| (*at, c.clone(), v.clone()))).collect();
+        let member = anonymity::Member { person: person_of.get(pseudonym).copied(), sensitive: told };
+        key_floor.members.entry(serde_json::to_string(history)?).or_default().push(member);
     }
     let mut other_floor: HashMap<Uuid, BTreeSet<usize>> = HashMap::new();
     for (who, rows) in &rows_of {
@@ -201,17 +212,28 @@ pub fn protect(
         released_people.push(*who);
         let mut names: BTreeSet<&str> = BTreeSet::new();
         let mut keys: Vec<Vec<String>> = Vec::with_capacity(rs.len());
+        let mut told: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for &r in rs {
             names.extend(suppressed[r].iter().map(|&c| columns[c].name.as_str()));
             names.extend(key_at.iter().filter(|&&c| Cell::text(&shown[r][c]) == SUPPRESSED).map(|&c| columns[c].name.as_str()));
             keys.push(key_at.iter().map(|&c| Cell::text(&shown[r][c])).collect());
+            for &c in sensitive.iter().filter(|c| !suppressed[r].contains(c)) {
+                let values = told.entry(columns[c].name.clone()).or_default();
+                if shown[r][c] != Cell::Null {
+                    values.push(Cell::text(&shown[r][c]));
+                }
+            }
         }
         keys.sort();
+        for v in told.values_mut() {
+            v.sort();
+        }
         if let Some(&r) = rs.first() {
             released_people_ledger.push(ReleasedPerson {
                 pseudonym: Cell::text(&shown[r][pseudonym_at]),
                 keys,
                 withheld: names.into_iter().map(str::to_string).collect(),
+                sensitive: told,
             });
         }
         for &r in rs {

@@ -28,7 +28,14 @@ pub struct Floor {
     /// What the project holds of each pseudonym's key values: in each release that sent her
     /// (by its place in the ledger, oldest 0), her rows' key values as released, sorted.
     pub history: HashMap<String, Vec<Held>>,
+    /// For each pseudonym, in each release that sent her (by its place), the sensitive values
+    /// released of her: what l-diversity is checked against in later releases.
+    pub sensitive: HashMap<String, Vec<Told>>,
 }
+
+/// A pseudonym's sensitive values in one release: the release's place in the ledger and, for
+/// each sensitive column released to her, her values.
+pub type Told = (u64, BTreeMap<String, Vec<String>>);
 
 /// A pseudonym in one release: the release's place in the ledger (oldest 0) and her rows' key
 /// values as it released them, sorted.
@@ -57,22 +64,28 @@ pub async fn floor<C: ConnectionTrait>(conn: &C, project_id: Uuid) -> Result<Flo
         for row in rows {
             let at = place.get(&row.release_id).copied().ok_or_else(|| ApiError::internal("a release person of no release"))?;
             floor.withheld.entry(row.pseudonym.clone()).or_default().extend(row.withheld.iter().cloned());
+            floor.sensitive.entry(row.pseudonym.clone()).or_default().push((at, row.sensitive.into_inner()));
             floor.history.entry(row.pseudonym).or_default().push((at, row.keys.into_inner()));
         }
     }
     for h in floor.history.values_mut() {
         h.sort();
     }
+    for s in floor.sensitive.values_mut() {
+        s.sort();
+    }
     Ok(floor)
 }
 
-/// One pseudonym a release sends: her rows' key values as released (sorted) and the columns
-/// withheld from her.
+/// One pseudonym a release sends: her rows' key values as released (sorted), the columns
+/// withheld from her, and her sensitive values as released.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReleasedPerson {
     pub pseudonym: String,
     pub keys: Vec<Vec<String>>,
     pub withheld: Vec<String>,
+    /// Each sensitive column released to her: her values over her rows, empty ones left out.
+    pub sensitive: BTreeMap<String, Vec<String>>,
 }
 
 /// A release to record.
@@ -147,6 +160,7 @@ pub async fn record<C: ConnectionTrait>(conn: &C, floor_releases: u64, r: NewRel
             pseudonym: Set(person.pseudonym),
             keys: Set(JsonText::new(person.keys)?),
             withheld: Set(JsonText::new(person.withheld)?),
+            sensitive: Set(JsonText::new(person.sensitive)?),
         });
     }
     let mut models = models.into_iter().peekable();

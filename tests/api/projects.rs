@@ -187,9 +187,15 @@ fn refinements(earlier: &[Row], later: &[Row]) -> Vec<String> {
     out
 }
 
+/// Her rows' key values in one release, sorted.
+type Rows = Vec<Vec<String>>;
+
+/// What releases show of a pseudonym: in each, her rows' key values.
+type Shown = Vec<Rows>;
+
 /// What `releases` show of pseudonym `p`: in each, her rows' key values, sorted (none where
 /// she is not in it).
-fn history(releases: &[(Vec<Row>, String)], p: &str) -> Vec<Vec<Vec<String>>> {
+fn history(releases: &[(Vec<Row>, String)], p: &str) -> Shown {
     releases
         .iter()
         .map(|(rows, _)| {
@@ -202,6 +208,15 @@ fn history(releases: &[(Vec<Row>, String)], p: &str) -> Vec<Vec<Vec<String>>> {
             keys
         })
         .collect()
+}
+
+/// What `rows` sent of pseudonym `p`'s column `c`: her values over her rows (empty and
+/// withheld ones left out), sorted; None where nothing was.
+fn told_of<'a>(rows: &'a [Row], p: &str, c: &str) -> Option<Vec<&'a String>> {
+    let mut values: Vec<&String> =
+        rows.iter().filter(|r| r["pseudonym"] == p && !withheld_in(r).contains(c) && !r[c].is_empty()).map(|r| &r[c]).collect();
+    values.sort();
+    (!values.is_empty()).then_some(values)
 }
 
 /// Two young people with rows in `rows` (an extract's), by id.
@@ -282,11 +297,11 @@ async fn later_releases_to_a_project_never_refine_a_value_released_before() {
     // k - 1 others.
     let k = app.state.config.extract_k as usize;
     for i in 0..released.len() {
-        let mut holding: BTreeMap<String, Vec<Vec<Vec<String>>>> = BTreeMap::new();
+        let mut holding: BTreeMap<String, Shown> = BTreeMap::new();
         for p in by_pseudonym(&released[i].0).keys() {
             holding.insert(p.clone(), history(&released[..=i], p));
         }
-        let mut alike: BTreeMap<&Vec<Vec<Vec<String>>>, usize> = BTreeMap::new();
+        let mut alike: BTreeMap<&Shown, usize> = BTreeMap::new();
         for h in holding.values() {
             *alike.entry(h).or_insert(0) += 1;
         }
@@ -298,11 +313,32 @@ async fn later_releases_to_a_project_never_refine_a_value_released_before() {
         if i > 0 {
             let before: BTreeSet<String> = released[..i].iter().flat_map(|(rows, _)| by_pseudonym(rows).into_keys()).collect();
             let now: BTreeSet<String> = by_pseudonym(&released[i].0).into_keys().collect();
-            let mut missing: BTreeMap<Vec<Vec<Vec<String>>>, usize> = BTreeMap::new();
+            let mut missing: BTreeMap<Shown, usize> = BTreeMap::new();
             for p in before.difference(&now) {
                 *missing.entry(history(&released[..i], p)).or_insert(0) += 1;
             }
             assert!(missing.values().all(|n| *n >= k), "release {i} leaves out too few of a history: {:?}", missing.values());
+            // Each part this release splits a history into (a class of it, or those left out)
+            // holds at least two of every concern or closure reason an earlier release sent.
+            // A part: her history before this release, and her rows in it (none if left out).
+            let mut parts: BTreeMap<(Shown, Option<Rows>), Vec<String>> = BTreeMap::new();
+            for p in &before {
+                let own = history(&released[..=i], p);
+                let now = if now.contains(p) { own.last().cloned() } else { None };
+                parts.entry((history(&released[..i], p), now)).or_default().push(p.clone());
+            }
+            for (part, members) in &parts {
+                for (j, (rows, _)) in released[..i].iter().enumerate() {
+                    for c in rows[0].keys().filter(|c| c.starts_with("concerns_") || *c == "closure_reason") {
+                        let told: BTreeSet<Vec<&String>> = members.iter().filter_map(|p| told_of(rows, p, c)).collect();
+                        assert!(
+                            told.len() != 1,
+                            "release {i}: a part of {} ({part:?}) all had {c} = {told:?} in release {j}",
+                            members.len()
+                        );
+                    }
+                }
+            }
         }
     }
     // Each window went out in whole periods of the received period as released, so being in
