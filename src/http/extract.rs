@@ -45,6 +45,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column())))?;
+    // Every body is an object: serde would otherwise read a struct from an array too.
+    if !value.is_object() {
+        return Err(ApiError::field("body", "invalid_type", "The body must be a JSON object."));
+    }
     if let Some(field) = control_character(&value, "") {
         return Err(ApiError::field(&field, "control_character", "Text may not contain control characters."));
     }
