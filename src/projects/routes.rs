@@ -58,9 +58,11 @@ pub async fn list_projects(
     let limit = pagination::limit(q.limit);
     let rows = service::page(&state.db, scope, pagination::decode_cursor(q.cursor.as_deref())?, limit).await?;
     let today = state.now().date_naive();
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|p| p.id).collect();
+    let mut bound = service::evaluators_of(&state.db, &ids).await?;
     let mut items = Vec::with_capacity(rows.len());
     for p in rows {
-        let evaluators = service::evaluators(&state.db, p.id).await?;
+        let evaluators = bound.remove(&p.id).unwrap_or_default();
         items.push((service::resource(&p, &evaluators, today), ProjectView::of(&p, evaluators, today)));
     }
     let items = state.visible(&me, Action::ProjectsRead, items, |(r, _)| r.clone());

@@ -35,6 +35,20 @@ pub async fn evaluators<C: ConnectionTrait>(conn: &C, project_id: Uuid) -> Resul
     Ok(rows.into_iter().map(|r| r.user_id).collect())
 }
 
+/// The evaluator accounts bound to each of `projects`, in id order: one query for a page.
+pub async fn evaluators_of<C: ConnectionTrait>(conn: &C, projects: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<Uuid>>, DbErr> {
+    let rows = evaluation_project_evaluator::Entity::find()
+        .filter(evaluation_project_evaluator::Column::ProjectId.is_in(projects.iter().copied()))
+        .order_by_asc(evaluation_project_evaluator::Column::UserId)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+    for r in rows {
+        out.entry(r.project_id).or_default().push(r.user_id);
+    }
+    Ok(out)
+}
+
 /// The project as the policies see it on `today`.
 pub fn resource(p: &evaluation_project::Model, evaluators: &[Uuid], today: NaiveDate) -> Resource {
     Resource::EvaluationProject { id: p.id, evaluators: evaluators.to_vec(), current: p.current(today) }
